@@ -31,7 +31,9 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  protogen new shop --proto fixtures/proto\n  protogen new shop --proto proto/users/v1/users.proto --proto proto/orders/v1/orders.proto --out services/\n\nWith directories, every .proto file below them is part of the contract and the directory is the import root.")]
+#[command(
+    after_help = "Examples:\n  protogen new shop --proto fixtures/proto\n  protogen new shop --proto proto/users/v1/users.proto --proto proto/orders/v1/orders.proto --out services/\n\nWith directories, every .proto file below them is part of the contract and the directory is the import root."
+)]
 pub struct NewArgs {
     /// Name of the workspace; crates are named NAME-api, NAME-server and NAME-client
     pub name: String,
@@ -63,7 +65,9 @@ pub struct SyncArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "BASELINE is a directory, a git ref of the repository around PATH (main, origin/main, a sha, HEAD~1),\nor a FileDescriptorSet file (protoc --descriptor_set_out, buf build -o image.binpb).\n\nExit codes: 0 no breaking change, 1 breaking changes found, 2 the inputs could not be read or compiled.")]
+#[command(
+    after_help = "BASELINE is a directory, a git ref of the repository around PATH (main, origin/main, a sha, HEAD~1),\nor a FileDescriptorSet file (protoc --descriptor_set_out, buf build -o image.binpb).\n\nExit codes: 0 no breaking change, 1 breaking changes found, 2 the inputs could not be read or compiled."
+)]
 pub struct CheckArgs {
     /// The module root: the import root of the .proto files
     #[arg(default_value = ".")]
@@ -86,7 +90,9 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "OLD and NEW take the same inputs as `check --against`. Exit code 0 whether or not anything changed\n(use `protogen check` to gate), 2 when an input could not be read.")]
+#[command(
+    after_help = "OLD and NEW take the same inputs as `check --against`. Exit code 0 whether or not anything changed\n(use `protogen check` to gate), 2 when an input could not be read."
+)]
 pub struct DiffArgs {
     /// The old contract
     pub old: String,

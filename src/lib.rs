@@ -2,4 +2,10 @@
 
 pub mod cli;
 pub mod commands;
+pub mod compat;
+pub mod config;
+pub mod consumers;
 pub mod contract;
+pub mod diff;
+pub mod report;
+pub mod scaffold;

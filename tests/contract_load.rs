@@ -11,7 +11,12 @@ fn fixtures() -> &'static Path {
 
 #[test]
 fn loads_a_directory_with_imports_and_locations() {
-    let contract = load(&Source::Dir(fixtures().into()), Side::Current, &LoadOptions::default()).unwrap();
+    let contract = load(
+        &Source::Dir(fixtures().into()),
+        Side::Current,
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let names: Vec<_> = contract.files.iter().map(|f| f.name()).collect();
     assert_eq!(names, ["orders/v1/orders.proto", "users/v1/users.proto"]);
     // message 2 of users.proto is User, declared on line 26, column 1.
@@ -21,7 +26,9 @@ fn loads_a_directory_with_imports_and_locations() {
 
 #[test]
 fn excludes_leave_files_out() {
-    let options = LoadOptions { excludes: vec!["orders".into()] };
+    let options = LoadOptions {
+        excludes: vec!["orders".into()],
+    };
     let contract = load(&Source::Dir(fixtures().into()), Side::Current, &options).unwrap();
     assert_eq!(contract.files.len(), 1);
 }
@@ -29,8 +36,17 @@ fn excludes_leave_files_out() {
 #[test]
 fn a_broken_proto_names_side_file_line_and_source() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.proto"), "syntax = \"proto3\";\nmessage A {\n  strin x = 1;\n}\n").unwrap();
-    let err = load(&Source::Dir(dir.path().into()), Side::Baseline, &LoadOptions::default()).unwrap_err();
+    std::fs::write(
+        dir.path().join("a.proto"),
+        "syntax = \"proto3\";\nmessage A {\n  strin x = 1;\n}\n",
+    )
+    .unwrap();
+    let err = load(
+        &Source::Dir(dir.path().into()),
+        Side::Baseline,
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
     let text = format!("{err:?}");
     assert!(text.contains("baseline contract"), "{text}");
     assert!(text.contains("a.proto:3:"), "{text}");
@@ -41,22 +57,53 @@ fn a_broken_proto_names_side_file_line_and_source() {
 fn reads_a_git_ref_without_touching_the_work_tree() {
     let repo = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {
-        let ok = Command::new("git").arg("-C").arg(repo.path()).args(args).output().unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
     };
     git(&["init", "-q", "-b", "main"]);
     std::fs::create_dir(repo.path().join("proto")).unwrap();
-    std::fs::write(repo.path().join("proto/a.proto"), "syntax = \"proto3\";\nmessage Old {}\n").unwrap();
+    std::fs::write(
+        repo.path().join("proto/a.proto"),
+        "syntax = \"proto3\";\nmessage Old {}\n",
+    )
+    .unwrap();
     git(&["add", "."]);
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one"]);
-    std::fs::write(repo.path().join("proto/a.proto"), "syntax = \"proto3\";\nmessage New {}\n").unwrap();
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-qm",
+        "one",
+    ]);
+    std::fs::write(
+        repo.path().join("proto/a.proto"),
+        "syntax = \"proto3\";\nmessage New {}\n",
+    )
+    .unwrap();
 
     let root = repo.path().join("proto");
     let source = Source::resolve("main", &root).unwrap();
     let old = load(&source, Side::Baseline, &LoadOptions::default()).unwrap();
     assert_eq!(old.files[0].message_type[0].name(), "Old");
-    assert!(std::fs::read_to_string(root.join("a.proto")).unwrap().contains("New"));
+    assert!(std::fs::read_to_string(root.join("a.proto"))
+        .unwrap()
+        .contains("New"));
 
     let err = Source::resolve("no-such-branch", &root).unwrap_err();
-    assert!(err.to_string().contains("not a directory, a file or a commit"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("not a directory, a file or a commit"),
+        "{err}"
+    );
 }

@@ -30,12 +30,15 @@ pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Contrac
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "proto") {
             continue;
         }
-        let relative = path.strip_prefix(root).expect("walkdir yields paths under its root");
+        let relative = path
+            .strip_prefix(root)
+            .expect("walkdir yields paths under its root");
         let name = import_name(relative);
         if is_excluded(&name, &options.excludes) {
             continue;
         }
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         sources.insert(name, text.into());
     }
     compile_sources(format!("directory {}", root.display()), sources)
@@ -65,12 +68,19 @@ pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<C
         bail!("no .proto files found in {origin}");
     }
     let mut resolver = ChainFileResolver::new();
-    resolver.add(MemoryResolver { files: sources.iter().map(|(k, v)| (k.clone(), v.clone())).collect() });
+    resolver.add(MemoryResolver {
+        files: sources
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    });
     resolver.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(false);
     for name in sources.keys() {
-        compiler.open_file(name).map_err(|e| anyhow!(render_diagnostic(e)))?;
+        compiler
+            .open_file(name)
+            .map_err(|e| anyhow!(render_diagnostic(e)))?;
     }
     let set = compiler.file_descriptor_set();
     Ok(Contract::from_files(origin, set.file, sources))
@@ -80,7 +90,8 @@ pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<C
 /// and a caret.
 pub fn render_diagnostic(error: protox::Error) -> String {
     let mut out = String::new();
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
     if handler.render_report(&mut out, &error).is_err() {
         return error.to_string();
     }

@@ -21,7 +21,14 @@ pub fn load(path: &Path) -> anyhow::Result<Contract> {
         bail!("{} holds no files", path.display());
     }
     if set.file.iter().any(|f| f.name.is_none()) {
-        bail!("{} has a file without a name; it is not a valid descriptor set", path.display());
+        bail!(
+            "{} has a file without a name; it is not a valid descriptor set",
+            path.display()
+        );
     }
-    Ok(Contract::from_files(format!("descriptor set {}", path.display()), set.file, Default::default()))
+    Ok(Contract::from_files(
+        format!("descriptor set {}", path.display()),
+        set.file,
+        Default::default(),
+    ))
 }

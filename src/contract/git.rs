@@ -17,7 +17,10 @@ pub fn locate(module_root: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
         .with_context(|| format!("cannot find {}", module_root.display()))?;
     let top = git(&root, &["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(String::from_utf8_lossy(&top).trim()).canonicalize()?;
-    let subdir = root.strip_prefix(&top).unwrap_or(Path::new("")).to_path_buf();
+    let subdir = root
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
     Ok((top, subdir))
 }
 
@@ -46,9 +49,18 @@ pub fn verify_ref(repo: &Path, reference: &str) -> anyhow::Result<()> {
     )
 }
 
-pub fn load(repo: &Path, reference: &str, subdir: &Path, options: &LoadOptions) -> anyhow::Result<Contract> {
+pub fn load(
+    repo: &Path,
+    reference: &str,
+    subdir: &Path,
+    options: &LoadOptions,
+) -> anyhow::Result<Contract> {
     let prefix = import_name(subdir);
-    let tree = if prefix.is_empty() { reference.to_string() } else { format!("{reference}:{prefix}") };
+    let tree = if prefix.is_empty() {
+        reference.to_string()
+    } else {
+        format!("{reference}:{prefix}")
+    };
     let listing = git(repo, &["ls-tree", "-r", "-z", &tree])
         .with_context(|| format!("'{prefix}' does not exist at {reference}"))?;
 
@@ -56,16 +68,26 @@ pub fn load(repo: &Path, reference: &str, subdir: &Path, options: &LoadOptions) 
     let mut wanted: Vec<(String, String)> = Vec::new();
     for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         let entry = String::from_utf8_lossy(entry);
-        let Some((meta, path)) = entry.split_once('\t') else { continue };
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
         let mut meta = meta.split(' ');
         let (_, kind, sha) = (meta.next(), meta.next(), meta.next());
         let hidden = path.split('/').any(|part| part.starts_with('.'));
-        if kind == Some("blob") && path.ends_with(".proto") && !hidden && !is_excluded(path, &options.excludes) {
+        if kind == Some("blob")
+            && path.ends_with(".proto")
+            && !hidden
+            && !is_excluded(path, &options.excludes)
+        {
             wanted.push((path.to_string(), sha.unwrap_or_default().to_string()));
         }
     }
     let sources = read_blobs(repo, &wanted)?;
-    let origin = if prefix.is_empty() { format!("git ref {reference}") } else { format!("git ref {reference}, {prefix}/") };
+    let origin = if prefix.is_empty() {
+        format!("git ref {reference}")
+    } else {
+        format!("git ref {reference}, {prefix}/")
+    };
     compile_sources(origin, sources)
 }
 
@@ -85,7 +107,11 @@ fn read_blobs(repo: &Path, wanted: &[(String, String)]) -> anyhow::Result<Source
     // Write from another thread so a large answer cannot deadlock against a full pipe.
     let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
     let mut output = Vec::new();
-    child.stdout.take().expect("stdout is piped").read_to_end(&mut output)?;
+    child
+        .stdout
+        .take()
+        .expect("stdout is piped")
+        .read_to_end(&mut output)?;
     writer.join().expect("writer thread does not panic")?;
     let status = child.wait()?;
     if !status.success() {
@@ -96,11 +122,21 @@ fn read_blobs(repo: &Path, wanted: &[(String, String)]) -> anyhow::Result<Source
     let mut rest = output.as_slice();
     for (path, _) in wanted {
         // Header: "<sha> blob <size>\n", then the content and a newline.
-        let header_end = rest.iter().position(|b| *b == b'\n').context("truncated git output")?;
+        let header_end = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .context("truncated git output")?;
         let header = String::from_utf8_lossy(&rest[..header_end]);
-        let size: usize = header.rsplit(' ').next().and_then(|s| s.parse().ok()).context("bad git header")?;
-        let body = rest.get(header_end + 1..header_end + 1 + size).context("truncated git output")?;
-        let text = String::from_utf8(body.to_vec()).with_context(|| format!("{path} is not valid UTF-8"))?;
+        let size: usize = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .context("bad git header")?;
+        let body = rest
+            .get(header_end + 1..header_end + 1 + size)
+            .context("truncated git output")?;
+        let text = String::from_utf8(body.to_vec())
+            .with_context(|| format!("{path} is not valid UTF-8"))?;
         sources.insert(path.clone(), text.into());
         rest = &rest[(header_end + 2 + size).min(rest.len())..];
     }
@@ -115,7 +151,11 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<Vec<u8>> {
         .output()
         .context("cannot run git; is it installed?")?;
     if !output.status.success() {
-        bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     Ok(output.stdout)
 }

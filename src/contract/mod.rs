@@ -64,9 +64,17 @@ impl Contract {
         location::find(self.file(file)?, path)
     }
 
-    fn from_files(origin: String, mut files: Vec<FileDescriptorProto>, sources: BTreeMap<String, Arc<str>>) -> Self {
+    fn from_files(
+        origin: String,
+        mut files: Vec<FileDescriptorProto>,
+        sources: BTreeMap<String, Arc<str>>,
+    ) -> Self {
         files.sort_by(|a, b| a.name().cmp(b.name()));
-        Contract { origin, files, sources }
+        Contract {
+            origin,
+            files,
+            sources,
+        }
     }
 }
 
@@ -74,8 +82,17 @@ impl Contract {
 pub fn load(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Result<Contract> {
     let result = match source {
         Source::Dir(root) => compile::compile_dir(root, options),
-        Source::GitRef { repo, reference, subdir } => git::load(repo, reference, subdir, options),
+        Source::GitRef {
+            repo,
+            reference,
+            subdir,
+        } => git::load(repo, reference, subdir, options),
         Source::DescriptorSet(path) => descriptor_set::load(path),
     };
-    result.map_err(|e| e.context(format!("the {} contract ({source}) could not be loaded", side.label())))
+    result.map_err(|e| {
+        e.context(format!(
+            "the {} contract ({source}) could not be loaded",
+            side.label()
+        ))
+    })
 }

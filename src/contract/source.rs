@@ -12,7 +12,11 @@ pub enum Source {
     Dir(PathBuf),
     /// The same module root as it was at a git ref: `repo` is the repository's top level,
     /// `subdir` the module root relative to it.
-    GitRef { repo: PathBuf, reference: String, subdir: PathBuf },
+    GitRef {
+        repo: PathBuf,
+        reference: String,
+        subdir: PathBuf,
+    },
     /// A serialized FileDescriptorSet (`protoc --descriptor_set_out`, `buf build -o x.binpb`).
     DescriptorSet(PathBuf),
 }
@@ -21,10 +25,14 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Dir(p) => write!(f, "directory {}", p.display()),
-            Source::GitRef { reference, subdir, .. } if subdir.as_os_str().is_empty() => {
+            Source::GitRef {
+                reference, subdir, ..
+            } if subdir.as_os_str().is_empty() => {
                 write!(f, "git ref {reference}")
             }
-            Source::GitRef { reference, subdir, .. } => {
+            Source::GitRef {
+                reference, subdir, ..
+            } => {
                 write!(f, "git ref {reference}, {}", subdir.display())
             }
             Source::DescriptorSet(p) => write!(f, "descriptor set {}", p.display()),
@@ -51,6 +59,10 @@ impl Source {
         if spec.is_empty() {
             bail!("empty baseline");
         }
-        Ok(Source::GitRef { repo, reference: spec.to_string(), subdir })
+        Ok(Source::GitRef {
+            repo,
+            reference: spec.to_string(),
+            subdir,
+        })
     }
 }

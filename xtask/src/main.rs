@@ -18,7 +18,11 @@ fn main() -> anyhow::Result<()> {
         "setup" => setup(&root),
         "test" => {
             setup(&root)?;
-            run(Command::new(cargo()).current_dir(&root).args(["test", "--workspace", "--no-fail-fast"]))
+            run(Command::new(cargo()).current_dir(&root).args([
+                "test",
+                "--workspace",
+                "--no-fail-fast",
+            ]))
         }
         "demo" => demo(&root),
         _ => {
@@ -29,7 +33,10 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project")
+        .to_path_buf()
 }
 
 fn cargo() -> String {
@@ -42,7 +49,10 @@ fn setup(root: &Path) -> anyhow::Result<()> {
     if !tools.join("node_modules/.bin/buf").exists() {
         eprintln!("setup: installing buf {BUF_VERSION} from npm into .tools/");
         std::fs::create_dir_all(&tools)?;
-        run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).arg(format!("@bufbuild/buf@{BUF_VERSION}")))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .arg(format!("@bufbuild/buf@{BUF_VERSION}")))?;
     }
     let cache = root.join(".cache");
     for version in GOOGLE_PROTOS {
@@ -50,11 +60,25 @@ fn setup(root: &Path) -> anyhow::Result<()> {
         if dir.join("package/buf.yaml").exists() {
             continue;
         }
-        eprintln!("setup: unpacking google-proto-files@{version} into {}", dir.display());
+        eprintln!(
+            "setup: unpacking google-proto-files@{version} into {}",
+            dir.display()
+        );
         std::fs::create_dir_all(&dir)?;
-        run(Command::new("npm").args(["pack", "--silent", &format!("google-proto-files@{version}"), "--pack-destination"]).arg(&dir))?;
+        run(Command::new("npm")
+            .args([
+                "pack",
+                "--silent",
+                &format!("google-proto-files@{version}"),
+                "--pack-destination",
+            ])
+            .arg(&dir))?;
         let tarball = dir.join(format!("google-proto-files-{version}.tgz"));
-        run(Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(&dir))?;
+        run(Command::new("tar")
+            .arg("xzf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&dir))?;
         std::fs::remove_file(&tarball)?;
         // google/protobuf holds test protos that do not compile; the well-known types are
         // built into protox and buf anyway.
@@ -67,7 +91,13 @@ fn setup(root: &Path) -> anyhow::Result<()> {
 }
 
 fn demo(root: &Path) -> anyhow::Result<()> {
-    let protogen = |args: &[&str]| Command::new(cargo()).current_dir(root).args(["run", "--quiet", "--"]).args(args).status();
+    let protogen = |args: &[&str]| {
+        Command::new(cargo())
+            .current_dir(root)
+            .args(["run", "--quiet", "--"])
+            .args(args)
+            .status()
+    };
     let status = protogen(&["--help"]).context("cannot run protogen")?;
     if !status.success() {
         bail!("protogen failed");
@@ -76,7 +106,9 @@ fn demo(root: &Path) -> anyhow::Result<()> {
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
-    let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
