@@ -1,1 +1,12 @@
-//! Placeholder; see ARCHITECTURE.md.
+//! Contract locks and what each consumer can observe: which RPCs a crate serves or calls,
+//! which descriptors they reach, and which breaking changes a deployed consumer would feel.
+
+mod canonical_json;
+pub mod lock;
+pub mod reach;
+
+pub use lock::{Lock, Role};
+pub use reach::{reach, Direction, Reach, Route, RpcName};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! Unit tests of reachability and locks on fixtures/proto.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::contract::{self, Contract, LoadOptions, Side, Source};
+
+fn fixtures() -> Contract {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/proto");
+    contract::load(&Source::Dir(root), Side::Current, &LoadOptions::default()).unwrap()
+}
+
+fn rpcs(names: &[&str]) -> BTreeSet<RpcName> {
+    names.iter().map(|n| RpcName::parse(n).unwrap()).collect()
+}
+
+#[test]
+fn reach_follows_fields_into_other_packages_and_enums() {
+    let contract = fixtures();
+    let reach = reach::reach(&contract, &rpcs(&["orders.v1.OrdersService/CreateOrder"])).unwrap();
+    for element in [
+        "orders.v1.OrdersService.CreateOrder",
+        "orders.v1.CreateOrderRequest.items",
+        "orders.v1.LineItem.price_cents",
+        "orders.v1.Order.customer",
+        "orders.v1.Order.payment",
+        "users.v1.User.role",
+        "orders.v1.OrderStatus.ORDER_STATUS_SHIPPED",
+        "orders.v1.ORDER_STATUS_SHIPPED",
+        "orders.v1.Order.LabelsEntry.value",
+        "google.protobuf.Timestamp",
+    ] {
+        assert!(
+            reach.elements.contains_key(element),
+            "{element} not reached"
+        );
+    }
+    for element in [
+        "orders.v1.TrackRequest",
+        "orders.v1.OrderEvent",
+        "users.v1.UserById",
+        "users.v1.UsersService",
+    ] {
+        assert!(!reach.elements.contains_key(element), "{element} reached");
+    }
+    let role = reach.route("users.v1.User.role").unwrap();
+    assert_eq!(role.to_string(), "OrdersService/CreateOrder response");
+    let items = reach.route("orders.v1.LineItem.sku").unwrap();
+    assert_eq!(items.direction, Direction::Request);
+    // An element inside a reached one (a reserved range, an option) routes through it.
+    assert!(reach.route("users.v1.User.role.options").is_some());
+}
+
+#[test]
+fn unknown_rpc_is_an_error_naming_it() {
+    let contract = fixtures();
+    let error = reach::reach(&contract, &rpcs(&["users.v1.UsersService/Delete"])).unwrap_err();
+    assert!(error.to_string().contains("has no RPC Delete"), "{error}");
+}
+
+#[test]
+fn lock_keeps_only_what_is_observed() {
+    let contract = fixtures();
+    let lock = Lock::snapshot(
+        &contract,
+        "shop-client",
+        Role::Consumer,
+        rpcs(&["users.v1.UsersService/FindOne"]),
+    )
+    .unwrap();
+    assert_eq!(lock.files.len(), 1, "orders.proto is not observed");
+    let users = &lock.files[0];
+    let messages: Vec<_> = users.message_type.iter().map(|m| m.name()).collect();
+    assert_eq!(messages, ["UserById", "User"]);
+    assert_eq!(users.service[0].method.len(), 1);
+    assert!(users.source_code_info.is_none());
+    // The rendering is one record a line and reads back to the same lock.
+    let text = lock.render();
+    assert!(text.contains(r#"{"name": "role", "number": 4, "label": "LABEL_OPTIONAL", "type": "TYPE_STRING", "json_name": "role"}"#), "{text}");
+    let back = Lock::parse(&text, Path::new("protogen.lock")).unwrap();
+    assert_eq!(back, lock);
+    assert_eq!(back.render(), text);
+}
+
+#[test]
+fn lock_of_a_nested_import_keeps_dependencies_self_contained() {
+    let contract = fixtures();
+    let lock = Lock::snapshot(
+        &contract,
+        "shop-client",
+        Role::Consumer,
+        rpcs(&["orders.v1.OrdersService/TrackOrders"]),
+    )
+    .unwrap();
+    let names: Vec<_> = lock.files.iter().map(|f| f.name()).collect();
+    // TrackOrders never reaches users.v1, but orders.proto imports it: kept as an empty shell.
+    assert_eq!(names, ["orders/v1/orders.proto", "users/v1/users.proto"]);
+    assert!(lock.files[1].message_type.is_empty() && lock.files[1].service.is_empty());
+    assert_eq!(lock.files[1].package(), "users.v1");
+    let orders: Vec<_> = lock.files[0]
+        .message_type
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    assert_eq!(orders, ["TrackRequest", "OrderEvent"]);
+    assert_eq!(lock.files[0].enum_type.len(), 1);
+}
+
+#[test]
+fn hash_is_deterministic_and_tracks_content() {
+    let contract = fixtures();
+    let one = |names: &[&str]| Lock::snapshot(&contract, "c", Role::Consumer, rpcs(names)).unwrap();
+    let a = one(&["users.v1.UsersService/FindOne"]);
+    assert_eq!(a.hash, one(&["users.v1.UsersService/FindOne"]).hash);
+    assert_ne!(a.hash, one(&["users.v1.UsersService/FindMany"]).hash);
+    assert_eq!(a.short_hash().len(), 7);
+    let producer = Lock::snapshot(
+        &contract,
+        "c",
+        Role::Producer,
+        rpcs(&["users.v1.UsersService/FindOne"]),
+    )
+    .unwrap();
+    assert_ne!(a.hash, producer.hash);
+}
+
+#[test]
+fn hand_edits_and_garbage_are_refused_with_the_file_named() {
+    let contract = fixtures();
+    let lock = Lock::snapshot(
+        &contract,
+        "c",
+        Role::Consumer,
+        rpcs(&["users.v1.UsersService/FindOne"]),
+    )
+    .unwrap();
+    let path = Path::new("shop-client/protogen.lock");
+    let edited = lock.render().replace("TYPE_STRING", "TYPE_INT32");
+    let error = format!("{:#}", Lock::parse(&edited, path).unwrap_err());
+    assert!(
+        error.contains("shop-client/protogen.lock was edited by hand"),
+        "{error}"
+    );
+    for bad in ["not json", "{}", r#"{"version": 9}"#] {
+        let error = format!("{:#}", Lock::parse(bad, path).unwrap_err());
+        assert!(
+            error.contains("shop-client/protogen.lock") && error.contains("protogen sync --lock"),
+            "{error}"
+        );
+    }
+}
