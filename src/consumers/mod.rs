@@ -2,9 +2,11 @@
 //! which descriptors they reach, and which breaking changes a deployed consumer would feel.
 
 mod canonical_json;
+pub mod impact;
 pub mod lock;
 pub mod reach;
 
+pub use impact::{assess, find_locks, Break, LockFile, Unobserved, Verdict};
 pub use lock::{Lock, Role};
 pub use reach::{reach, Direction, Reach, Route, RpcName};
 

@@ -1,0 +1,362 @@
+//! Judges the current contract against each consumer's lock: which changes a deployed
+//! consumer would feel (and through which RPC), and why the others are safe for it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::FieldDescriptorProto;
+
+use super::lock::{Lock, Role, FILE_NAME};
+use super::reach::{join, reach, Index, Reach, RpcName};
+use crate::compat::Finding;
+use crate::contract::Contract;
+
+/// A lock found on disk.
+#[derive(Debug, Clone)]
+pub struct LockFile {
+    /// As found (relative to where the search started, or as the glob matched it).
+    pub path: PathBuf,
+    pub lock: Lock,
+}
+
+/// Finds lock files: those matching `pattern` when given (relative to the current folder),
+/// else every `protogen.lock` under `root` (skipping hidden folders and `target`).
+pub fn find_locks(root: &Path, pattern: Option<&str>) -> anyhow::Result<Vec<LockFile>> {
+    let mut paths = Vec::new();
+    if let Some(pattern) = pattern {
+        let matches = glob::glob(pattern)
+            .with_context(|| format!("--consumers '{pattern}' is not a valid glob"))?;
+        for path in matches {
+            let path = path.with_context(|| format!("cannot read a match of '{pattern}'"))?;
+            let path = if path.is_dir() {
+                path.join(FILE_NAME)
+            } else {
+                path
+            };
+            if path.is_file() {
+                paths.push(path);
+            }
+        }
+        if paths.is_empty() {
+            bail!("--consumers '{pattern}' matches no lock file; point it at protogen.lock files (e.g. 'services/*/protogen.lock') or crate folders holding one");
+        }
+    } else {
+        let walker = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0 || !(name.starts_with('.') || name == "target")
+            });
+        for entry in walker {
+            let entry = entry.with_context(|| format!("cannot read {}", root.display()))?;
+            if entry.file_type().is_file() && entry.file_name() == FILE_NAME {
+                paths.push(entry.into_path());
+            }
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| {
+            let lock = Lock::read(&path)?;
+            Ok(LockFile { path, lock })
+        })
+        .collect()
+}
+
+/// A change one consumer would feel.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Break {
+    /// buf's rule IDs that report it (several rules may judge one change).
+    pub rules: Vec<&'static str>,
+    /// Full name of the element, e.g. `users.v1.User.role`.
+    pub element: String,
+    /// `users.v1.User.role (field 4) changed type string -> int32`.
+    pub summary: String,
+    /// How the consumer reaches it: `UsersService/FindOne response`.
+    pub reached_through: String,
+    /// Where it is in the current contract (relative to the module root; line 0 if unknown).
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A breaking change of the contract that this consumer does not observe.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unobserved {
+    pub rule: &'static str,
+    pub element: String,
+    /// `not an RPC it calls` or `not reached from the RPCs it calls`.
+    pub reason: String,
+}
+
+/// The verdict for one consumer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verdict {
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    pub lock: String,
+    pub hash: String,
+    pub rpcs: Vec<String>,
+    pub breaks: Vec<Break>,
+    /// Breaking changes against the baseline that this consumer does not observe.
+    pub unobserved: Vec<Unobserved>,
+}
+
+impl Verdict {
+    pub fn is_broken(&self) -> bool {
+        !self.breaks.is_empty()
+    }
+
+    /// One line on why a consumer without breaks is safe.
+    pub fn safe_reason(&self) -> String {
+        let observed = format!(
+            "nothing that its {} RPC{} observe{} changed incompatibly",
+            self.rpcs.len(),
+            if self.rpcs.len() == 1 { "" } else { "s" },
+            if self.rpcs.len() == 1 { "s" } else { "" },
+        );
+        if self.unobserved.is_empty() {
+            observed
+        } else {
+            let elements: BTreeSet<&str> =
+                self.unobserved.iter().map(|u| u.element.as_str()).collect();
+            format!(
+                "{observed}; the breaking change{} to {} {} not reach it",
+                if elements.len() == 1 { "" } else { "s" },
+                elements.into_iter().collect::<Vec<_>>().join(", "),
+                if self.unobserved.len() == 1 {
+                    "does"
+                } else {
+                    "do"
+                },
+            )
+        }
+    }
+}
+
+/// Judges `current` against one consumer lock. `check(baseline, current)` runs the
+/// consumer rules (WIRE_JSON unless configured); `contract_findings` are the breaking
+/// changes against the ordinary baseline, sorted into "observed" and "not observed".
+///
+/// Errors (bad input, exit 2) when every RPC of a package the lock names is gone with
+/// the package: the lock no longer describes this contract.
+pub fn assess(
+    lock_file: &LockFile,
+    current: &Contract,
+    contract_findings: &[Finding],
+    check: impl Fn(&Contract, &Contract) -> Vec<Finding>,
+) -> anyhow::Result<Verdict> {
+    let lock = &lock_file.lock;
+    let lock_path = lock_file.path.display().to_string();
+    let current_packages: BTreeSet<&str> = current.files.iter().map(|f| f.package()).collect();
+    for package in lock.packages() {
+        if !current_packages.contains(package) {
+            bail!(
+                "{lock_path} ({}) calls RPCs of package {package}, which the current contract no longer has. If the package was renamed or moved, rebuild the consumer against it and run `protogen sync --lock`; if the consumer is retired, delete its lock (or leave it out with --consumers)",
+                lock.crate_name
+            );
+        }
+    }
+    let snapshot = lock.contract(format!("lock {lock_path}"));
+    let observed = reach(&snapshot, &lock.rpcs)
+        .with_context(|| format!("{lock_path} does not hold the RPCs it names: regenerate it with `protogen sync --lock`"))?;
+    let before = Index::new(&snapshot.files);
+    let now = Index::new(&current.files);
+
+    let mut grouped: BTreeMap<String, Break> = BTreeMap::new();
+    for rpc in &lock.rpcs {
+        if !has_rpc(current, rpc) {
+            let (path, line, column) = service_location(current, rpc);
+            grouped.insert(
+                rpc.element(),
+                Break {
+                    rules: vec!["RPC_NO_DELETE"],
+                    element: rpc.element(),
+                    summary: format!("{} was deleted", rpc.element()),
+                    reached_through: format!("{} itself", rpc.short()),
+                    path,
+                    line,
+                    column,
+                },
+            );
+        }
+    }
+    for finding in check(&snapshot, current) {
+        let Some(route) = observed.route(&finding.element) else {
+            continue; // an enclosing shell, not something the consumer reads
+        };
+        let entry = grouped
+            .entry(finding.element.clone())
+            .or_insert_with(|| Break {
+                rules: Vec::new(),
+                element: finding.element.clone(),
+                summary: summarize(&finding, &before, &now),
+                reached_through: route.to_string(),
+                path: finding.path.clone(),
+                line: finding.line,
+                column: finding.column,
+            });
+        if !entry.rules.contains(&finding.rule) {
+            entry.rules.push(finding.rule);
+        }
+    }
+    let mut breaks: Vec<Break> = grouped.into_values().collect();
+    breaks.sort_by(|a, b| (&a.path, a.line, a.column, &a.element).cmp(&(&b.path, b.line, b.column, &b.element)));
+
+    let unobserved = contract_findings
+        .iter()
+        .filter(|f| !observes(&observed, &f.element))
+        .map(|f| Unobserved {
+            rule: f.rule,
+            element: f.element.clone(),
+            reason: unobserved_reason(&f.element, &observed),
+        })
+        .collect();
+    Ok(Verdict {
+        crate_name: lock.crate_name.clone(),
+        lock: lock_path,
+        hash: lock.short_hash().to_string(),
+        rpcs: lock.rpcs.iter().map(|r| r.to_string()).collect(),
+        breaks,
+        unobserved,
+    })
+}
+
+/// Whether a finding on `element` concerns what the consumer observes: the element, one
+/// of its enclosing elements, or (for file-level findings) a file it reads.
+fn observes(observed: &Reach, element: &str) -> bool {
+    observed.route(element).is_some()
+}
+
+fn unobserved_reason(element: &str, observed: &Reach) -> String {
+    let is_rpc_of_called_service = element
+        .rsplit_once('.')
+        .is_some_and(|(service, _)| observed.elements.contains_key(service));
+    if is_rpc_of_called_service {
+        "not an RPC it calls".to_string()
+    } else {
+        "not reached from the RPCs it calls".to_string()
+    }
+}
+
+fn has_rpc(current: &Contract, rpc: &RpcName) -> bool {
+    current.files.iter().any(|f| {
+        f.service.iter().any(|s| {
+            join(f.package(), s.name()) == rpc.service
+                && s.method.iter().any(|m| m.name() == rpc.method)
+        })
+    })
+}
+
+/// Where buf points for a deleted RPC: the surviving service, else the package's first file.
+fn service_location(current: &Contract, rpc: &RpcName) -> (String, u32, u32) {
+    for file in &current.files {
+        for (i, service) in file.service.iter().enumerate() {
+            if join(file.package(), service.name()) == rpc.service {
+                let span = current.span(file.name(), &[6, i as i32]);
+                return (
+                    file.name().to_string(),
+                    span.map_or(0, |s| s.line),
+                    span.map_or(0, |s| s.column),
+                );
+            }
+        }
+    }
+    let file = current.files.iter().find(|f| f.package() == rpc.package());
+    (file.map_or(String::new(), |f| f.name().to_string()), 1, 1)
+}
+
+/// `users.v1.User.role (field 4) changed type string -> int32`, from the descriptors on
+/// both sides where the finding is about a field; the rule's own message otherwise.
+fn summarize(finding: &Finding, before: &Index<'_>, now: &Index<'_>) -> String {
+    let element = &finding.element;
+    let Some((message_name, field_name)) = element.rsplit_once('.') else {
+        return format!("{element}: {}", finding.message);
+    };
+    let Some(old) = before
+        .messages
+        .get(message_name)
+        .and_then(|m| m.field.iter().find(|f| f.name() == field_name))
+    else {
+        return format!("{element}: {}", finding.message);
+    };
+    let head = format!("{element} (field {})", old.number());
+    let new = now
+        .messages
+        .get(message_name)
+        .and_then(|m| m.field.iter().find(|f| f.number() == old.number()));
+    let Some(new) = new else {
+        return format!("{head} was deleted");
+    };
+    let mut changes = Vec::new();
+    if type_label(old) != type_label(new) {
+        changes.push(format!(
+            "changed type {} -> {}",
+            type_label(old),
+            type_label(new)
+        ));
+    }
+    if cardinality(old) != cardinality(new) {
+        changes.push(format!(
+            "changed cardinality {} -> {}",
+            cardinality(old),
+            cardinality(new)
+        ));
+    }
+    if old.name() != new.name() {
+        changes.push(format!("was renamed to {}", new.name()));
+    } else if old.json_name() != new.json_name() {
+        changes.push(format!(
+            "changed JSON name {} -> {}",
+            old.json_name(),
+            new.json_name()
+        ));
+    }
+    if old.oneof_index.is_some() != new.oneof_index.is_some() {
+        changes.push(if new.oneof_index.is_some() {
+            "moved into a oneof".to_string()
+        } else {
+            "moved out of its oneof".to_string()
+        });
+    }
+    if changes.is_empty() {
+        format!("{head}: {}", finding.message)
+    } else {
+        format!("{head} {}", changes.join(", "))
+    }
+}
+
+fn type_label(field: &FieldDescriptorProto) -> String {
+    match field.r#type() {
+        Type::Message | Type::Enum | Type::Group => {
+            field.type_name().trim_start_matches('.').to_string()
+        }
+        scalar => scalar
+            .as_str_name()
+            .trim_start_matches("TYPE_")
+            .to_lowercase(),
+    }
+}
+
+fn cardinality(field: &FieldDescriptorProto) -> &'static str {
+    match field.label() {
+        Label::Repeated => "repeated",
+        Label::Required => "required",
+        Label::Optional if field.proto3_optional() => "optional",
+        Label::Optional => "singular",
+    }
+}
+
+/// Only consumers are judged: a producer's lock records what it serves, and the ordinary
+/// check already guards old clients of a new server.
+pub fn consumers(locks: Vec<LockFile>) -> Vec<LockFile> {
+    locks
+        .into_iter()
+        .filter(|l| l.lock.role == Role::Consumer)
+        .collect()
+}
