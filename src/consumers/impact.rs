@@ -206,7 +206,9 @@ pub fn assess(
         }
     }
     let mut breaks: Vec<Break> = grouped.into_values().collect();
-    breaks.sort_by(|a, b| (&a.path, a.line, a.column, &a.element).cmp(&(&b.path, b.line, b.column, &b.element)));
+    breaks.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.element).cmp(&(&b.path, b.line, b.column, &b.element))
+    });
 
     let unobserved = contract_findings
         .iter()
