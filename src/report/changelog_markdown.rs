@@ -1,0 +1,175 @@
+//! The changelog as Markdown for a pull-request comment on GitHub or GitLab: a summary line,
+//! breaking changes first, long sections folded, and the whole kept under a comment's size limit.
+
+use std::fmt::Write;
+
+use crate::compat::Finding;
+use crate::diff::{Changelog, JudgedChange, Location, Section, Side};
+
+use super::changelog::{by_rule, finding_location, summary, title};
+
+/// GitHub refuses comments over 65,536 characters; leave room for a header the CI adds.
+const BUDGET: usize = 60_000;
+/// Sections longer than this are folded into `<details>`.
+const FOLD_OVER: usize = 10;
+/// The breaking section is what a reviewer came for: it folds only when very long.
+const FOLD_BREAKING_OVER: usize = 25;
+
+pub struct Options<'a> {
+    /// Base URL of the new tree (`https://github.com/org/repo/blob/SHA/proto`); locations
+    /// on the new side link to `BASE/path#Lline`.
+    pub link_base: Option<&'a str>,
+}
+
+pub fn render(changelog: &Changelog, options: &Options) -> String {
+    let mut out = format!("**Contract changes:** {}\n", summary(changelog));
+    let mut left_out = 0;
+    for section in Section::ALL {
+        let mut items: Vec<String> = changelog
+            .in_section(section)
+            .map(|c| change_item(c, options))
+            .collect();
+        if section == Section::Breaking {
+            items.extend(
+                changelog
+                    .unmatched_findings
+                    .iter()
+                    .map(|f| format!("- {}\n", finding_line(f, options))),
+            );
+        }
+        if items.is_empty() {
+            continue;
+        }
+        let fold = items.len()
+            > match section {
+                Section::Breaking => FOLD_BREAKING_OVER,
+                _ => FOLD_OVER,
+            };
+        let _ = write!(out, "\n### {} ({})\n\n", title(section), items.len());
+        if fold {
+            let _ = write!(
+                out,
+                "<details><summary>{} {}</summary>\n\n",
+                items.len(),
+                if section == Section::Breaking {
+                    "breaking changes"
+                } else {
+                    "changes"
+                }
+            );
+        }
+        let total = items.len();
+        let mut shown = 0;
+        for item in items {
+            if out.len() + item.len() > BUDGET {
+                break;
+            }
+            out.push_str(&item);
+            shown += 1;
+        }
+        if shown < total {
+            let _ = writeln!(out, "- …and {} more", total - shown);
+            left_out += total - shown;
+        }
+        if fold {
+            out.push_str("\n</details>\n");
+        }
+    }
+    if left_out > 0 {
+        let _ = write!(
+            out,
+            "\n{left_out} changes are left out to fit a comment; `protogen diff --format json` lists them all.\n"
+        );
+    }
+    out
+}
+
+fn change_item(judged: &JudgedChange, options: &Options) -> String {
+    let change = &judged.change;
+    let mut item = format!("- {}", change.describe(&code));
+    if let Some(location) = &change.location {
+        let _ = write!(item, " — {}", location_link(location, options));
+    }
+    item.push('\n');
+    for (rule, findings) in by_rule(&judged.findings) {
+        let first = findings[0];
+        let line = finding_line(first, options);
+        match findings.len() {
+            1 => {
+                let _ = writeln!(item, "  - {line}");
+            }
+            n => {
+                let _ = writeln!(item, "  - {line} (and {} more {})", n - 1, code(rule));
+            }
+        }
+    }
+    item
+}
+
+fn finding_line(finding: &Finding, options: &Options) -> String {
+    let mut line = code(finding.rule);
+    if let Some(location) = finding_location(finding) {
+        let _ = write!(
+            line,
+            " {}",
+            link(&location, &finding.path, finding.line, options)
+        );
+    }
+    let _ = write!(line, ": {}", escape(&finding.message));
+    line
+}
+
+fn location_link(location: &Location, options: &Options) -> String {
+    let text = if location.line == 0 {
+        location.path.clone()
+    } else {
+        format!("{}:{}:{}", location.path, location.line, location.column)
+    };
+    match location.side {
+        Side::New => link(&text, &location.path, location.line, options),
+        // The link base points into the new tree, where this line is not.
+        Side::Old => format!("{} (old)", code(&text)),
+    }
+}
+
+fn link(text: &str, path: &str, line: u32, options: &Options) -> String {
+    match options.link_base {
+        Some(base) => {
+            let anchor = if line > 0 {
+                format!("#L{line}")
+            } else {
+                String::new()
+            };
+            format!(
+                "[{}]({}/{path}{anchor})",
+                code(text),
+                base.trim_end_matches('/')
+            )
+        }
+        None => code(text),
+    }
+}
+
+/// An inline code span that survives backticks in the text.
+fn code(text: &str) -> String {
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// Escapes the characters that would turn a rule's message into markup or HTML.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
