@@ -1,0 +1,123 @@
+//! Attaching compat findings to structural changes: by element and by the aspect the rule
+//! judges, through removed containers, and leaving strangers unmatched.
+
+use std::path::Path;
+
+use protogen::compat::Finding;
+use protogen::contract::{load, LoadOptions, Side, Source};
+use protogen::diff::{compare, judge, Changelog, DiffOptions, Section};
+
+fn changelog(case: &str, findings: Vec<Finding>) -> Changelog {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/diff")
+        .join(case);
+    let options = LoadOptions::default();
+    let old = load(&Source::Dir(root.join("old")), Side::Baseline, &options).unwrap();
+    let new = load(&Source::Dir(root.join("new")), Side::Current, &options).unwrap();
+    let changes = compare(&old, &new, &DiffOptions::default());
+    judge("old".into(), "new".into(), changes, findings)
+}
+
+fn finding(rule: &'static str, element: &str) -> Finding {
+    Finding {
+        rule,
+        path: "shop/v1/catalog.proto".into(),
+        line: 1,
+        column: 1,
+        message: format!("{rule} on {element}"),
+        element: element.into(),
+    }
+}
+
+/// (aspect, element) of each breaking change with the rules attached to it.
+fn breaking(changelog: &Changelog) -> Vec<(String, String, Vec<&'static str>)> {
+    changelog
+        .in_section(Section::Breaking)
+        .map(|c| {
+            let rules = c.findings.iter().map(|f| f.rule).collect();
+            (c.change.aspect.to_string(), c.change.element.clone(), rules)
+        })
+        .collect()
+}
+
+#[test]
+fn findings_attach_to_the_aspect_their_rule_judges() {
+    let log = changelog(
+        "mixed",
+        vec![
+            finding("FIELD_SAME_JSON_NAME", "shop.v1.Product.availability"),
+            finding("FIELD_NO_DELETE", "shop.v1.Product.legacy_sku"),
+            finding("FILE_SAME_GO_PACKAGE", "shop/v1/catalog.proto"),
+        ],
+    );
+    assert_eq!(
+        breaking(&log),
+        [
+            (
+                "go_package".into(),
+                "shop/v1/catalog.proto".into(),
+                vec!["FILE_SAME_GO_PACKAGE"]
+            ),
+            (
+                "element".into(),
+                "shop.v1.Product.legacy_sku".into(),
+                vec!["FIELD_NO_DELETE"]
+            ),
+            (
+                "json_name".into(),
+                "shop.v1.Product.availability".into(),
+                vec!["FIELD_SAME_JSON_NAME"]
+            ),
+        ]
+    );
+    assert!(log.unmatched_findings.is_empty());
+    assert_eq!(log.count(Section::Breaking), 3);
+}
+
+#[test]
+fn a_finding_inside_a_removed_file_attaches_to_the_removal() {
+    let log = changelog(
+        "mixed",
+        vec![
+            finding("FILE_NO_DELETE", "shop/v1/legacy.proto"),
+            finding("MESSAGE_NO_DELETE", "shop.v1.LegacyExport"),
+        ],
+    );
+    assert_eq!(
+        breaking(&log),
+        [(
+            "element".into(),
+            "shop/v1/legacy.proto".into(),
+            vec!["FILE_NO_DELETE", "MESSAGE_NO_DELETE"]
+        )]
+    );
+}
+
+#[test]
+fn a_rename_is_found_by_its_old_name_and_strangers_stay_unmatched() {
+    let log = changelog(
+        "rename",
+        vec![
+            finding("FIELD_SAME_NAME", "users.v1.User.full_name"),
+            finding("FIELD_SAME_JSON_NAME", "users.v1.User.display_name"),
+            finding("FIELD_SAME_TYPE", "users.v1.Nothing.here"),
+        ],
+    );
+    assert_eq!(
+        breaking(&log),
+        [
+            (
+                "name".into(),
+                "users.v1.User.display_name".into(),
+                vec!["FIELD_SAME_NAME"]
+            ),
+            (
+                "json_name".into(),
+                "users.v1.User.display_name".into(),
+                vec!["FIELD_SAME_JSON_NAME"]
+            ),
+        ]
+    );
+    assert_eq!(log.unmatched_findings.len(), 1);
+    assert_eq!(log.count(Section::Breaking), 3);
+}
