@@ -7,8 +7,10 @@ use std::process::Command;
 
 use anyhow::{bail, Context};
 
+mod corpus;
+
 /// Peers and corpora, pinned so that every run compares against the same thing.
-const BUF_VERSION: &str = "1.75.0";
+pub(crate) const BUF_VERSION: &str = "1.75.0";
 const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
 
 fn main() -> anyhow::Result<()> {
@@ -25,8 +27,12 @@ fn main() -> anyhow::Result<()> {
             ]))
         }
         "demo" => demo(&root),
+        "corpus-expect" => {
+            setup(&root)?;
+            corpus::expect(&root)
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo>\n\n  setup  install buf and Google's protos (two releases) under .tools/ and .cache/\n  test   setup, then run the whole test suite\n  demo   run protogen on the built-in fixtures");
+            eprintln!("usage: cargo xtask <setup|test|demo|corpus-expect>\n\n  setup          install buf and Google's protos (two releases) under .tools/ and .cache/\n  test           setup, then run the whole test suite\n  demo           run protogen on the built-in fixtures\n  corpus-expect  run buf on every case of fixtures/breaking/ and store its findings as expected.json");
             std::process::exit(2)
         }
     }
