@@ -26,6 +26,7 @@ fn finding(rule: &'static str, element: &str) -> Finding {
         column: 1,
         message: format!("{rule} on {element}"),
         element: element.into(),
+        severity: Default::default(),
     }
 }
 

@@ -1,7 +1,145 @@
-//! `protogen check`.
+//! `protogen check`: loads the baseline and the current contract (in parallel), judges
+//! the differences with the configured rules, prints the report, returns 0, 1 or 2.
 
+use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(_args: crate::cli::CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`protogen check` is not built yet")
+use anyhow::Context;
+
+use crate::cli::{CheckArgs, Format};
+use crate::compat::{self, Finding, RuleSet, Severity};
+use crate::config::Config;
+use crate::contract::{self, Side, Source};
+use crate::report::{self, AcknowledgedItem, CheckReport, Item, Level, RuleInfo};
+
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.list_rules {
+        print!("{}", list_rules());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let against = args
+        .against
+        .as_deref()
+        .context("--against BASELINE is required")?;
+    let root = &args.path;
+    if !root.is_dir() {
+        anyhow::bail!(
+            "the module root {} is not a directory\nhelp: pass the folder that holds your .proto files (their import root)",
+            root.display()
+        );
+    }
+    let config = Config::load(root, args.config.as_deref())?;
+    let rules = RuleSet::from_config(&config.breaking).with_context(|| match &config.source {
+        Some(path) => format!("invalid breaking rules in {}", path.display()),
+        None => "invalid breaking rules".to_string(),
+    })?;
+    let options = config.load_options();
+    let baseline_source = Source::resolve(against, root)
+        .with_context(|| format!("cannot read the baseline '{against}'"))?;
+    let current_source = Source::Dir(root.clone());
+
+    // protox is single-threaded: compile the two sides on two cores.
+    let (baseline, current) = std::thread::scope(|scope| {
+        let baseline = scope.spawn(|| contract::load(&baseline_source, Side::Baseline, &options));
+        let current = contract::load(&current_source, Side::Current, &options);
+        (
+            baseline
+                .join()
+                .expect("loading the baseline does not panic"),
+            current,
+        )
+    });
+    let (baseline, current) = (baseline?, current?);
+
+    let judgement = compat::judge(&baseline, &current, &rules);
+    let report = CheckReport {
+        items: judgement.findings.iter().map(item).collect(),
+        acknowledged: judgement
+            .acknowledged
+            .iter()
+            .map(|a| AcknowledgedItem {
+                item: item(&a.finding),
+                acknowledged_by: a.by.to_string(),
+                reason: a.reason.clone(),
+            })
+            .collect(),
+        rules: compat::RULES
+            .iter()
+            .filter(|r| rules.is_enabled(r.id))
+            .map(|r| RuleInfo {
+                id: r.id.to_string(),
+                meaning: r.meaning.to_string(),
+            })
+            .collect(),
+        sources: current.sources.clone(),
+        root_prefix: root_prefix(root),
+        baseline: baseline_source.to_string(),
+    };
+    let out = match args.format {
+        Format::Text => report::text(&report),
+        Format::Json => report::json(&report),
+        Format::Github => report::github(&report),
+        Format::Markdown => report::markdown(&report),
+        Format::Sarif => report::sarif(&report),
+        Format::Junit => report::junit(&report),
+    };
+    print!("{out}");
+    Ok(if judgement.errors() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn item(finding: &Finding) -> Item {
+    Item {
+        rule: finding.rule.to_string(),
+        path: finding.path.clone(),
+        line: finding.line,
+        column: finding.column,
+        message: finding.message.clone(),
+        severity: match finding.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        },
+        element: finding.element.clone(),
+    }
+}
+
+/// `proto/` for a module root `proto` or `./proto/`, nothing for `.`.
+fn root_prefix(root: &Path) -> String {
+    let text: Vec<String> = root
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let text = text.join("/");
+    if text.is_empty() || text == "." {
+        String::new()
+    } else {
+        format!("{text}/")
+    }
+}
+
+fn list_rules() -> String {
+    let width = compat::RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let cat_width = compat::RULES
+        .iter()
+        .map(|r| r.categories.join(",").len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{:width$}  {:cat_width$}  MEANING\n", "RULE", "CATEGORIES");
+    for rule in compat::RULES {
+        out.push_str(&format!(
+            "{:width$}  {:cat_width$}  {}\n",
+            rule.id,
+            rule.categories.join(","),
+            rule.meaning
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} rules. Default: FILE. Choose with `use`/`except` in protogen.toml [breaking] or buf.yaml `breaking:`.\n",
+        compat::RULES.len()
+    ));
+    out
 }

@@ -1,0 +1,755 @@
+//! Field rules: type, cardinality, name, JSON name, oneof, default and per-language
+//! options. Fields are paired by number within messages paired by full name, and
+//! extensions by (extendee, number).
+
+use std::collections::HashMap;
+
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::field_options::{CType, JsType};
+use prost_types::FieldDescriptorProto;
+
+use super::index::{sub, Index, Syntax};
+use super::message::is_synthetic_oneof;
+use super::sink::{Place, Report, Sink};
+
+/// One side of a field pair, with what the rules need to know about its surroundings.
+struct Field<'x, 'a> {
+    desc: &'a FieldDescriptorProto,
+    path: Vec<i32>,
+    file: usize,
+    side: &'x Index<'a>,
+    /// The containing message, `None` for extensions.
+    message: Option<usize>,
+    /// `M` for fields, the extension's full name for extensions.
+    element: String,
+}
+
+impl Field<'_, '_> {
+    fn syntax(&self) -> Syntax {
+        self.side.files[self.file].syntax
+    }
+
+    fn is_extension(&self) -> bool {
+        self.message.is_none()
+    }
+
+    fn in_map_entry(&self) -> bool {
+        self.message
+            .is_some_and(|m| self.side.messages[m].is_map_entry())
+    }
+
+    fn kind(&self) -> Type {
+        self.desc.r#type()
+    }
+
+    /// `field 4 "role" of message "User"` or `extension 150 "a.v1.ext" of "a.v1.M"`.
+    fn describe(&self) -> String {
+        match self.message {
+            Some(m) => format!(
+                "field {} \"{}\" of message \"{}\"",
+                self.desc.number(),
+                self.desc.name(),
+                self.side.messages[m].name()
+            ),
+            None => format!(
+                "extension {} \"{}\" of \"{}\"",
+                self.desc.number(),
+                self.element,
+                self.desc.extendee().trim_start_matches('.')
+            ),
+        }
+    }
+
+    fn at(&self, tails: &[&[i32]]) -> Place {
+        let mut candidates: Vec<Vec<i32>> = tails.iter().map(|t| sub(&self.path, t)).collect();
+        candidates.push(self.path.clone());
+        Place::At {
+            file: self.file,
+            candidates,
+        }
+    }
+
+    fn type_place(&self) -> Place {
+        match self.kind() {
+            Type::Message | Type::Enum | Type::Group => self.at(&[&[6]]),
+            _ => self.at(&[&[5]]),
+        }
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        let d = self.desc;
+        if d.label() == Label::Repeated {
+            let is_map = d.r#type() == Type::Message
+                && self
+                    .side
+                    .message(d.type_name())
+                    .is_some_and(|m| m.is_map_entry());
+            return if is_map {
+                Cardinality::Map
+            } else {
+                Cardinality::Repeated
+            };
+        }
+        if d.label() == Label::Required {
+            return Cardinality::Required;
+        }
+        let explicit = self.is_extension()
+            || self.syntax() == Syntax::Proto2
+            || d.proto3_optional()
+            || d.oneof_index.is_some()
+            || matches!(d.r#type(), Type::Message | Type::Group);
+        if explicit {
+            Cardinality::Explicit
+        } else {
+            Cardinality::Implicit
+        }
+    }
+
+    fn json_name(&self) -> String {
+        match &self.desc.json_name {
+            Some(name) => name.clone(),
+            None => default_json_name(self.desc.name()),
+        }
+    }
+
+    /// The oneof the field is in, ignoring proto3 `optional`'s synthetic oneofs.
+    fn oneof(&self) -> Option<&str> {
+        let m = &self.side.messages[self.message?];
+        let index = self.desc.oneof_index?;
+        if is_synthetic_oneof(m.desc, index) {
+            return None;
+        }
+        m.desc
+            .oneof_decl
+            .get(usize::try_from(index).ok()?)
+            .map(|o| o.name())
+    }
+
+    fn report(&self, rule: &'static str, place: Place, against: &Field, message: String) -> Report {
+        Report {
+            rule,
+            place,
+            anchor: Some(self.path.clone()),
+            against: Some(against.file),
+            element: self.element.clone(),
+            message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cardinality {
+    Explicit,
+    Implicit,
+    Required,
+    Repeated,
+    Map,
+}
+
+impl Cardinality {
+    fn text(self) -> &'static str {
+        match self {
+            Cardinality::Explicit => "optional with explicit presence",
+            Cardinality::Implicit => "optional with implicit presence",
+            Cardinality::Required => "required",
+            Cardinality::Repeated => "repeated",
+            Cardinality::Map => "map",
+        }
+    }
+
+    fn wire_group(self) -> u8 {
+        match self {
+            Cardinality::Explicit | Cardinality::Implicit => 1,
+            Cardinality::Required => 2,
+            Cardinality::Repeated | Cardinality::Map => 3,
+        }
+    }
+
+    fn wire_json_group(self) -> u8 {
+        match self {
+            Cardinality::Map => 4,
+            other => other.wire_group(),
+        }
+    }
+}
+
+/// protoc's default JSON name: lowerCamelCase of the field name.
+pub fn default_json_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn check(sink: &mut Sink) {
+    let (prev, cur) = (sink.prev, sink.cur);
+    for (pm, previous) in prev.messages.iter().enumerate() {
+        let Some(&cm) = cur.message_by_name.get(&previous.full_name) else {
+            continue;
+        };
+        let current = &cur.messages[cm];
+        let by_number: HashMap<i32, usize> = current
+            .desc
+            .field
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.number(), i))
+            .collect();
+        for (pi, pf) in previous.desc.field.iter().enumerate() {
+            let Some(&ci) = by_number.get(&pf.number()) else {
+                continue;
+            };
+            let cf = &current.desc.field[ci];
+            let before = Field {
+                desc: pf,
+                path: sub(&previous.path, &[2, pi as i32]),
+                file: previous.file,
+                side: prev,
+                message: Some(pm),
+                element: format!("{}.{}", previous.full_name, pf.name()),
+            };
+            let after = Field {
+                desc: cf,
+                path: sub(&current.path, &[2, ci as i32]),
+                file: current.file,
+                side: cur,
+                message: Some(cm),
+                element: format!("{}.{}", current.full_name, cf.name()),
+            };
+            compare(sink, &before, &after);
+        }
+    }
+    for (key, &p) in &prev.extension_by_key {
+        let Some(&c) = cur.extension_by_key.get(key) else {
+            continue;
+        };
+        let (pe, ce) = (&prev.extensions[p], &cur.extensions[c]);
+        let before = Field {
+            desc: pe.desc,
+            path: pe.path.clone(),
+            file: pe.file,
+            side: prev,
+            message: None,
+            element: pe.full_name.clone(),
+        };
+        let after = Field {
+            desc: ce.desc,
+            path: ce.path.clone(),
+            file: ce.file,
+            side: cur,
+            message: None,
+            element: ce.full_name.clone(),
+        };
+        compare(sink, &before, &after);
+    }
+}
+
+fn compare(sink: &mut Sink, before: &Field, after: &Field) {
+    let mut reports = Vec::new();
+    cardinality(sink, before, after, &mut reports);
+    types(sink, before, after, &mut reports);
+    names(sink, before, after, &mut reports);
+    options(sink, before, after, &mut reports);
+    default(sink, before, after, &mut reports);
+    for report in reports {
+        sink.add(report);
+    }
+}
+
+fn cardinality(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
+    const RULES: [&str; 3] = [
+        "FIELD_SAME_CARDINALITY",
+        "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+        "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+    ];
+    if !sink.any_on(&RULES) || (before.in_map_entry() && after.in_map_entry()) {
+        return;
+    }
+    let (b, a) = (before.cardinality(), after.cardinality());
+    if b == a {
+        return;
+    }
+    let consequence = match (b, a) {
+        (_, Cardinality::Required) => "clients built before this change may omit it, and their messages are now rejected".to_string(),
+        (Cardinality::Required, _) => "clients built before this change reject every message that lacks it".to_string(),
+        (Cardinality::Explicit, Cardinality::Implicit) | (Cardinality::Implicit, Cardinality::Explicit) => {
+            "generated code changes between a plain value and an Option, so callers stop compiling, and clients built before this change no longer tell \"unset\" from the default".to_string()
+        }
+        _ => format!(
+            "clients built before this change decode field {} as {} and get wrong values or fail",
+            after.desc.number(),
+            b.text()
+        ),
+    };
+    let message = format!(
+        "{} changed from {} to {}: {consequence}; restore `{}` or add a new field with a new number",
+        after.describe(),
+        b.text(),
+        a.text(),
+        b.text()
+    );
+    let checks = [
+        ("FIELD_SAME_CARDINALITY", true),
+        (
+            "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+            b.wire_group() != a.wire_group(),
+        ),
+        (
+            "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+            b.wire_json_group() != a.wire_json_group(),
+        ),
+    ];
+    for (rule, breaks) in checks {
+        if breaks && sink.on(rule) {
+            out.push(after.report(rule, after.at(&[]), before, message.clone()));
+        }
+    }
+}
+
+fn wire_group(kind: Type) -> u8 {
+    match kind {
+        Type::Int32 | Type::Int64 | Type::Uint32 | Type::Uint64 | Type::Bool => 1,
+        Type::Sint32 | Type::Sint64 => 2,
+        Type::String => 3,
+        Type::Bytes => 4,
+        Type::Fixed32 | Type::Sfixed32 => 5,
+        Type::Fixed64 | Type::Sfixed64 => 6,
+        Type::Double => 7,
+        Type::Float => 8,
+        Type::Group => 9,
+        Type::Message => 10,
+        Type::Enum => 11,
+    }
+}
+
+fn wire_json_group(kind: Type) -> u8 {
+    match kind {
+        Type::Int32 | Type::Uint32 => 1,
+        Type::Int64 | Type::Uint64 => 2,
+        Type::Fixed32 | Type::Sfixed32 => 3,
+        Type::Fixed64 | Type::Sfixed64 => 4,
+        Type::Bool => 5,
+        Type::Sint32 => 6,
+        Type::Sint64 => 7,
+        Type::String => 8,
+        Type::Bytes => 9,
+        Type::Double => 10,
+        Type::Float => 11,
+        Type::Group => 12,
+        Type::Message => 13,
+        Type::Enum => 14,
+    }
+}
+
+fn type_text(field: &Field) -> String {
+    match field.kind() {
+        Type::Message | Type::Enum | Type::Group => {
+            field.desc.type_name().trim_start_matches('.').to_string()
+        }
+        other => other
+            .as_str_name()
+            .trim_start_matches("TYPE_")
+            .to_ascii_lowercase(),
+    }
+}
+
+/// Same short name and every baseline value still present: an enum evolved in place.
+fn same_enum(before: &Field, after: &Field) -> bool {
+    let (Some(b), Some(a)) = (
+        before.side.enum_(before.desc.type_name()),
+        after.side.enum_(after.desc.type_name()),
+    ) else {
+        return false;
+    };
+    b.desc.name() == a.desc.name()
+        && b.desc.value.iter().all(|v| {
+            a.desc
+                .value
+                .iter()
+                .any(|w| w.number() == v.number() && w.name() == v.name())
+        })
+}
+
+fn types(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
+    const RULES: [&str; 3] = [
+        "FIELD_SAME_TYPE",
+        "FIELD_WIRE_COMPATIBLE_TYPE",
+        "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+    ];
+    if !sink.any_on(&RULES) {
+        return;
+    }
+    let (bk, ak) = (before.kind(), after.kind());
+    let named = matches!(ak, Type::Message | Type::Enum | Type::Group);
+    let name_changed = before.desc.type_name() != after.desc.type_name();
+    if bk == ak && !(named && name_changed) {
+        return;
+    }
+    let message = |extra: &str| {
+        format!(
+            "{} changed type from {} to {}: clients built before this change will fail to decode field {} as {} (or silently read wrong values){extra}; add a new field with a new number and deprecate this one",
+            after.describe(),
+            type_text(before),
+            type_text(after),
+            after.desc.number(),
+            type_text(before),
+        )
+    };
+    let type_name_place = || after.at(&[&[6]]);
+    if sink.on("FIELD_SAME_TYPE") {
+        let place = if bk != ak {
+            after.type_place()
+        } else {
+            type_name_place()
+        };
+        out.push(after.report("FIELD_SAME_TYPE", place, before, message("")));
+    }
+    for (rule, group) in [
+        ("FIELD_WIRE_COMPATIBLE_TYPE", wire_group as fn(Type) -> u8),
+        ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", wire_json_group),
+    ] {
+        if !sink.on(rule) {
+            continue;
+        }
+        let wire_only = rule == "FIELD_WIRE_COMPATIBLE_TYPE";
+        if group(bk) != group(ak) {
+            if wire_only && bk == Type::String && ak == Type::Bytes {
+                continue;
+            }
+            let extra = if wire_only && bk == Type::Bytes && ak == Type::String {
+                " unless every value ever sent was valid UTF-8"
+            } else {
+                ""
+            };
+            out.push(after.report(rule, after.type_place(), before, message(extra)));
+            continue;
+        }
+        let breaks = match ak {
+            Type::Enum => name_changed && !same_enum(before, after),
+            Type::Message | Type::Group => name_changed,
+            _ => false,
+        };
+        if breaks {
+            out.push(after.report(rule, type_name_place(), before, message("")));
+        }
+    }
+}
+
+fn names(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
+    if sink.on("FIELD_SAME_NAME") {
+        let (b, a) = if before.is_extension() {
+            (before.element.as_str(), after.element.as_str())
+        } else {
+            (before.desc.name(), after.desc.name())
+        };
+        if b != a {
+            out.push(after.report(
+                "FIELD_SAME_NAME",
+                after.at(&[&[1]]),
+                before,
+                format!(
+                    "field {} changed name from \"{b}\" to \"{a}\": generated code that uses the old name no longer builds, and JSON and text-format clients built before this change no longer recognise it; rename it back",
+                    after.desc.number()
+                ),
+            ));
+        }
+    }
+    if sink.on("FIELD_SAME_JSON_NAME") && !before.is_extension() {
+        let (b, a) = (before.json_name(), after.json_name());
+        if b != a {
+            out.push(after.report(
+                "FIELD_SAME_JSON_NAME",
+                after.at(&[&[10]]),
+                before,
+                format!(
+                    "{} changed its JSON name from \"{b}\" to \"{a}\": JSON clients built before this change send and expect \"{b}\", which is now ignored; set `json_name = \"{b}\"`",
+                    after.describe()
+                ),
+            ));
+        }
+    }
+    if sink.on("FIELD_SAME_ONEOF") && !before.is_extension() {
+        let (b, a) = (before.oneof(), after.oneof());
+        let change = match (b, a) {
+            (None, None) => None,
+            (Some(b), Some(a)) if b == a => None,
+            (Some(b), Some(a)) => Some(format!("moved from oneof \"{b}\" to oneof \"{a}\"")),
+            (Some(b), None) => Some(format!("moved out of oneof \"{b}\"")),
+            (None, Some(a)) => Some(format!("moved into oneof \"{a}\"")),
+        };
+        if let Some(change) = change {
+            out.push(after.report(
+                "FIELD_SAME_ONEOF",
+                after.at(&[]),
+                before,
+                format!(
+                    "{} {change}: clients built before this change may set it together with fields it now excludes, and the generated accessors change shape; move it back",
+                    after.describe()
+                ),
+            ));
+        }
+    }
+}
+
+fn is_64_bit(kind: Type) -> bool {
+    matches!(
+        kind,
+        Type::Int64 | Type::Sint64 | Type::Uint64 | Type::Fixed64 | Type::Sfixed64
+    )
+}
+
+/// The C++ string type from `ctype`: (type, is STRING_PIECE).
+fn cpp_string_type(field: &Field) -> (&'static str, bool) {
+    match field.desc.options.as_ref().and_then(|o| o.ctype) {
+        Some(c) if c == CType::Cord as i32 => ("CORD", false),
+        Some(c) if c == CType::StringPiece as i32 => ("STRING", true),
+        _ => ("STRING", false),
+    }
+}
+
+fn utf8_default(field: &Field) -> &'static str {
+    match field.syntax() {
+        Syntax::Proto2 => "NONE",
+        Syntax::Proto3 => "VERIFY",
+    }
+}
+
+fn java_utf8(field: &Field) -> &'static str {
+    let checks = field.side.files[field.file]
+        .desc
+        .options
+        .as_ref()
+        .is_some_and(|o| o.java_string_check_utf8());
+    if checks {
+        "VERIFY"
+    } else {
+        utf8_default(field)
+    }
+}
+
+fn options(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
+    let (bk, ak) = (before.kind(), after.kind());
+    let is_text = |k: Type| matches!(k, Type::String | Type::Bytes);
+    if sink.on("FIELD_SAME_CPP_STRING_TYPE")
+        && !(before.in_map_entry() && after.in_map_entry())
+        && is_text(bk)
+        && is_text(ak)
+    {
+        let (b, b_piece) = cpp_string_type(before);
+        let (a, a_piece) = cpp_string_type(after);
+        let show = |t: &str, piece: bool| {
+            if piece {
+                "STRING_PIECE".to_string()
+            } else {
+                t.to_string()
+            }
+        };
+        if (b != a || b_piece != a_piece) && !(b_piece && a == "STRING" && !a_piece) {
+            out.push(after.report(
+                "FIELD_SAME_CPP_STRING_TYPE",
+                after.at(&[&[8, 1]]),
+                before,
+                format!(
+                    "{} changed its C++ string type from {} to {}: C++ code using the generated accessors no longer builds; restore `ctype = {}`",
+                    after.describe(),
+                    show(b, b_piece),
+                    show(a, a_piece),
+                    show(b, b_piece)
+                ),
+            ));
+        }
+    }
+    if bk == Type::String && ak == Type::String {
+        if sink.on("FIELD_SAME_JAVA_UTF8_VALIDATION") {
+            let (b, a) = (java_utf8(before), java_utf8(after));
+            if b != a {
+                out.push(after.report(
+                    "FIELD_SAME_JAVA_UTF8_VALIDATION",
+                    Place::At {
+                        file: after.file,
+                        candidates: vec![vec![8, 27], after.path.clone()],
+                    },
+                    before,
+                    format!(
+                        "{} changed Java UTF-8 validation from {b} to {a}: Java clients built before this change accept or reject different strings than the new ones; restore the file's java_string_check_utf8",
+                        after.describe()
+                    ),
+                ));
+            }
+        }
+        if sink.on("FIELD_SAME_UTF8_VALIDATION") {
+            let (b, a) = (utf8_default(before), utf8_default(after));
+            if b != a {
+                out.push(after.report(
+                    "FIELD_SAME_UTF8_VALIDATION",
+                    after.at(&[&[8, 21, 4]]),
+                    before,
+                    format!(
+                        "{} changed UTF-8 validation from {b} to {a}: peers now reject (or pass on) strings that clients built before this change accept; keep the file's syntax",
+                        after.describe()
+                    ),
+                ));
+            }
+        }
+    }
+    if sink.on("FIELD_SAME_JSTYPE") && is_64_bit(bk) && is_64_bit(ak) {
+        let jstype = |f: &Field| {
+            f.desc
+                .options
+                .as_ref()
+                .map_or(JsType::JsNormal, |o| o.jstype())
+                .as_str_name()
+        };
+        let (b, a) = (jstype(before), jstype(after));
+        if b != a {
+            out.push(after.report(
+                "FIELD_SAME_JSTYPE",
+                after.at(&[&[8, 6]]),
+                before,
+                format!(
+                    "{} changed option jstype from {b} to {a}: JavaScript code generated before this change reads it as a different type (string or number); restore `jstype = {b}`",
+                    after.describe()
+                ),
+            ));
+        }
+    }
+}
+
+/// A field's default, comparable across types the way buf compares them.
+#[derive(Debug, Clone, PartialEq)]
+enum Default {
+    Text(String),
+    Int(i128),
+    Float(f64, bool),
+}
+
+impl Default {
+    fn is_zero(&self) -> bool {
+        match self {
+            Default::Text(s) => s.is_empty(),
+            Default::Int(i) => *i == 0,
+            Default::Float(f, _) => *f == 0.0 && f.is_sign_positive(),
+        }
+    }
+
+    fn same(&self, other: &Default) -> bool {
+        match (self, other) {
+            (Default::Text(a), Default::Text(b)) => a == b,
+            (Default::Text(_), _) | (_, Default::Text(_)) => false,
+            (Default::Float(a, a32), Default::Float(b, b32)) if a32 != b32 => {
+                (a.is_nan() && b.is_nan()) || (*a as f32) == (*b as f32)
+            }
+            (Default::Float(a, _), Default::Float(b, _)) => (a.is_nan() && b.is_nan()) || a == b,
+            (Default::Int(a), Default::Int(b)) => a == b,
+            (Default::Int(i), Default::Float(f, _)) | (Default::Float(f, _), Default::Int(i)) => {
+                !f.is_nan() && *i as f64 == *f && f.fract() == 0.0
+            }
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            Default::Text(s) => format!("\"{s}\""),
+            Default::Int(i) => i.to_string(),
+            Default::Float(f, _) => f.to_string(),
+        }
+    }
+}
+
+fn parse_float(text: &str) -> f64 {
+    match text {
+        "inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        "nan" | "-nan" => f64::NAN,
+        other => other.parse().unwrap_or(0.0),
+    }
+}
+
+/// `None` when the field cannot have a default (repeated or message-typed).
+fn default_of(field: &Field) -> Option<Default> {
+    let d = field.desc;
+    if d.label() == Label::Repeated || matches!(d.r#type(), Type::Message | Type::Group) {
+        return None;
+    }
+    let explicit = d.default_value.as_deref();
+    Some(match d.r#type() {
+        Type::String | Type::Bytes => Default::Text(explicit.unwrap_or("").to_string()),
+        Type::Bool => Default::Int(i128::from(explicit == Some("true"))),
+        Type::Float => {
+            let value = explicit.map_or(0.0, |t| f64::from(parse_float(t) as f32));
+            Default::Float(value, true)
+        }
+        Type::Double => Default::Float(explicit.map_or(0.0, parse_float), false),
+        Type::Enum => {
+            let enum_ = field.side.enum_(d.type_name());
+            let number = enum_.and_then(|e| {
+                let value = match explicit {
+                    Some(name) => e.desc.value.iter().find(|v| v.name() == name),
+                    None => e.desc.value.first(),
+                };
+                value.map(|v| v.number())
+            });
+            Default::Int(i128::from(number.unwrap_or(0)))
+        }
+        _ => Default::Int(explicit.and_then(|t| t.parse().ok()).unwrap_or(0)),
+    })
+}
+
+fn default(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
+    if !sink.on("FIELD_SAME_DEFAULT") {
+        return;
+    }
+    let (Some(b), Some(a)) = (default_of(before), default_of(after)) else {
+        return;
+    };
+    if (b.is_zero() && a.is_zero()) || b.same(&a) {
+        return;
+    }
+    out.push(after.report(
+        "FIELD_SAME_DEFAULT",
+        Place::Option {
+            file: after.file,
+            path: sub(&after.path, &[7]),
+            keyword: "default",
+            fallback: after.path.clone(),
+        },
+        before,
+        format!(
+            "{} changed its default from {} to {}: clients built before this change read an unset field as {} while new code reads {}; restore the default",
+            after.describe(),
+            b.show(),
+            a.show(),
+            b.show(),
+            a.show()
+        ),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_names_follow_protoc() {
+        assert_eq!(default_json_name("user_id"), "userId");
+        assert_eq!(default_json_name("name"), "name");
+        assert_eq!(default_json_name("a__b_"), "aB");
+    }
+
+    #[test]
+    fn defaults_compare_across_numeric_types() {
+        assert!(Default::Int(5).same(&Default::Float(5.0, false)));
+        assert!(!Default::Int(5).same(&Default::Int(6)));
+        assert!(Default::Float(0.1f32 as f64, true).same(&Default::Float(0.1, false)));
+        assert!(!Default::Text("5".into()).same(&Default::Int(5)));
+    }
+}

@@ -1,0 +1,340 @@
+//! Collects what the rules report, then turns it into findings: resolves locations the
+//! way buf does, drops ignored ones, applies acknowledgements and severities, sorts.
+
+use std::collections::HashMap;
+
+use super::index::Index;
+use super::{ack, rules, Acknowledged, Finding, Judgement, RuleSet, Severity};
+use crate::contract::Span;
+
+/// Where buf points for a finding.
+pub enum Place {
+    /// No file at all (a deleted file or package).
+    Nowhere,
+    /// 1:1 of a current file.
+    File(usize),
+    /// The first of `candidates` (SourceCodeInfo paths) that the current file has a
+    /// location for; 1:1 of the file when it has none.
+    At {
+        file: usize,
+        candidates: Vec<Vec<i32>>,
+    },
+    /// Like `At` with `[path, fallback]`, but moved back to `keyword` on the same line:
+    /// protox locates `[default = 5]` at the value, buf at the option name.
+    Option {
+        file: usize,
+        path: Vec<i32>,
+        keyword: &'static str,
+        fallback: Vec<i32>,
+    },
+}
+
+/// One finding before locations and filters are applied.
+pub struct Report {
+    pub rule: &'static str,
+    pub place: Place,
+    /// The element in the current file whose comments may acknowledge this break: the
+    /// changed element, or the surviving parent of a deleted one. `None` for the file.
+    pub anchor: Option<Vec<i32>>,
+    /// The baseline file the finding concerns (for `ignore` and unstable packages).
+    pub against: Option<usize>,
+    pub element: String,
+    pub message: String,
+}
+
+pub struct Sink<'r, 'a> {
+    rules: &'r RuleSet,
+    pub prev: &'r Index<'a>,
+    pub cur: &'r Index<'a>,
+    reports: Vec<Report>,
+}
+
+impl<'r, 'a> Sink<'r, 'a> {
+    pub fn new(rules: &'r RuleSet, prev: &'r Index<'a>, cur: &'r Index<'a>) -> Self {
+        Sink {
+            rules,
+            prev,
+            cur,
+            reports: Vec::new(),
+        }
+    }
+
+    /// Whether `rule` runs; rules check this first so disabled ones cost nothing.
+    pub fn on(&self, rule: &str) -> bool {
+        self.rules.is_enabled(rule)
+    }
+
+    pub fn any_on(&self, rules: &[&str]) -> bool {
+        rules.iter().any(|r| self.on(r))
+    }
+
+    pub fn add(&mut self, report: Report) {
+        if self.on(report.rule) {
+            self.reports.push(report);
+        }
+    }
+
+    pub fn finish(mut self) -> Judgement {
+        let reports = std::mem::take(&mut self.reports);
+        let mut spans = SpanCache::default();
+        let mut judgement = Judgement::default();
+        for report in reports {
+            let (file, span) = match &report.place {
+                Place::Nowhere => (None, None),
+                Place::File(file) => (Some(*file), None),
+                Place::At { file, candidates } => (
+                    Some(*file),
+                    candidates
+                        .iter()
+                        .find_map(|path| spans.get(self.cur, *file, path)),
+                ),
+                Place::Option {
+                    file,
+                    path,
+                    keyword,
+                    fallback,
+                } => {
+                    let span = spans
+                        .get(self.cur, *file, path)
+                        .map(|span| back_to_keyword(self.cur, *file, span, keyword))
+                        .or_else(|| spans.get(self.cur, *file, fallback));
+                    (Some(*file), span)
+                }
+            };
+            if self.is_ignored(report.rule, file, report.against) {
+                continue;
+            }
+            if !self.rules.only_elements.is_empty()
+                && !self
+                    .rules
+                    .only_elements
+                    .iter()
+                    .any(|e| is_within(&report.element, e))
+            {
+                continue;
+            }
+            let span = span.unwrap_or(Span { line: 1, column: 1 });
+            let severity = if self
+                .rules
+                .warn
+                .iter()
+                .any(|w| rules::covers(w, report.rule))
+            {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            let finding = Finding {
+                rule: report.rule,
+                path: file
+                    .map(|f| self.cur.files[f].name.to_string())
+                    .unwrap_or_default(),
+                line: span.line,
+                column: span.column,
+                message: report.message,
+                element: report.element,
+                severity,
+            };
+            let in_proto = file.and_then(|f| {
+                ack::in_comments(
+                    self.cur.files[f].desc,
+                    report.anchor.as_deref(),
+                    report.rule,
+                )
+            });
+            if let Some(reason) = in_proto {
+                judgement.acknowledged.push(Acknowledged {
+                    finding,
+                    by: "proto comment",
+                    reason,
+                });
+                continue;
+            }
+            if let Some(allow) = self
+                .rules
+                .allow
+                .iter()
+                .find(|a| rules::covers(&a.rule, finding.rule) && a.element == finding.element)
+            {
+                let reason = allow.reason.clone();
+                judgement.acknowledged.push(Acknowledged {
+                    finding,
+                    by: "protogen.toml",
+                    reason,
+                });
+                continue;
+            }
+            judgement.findings.push(finding);
+        }
+        sort(&mut judgement.findings);
+        judgement
+            .acknowledged
+            .sort_by(|a, b| order(&a.finding, &b.finding));
+        judgement
+    }
+
+    fn is_ignored(&self, rule: &str, file: Option<usize>, against: Option<usize>) -> bool {
+        let current = file.map(|f| &self.cur.files[f]);
+        let previous = against.map(|f| &self.prev.files[f]);
+        let names: Vec<&str> = current
+            .iter()
+            .map(|f| f.name)
+            .chain(previous.iter().map(|f| f.name))
+            .collect();
+        let matches = |paths: &[String]| {
+            paths
+                .iter()
+                .any(|p| names.iter().any(|name| path_within(name, p)))
+        };
+        if matches(&self.rules.ignore) {
+            return true;
+        }
+        if self
+            .rules
+            .ignore_only
+            .iter()
+            .any(|(key, paths)| rules::covers(key, rule) && matches(paths))
+        {
+            return true;
+        }
+        self.rules.ignore_unstable_packages
+            && current
+                .iter()
+                .map(|f| f.package)
+                .chain(previous.iter().map(|f| f.package))
+                .any(is_unstable_package)
+    }
+}
+
+/// Moves `span` back to where `keyword` starts, if it occurs earlier on the same line.
+fn back_to_keyword(index: &Index, file: usize, span: Span, keyword: &str) -> Span {
+    let line = index
+        .contract
+        .sources
+        .get(index.files[file].name)
+        .and_then(|text| text.lines().nth(span.line as usize - 1));
+    let Some(line) = line else {
+        return span;
+    };
+    let end = line
+        .char_indices()
+        .nth(span.column as usize - 1)
+        .map_or(line.len(), |(i, _)| i);
+    match line[..end].rfind(keyword) {
+        Some(at) => Span {
+            line: span.line,
+            column: line[..at].chars().count() as u32 + 1,
+        },
+        None => span,
+    }
+}
+
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(order);
+}
+
+fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.path, a.line, a.column, a.rule, &a.message)
+        .cmp(&(&b.path, b.line, b.column, b.rule, &b.message))
+}
+
+/// `users.v1.User.role` is within `users.v1.User` and within itself.
+fn is_within(element: &str, scope: &str) -> bool {
+    element == scope
+        || (element.starts_with(scope) && element.as_bytes().get(scope.len()) == Some(&b'.'))
+}
+
+/// Whether file `name` is `path` or lies in the directory `path` (whole components).
+pub fn path_within(name: &str, path: &str) -> bool {
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    if path.is_empty() || path == "." {
+        return true;
+    }
+    name == path || (name.starts_with(path) && name.as_bytes().get(path.len()) == Some(&b'/'))
+}
+
+/// buf's unstable packages: the last component is a version with an alpha, beta or test
+/// suffix, such as `v1alpha1`, `v2beta`, `v1test`, `v1p1beta1`.
+pub fn is_unstable_package(package: &str) -> bool {
+    let last = package.rsplit('.').next().unwrap_or("");
+    let Some(rest) = last.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    let mut rest = &rest[digits..];
+    if let Some(point) = rest.strip_prefix('p') {
+        let n = point.chars().take_while(char::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &point[n..];
+    }
+    let suffix_ok = |word: &str, rest: &str| {
+        rest.strip_prefix(word)
+            .is_some_and(|tail| tail.chars().all(|c| c.is_ascii_digit()))
+    };
+    suffix_ok("alpha", rest) || suffix_ok("beta", rest) || rest.starts_with("test")
+}
+
+/// Locations by SourceCodeInfo path, per current file, built on first use. The first
+/// location wins when a path repeats (several `extend` blocks), as in buf.
+#[derive(Default)]
+struct SpanCache {
+    files: HashMap<usize, HashMap<Vec<i32>, Span>>,
+}
+
+impl SpanCache {
+    fn get(&mut self, index: &Index, file: usize, path: &[i32]) -> Option<Span> {
+        let spans = self.files.entry(file).or_insert_with(|| {
+            let mut map = HashMap::new();
+            if let Some(info) = &index.files[file].desc.source_code_info {
+                for location in &info.location {
+                    if let (Some(&line), Some(&column)) =
+                        (location.span.first(), location.span.get(1))
+                    {
+                        map.entry(location.path.clone()).or_insert(Span {
+                            line: line as u32 + 1,
+                            column: column as u32 + 1,
+                        });
+                    }
+                }
+            }
+            map
+        });
+        spans.get(path).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstable_packages_are_recognised() {
+        for p in [
+            "foo.v1alpha1",
+            "foo.v1beta",
+            "a.b.v2test",
+            "foo.v1p1beta1",
+            "v1alpha",
+        ] {
+            assert!(is_unstable_package(p), "{p}");
+        }
+        for p in ["foo.v1", "foo", "foo.alpha", "foo.v1alphax", "foo.va1", ""] {
+            assert!(!is_unstable_package(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn paths_match_whole_components() {
+        assert!(path_within("a/b.proto", "a"));
+        assert!(path_within("a/b.proto", "a/"));
+        assert!(path_within("a/b.proto", "a/b.proto"));
+        assert!(!path_within("ab/c.proto", "a"));
+        assert!(is_within("a.B.c", "a.B"));
+        assert!(!is_within("a.Bc", "a.B"));
+    }
+}

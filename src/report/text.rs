@@ -1,0 +1,88 @@
+//! `--format text`: rustc-style diagnostics with the rule ID, the source line and a caret,
+//! then a summary line.
+
+use super::{plural, CheckReport, Item};
+
+fn diagnostic(
+    report: &CheckReport,
+    out: &mut String,
+    label: &str,
+    item: &Item,
+    note: Option<String>,
+) {
+    out.push_str(&format!("{label}[{}]: {}\n", item.rule, item.message));
+    if item.path.is_empty() {
+        out.push_str(&format!(
+            "  = note: {} exists only in the baseline\n",
+            item.element
+        ));
+    } else {
+        let gutter = item.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        out.push_str(&format!(
+            "{pad}--> {}:{}:{}\n",
+            report.display_path(&item.path),
+            item.line,
+            item.column
+        ));
+        if let Some(source) = report.source_line(&item.path, item.line) {
+            // Keep the caret under the right character when the line holds tabs.
+            let before: String = source
+                .chars()
+                .take(item.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!(
+                "{pad} |\n{} | {source}\n{pad} | {before}^\n",
+                item.line
+            ));
+        }
+    }
+    if let Some(note) = note {
+        out.push_str(&format!("  = {note}\n"));
+    }
+    out.push('\n');
+}
+
+pub fn text(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for item in &report.items {
+        diagnostic(report, &mut out, item.severity.word(), item, None);
+    }
+    for ack in &report.acknowledged {
+        let note = format!(
+            "acknowledged in {}: {}",
+            ack.acknowledged_by,
+            if ack.reason.is_empty() {
+                "(no reason given)"
+            } else {
+                &ack.reason
+            }
+        );
+        diagnostic(report, &mut out, "note", &ack.item, Some(note));
+    }
+    let (errors, warnings) = (report.errors(), report.warnings());
+    let acknowledged = if report.acknowledged.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", {} acknowledged",
+            plural(report.acknowledged.len(), "break")
+        )
+    };
+    if errors > 0 {
+        out.push_str(&format!(
+            "error: {} against {} ({}{acknowledged})\n",
+            plural(errors, "breaking change"),
+            report.baseline,
+            plural(warnings, "warning")
+        ));
+    } else {
+        out.push_str(&format!(
+            "ok: no breaking changes against {} ({}{acknowledged})\n",
+            report.baseline,
+            plural(warnings, "warning")
+        ));
+    }
+    out
+}

@@ -1,0 +1,361 @@
+//! `protogen check` from the outside: exit codes, every output format, configuration
+//! (protogen.toml, buf.yaml v1 and v2), acknowledged breaks, severities, git baselines.
+
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::prelude::*;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const BEFORE: &str = r#"syntax = "proto3";
+package users.v1;
+
+message User {
+  string id = 1;
+  string full_name = 2;
+  string role = 3;
+}
+
+service Users {
+  rpc Get(User) returns (User);
+  rpc Delete(User) returns (User);
+}
+"#;
+
+/// Deletes field 3, renames field 2, changes RPC Get to server streaming, deletes Delete.
+const AFTER: &str = r#"syntax = "proto3";
+package users.v1;
+
+message User {
+  string id = 1;
+  string name = 2;
+}
+
+service Users {
+  rpc Get(User) returns (stream User);
+}
+"#;
+
+/// A workspace with `prev/users/v1/users.proto` and `cur/users/v1/users.proto`.
+fn pair(before: &str, after: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "prev/users/v1/users.proto", before);
+    write(dir.path(), "cur/users/v1/users.proto", after);
+    dir
+}
+
+fn write(root: &Path, relative: &str, text: &str) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn check(dir: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    cmd.current_dir(dir)
+        .args(["check", "cur", "--against", "prev"])
+        .args(extra);
+    cmd
+}
+
+fn stdout(cmd: &mut Command) -> String {
+    String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+}
+
+fn rules_in_json(out: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(out).expect("one JSON object");
+    value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn no_change_exits_zero() {
+    let dir = pair(BEFORE, BEFORE);
+    check(dir.path(), &[])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: no breaking changes"));
+}
+
+#[test]
+fn breaking_changes_exit_one_with_rule_ids() {
+    let dir = pair(BEFORE, AFTER);
+    check(dir.path(), &[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[FIELD_NO_DELETE]"))
+        .stdout(predicate::str::contains(
+            " --> cur/users/v1/users.proto:4:1",
+        ));
+}
+
+#[test]
+fn every_format_is_stable() {
+    let dir = pair(BEFORE, AFTER);
+    for format in ["text", "json", "github", "markdown", "sarif", "junit"] {
+        let out = stdout(&mut check(dir.path(), &["--format", format]));
+        let out = out.replace(env!("CARGO_PKG_VERSION"), "[version]");
+        insta::assert_snapshot!(format!("format_{format}"), out);
+    }
+}
+
+#[test]
+fn json_has_the_fixed_keys_and_buf_locations() {
+    let dir = pair(BEFORE, AFTER);
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let findings = value["findings"].as_array().unwrap();
+    let field = findings
+        .iter()
+        .find(|f| f["rule"] == "FIELD_NO_DELETE")
+        .expect("FIELD_NO_DELETE");
+    // buf points at the message that lost the field.
+    assert_eq!(field["path"], "users/v1/users.proto");
+    assert_eq!(field["line"], 4);
+    assert_eq!(field["column"], 1);
+    assert_eq!(field["element"], "users.v1.User.role");
+    assert!(field["message"]
+        .as_str()
+        .unwrap()
+        .contains("reserve 3 and \"role\""));
+    let name = findings
+        .iter()
+        .find(|f| f["rule"] == "FIELD_SAME_NAME")
+        .unwrap();
+    assert_eq!(
+        (name["line"].as_u64(), name["column"].as_u64()),
+        (Some(6), Some(10))
+    );
+}
+
+#[test]
+fn broken_current_proto_names_side_file_and_line() {
+    let dir = pair(
+        BEFORE,
+        "syntax = \"proto3\";\npackage users.v1;\nmessage User {\n  strin id = 1;\n}\n",
+    );
+    check(dir.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("current"))
+        .stderr(predicate::str::contains("users/v1/users.proto"))
+        .stderr(predicate::str::contains("4"));
+}
+
+#[test]
+fn broken_baseline_says_baseline() {
+    let dir = pair("syntax = \"proto3\";\nmessage {\n", BEFORE);
+    check(dir.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("baseline"))
+        .stderr(predicate::str::contains("users/v1/users.proto"));
+}
+
+#[test]
+fn missing_baseline_says_baseline() {
+    let dir = pair(BEFORE, BEFORE);
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["check", "cur", "--against", "no-such-thing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("baseline"));
+}
+
+#[test]
+fn list_rules_prints_all_64_with_categories() {
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    let out = stdout(cmd.args(["check", "--list-rules"]));
+    assert!(out.contains("64 rules"));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("FIELD_NO_DELETE "))
+        .expect("FIELD_NO_DELETE listed");
+    assert!(line.contains("CSR,FILE,PACKAGE"), "{line}");
+    assert_eq!(out.lines().filter(|l| l.contains("_")).count(), 64);
+}
+
+#[test]
+fn buf_yaml_v2_selects_rules_and_ignores() {
+    let dir = pair(BEFORE, AFTER);
+    // WIRE does not care about names: only the deleted field (number unreserved) and
+    // the streaming change remain.
+    write(
+        dir.path(),
+        "cur/buf.yaml",
+        "version: v2\nmodules:\n  - path: .\nbreaking:\n  use: [WIRE]\n",
+    );
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    assert_eq!(
+        rules_in_json(&out),
+        [
+            "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+            "RPC_SAME_SERVER_STREAMING"
+        ]
+    );
+    write(
+        dir.path(),
+        "cur/buf.yaml",
+        "version: v2\nbreaking:\n  use: [FILE]\n  ignore: [users/v1]\n",
+    );
+    check(dir.path(), &[]).assert().code(0);
+}
+
+#[test]
+fn buf_yaml_v1_except_and_ignore_only() {
+    let dir = pair(BEFORE, AFTER);
+    write(
+        dir.path(),
+        "cur/buf.yaml",
+        "version: v1\nbreaking:\n  use: [FILE]\n  except: [FIELD_SAME_NAME, FIELD_SAME_JSON_NAME]\n  ignore_only:\n    RPC_NO_DELETE: [users/v1/users.proto]\n",
+    );
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    assert_eq!(
+        rules_in_json(&out),
+        ["FIELD_NO_DELETE", "RPC_SAME_SERVER_STREAMING"]
+    );
+}
+
+#[test]
+fn unstable_packages_can_be_ignored() {
+    let alpha = |s: &str| s.replace("users.v1", "users.v1alpha1");
+    let dir = pair(&alpha(BEFORE), &alpha(AFTER));
+    write(
+        dir.path(),
+        "cur/protogen.toml",
+        "[breaking]\nignore_unstable_packages = true\n",
+    );
+    check(dir.path(), &[]).assert().code(0);
+}
+
+#[test]
+fn protogen_toml_severity_and_allow() {
+    let dir = pair(BEFORE, AFTER);
+    write(
+        dir.path(),
+        "cur/protogen.toml",
+        r#"[breaking]
+use = ["FILE"]
+[breaking.severity]
+FIELD_SAME_NAME = "warn"
+FIELD_SAME_JSON_NAME = "warn"
+RPC_SAME_SERVER_STREAMING = "warn"
+[[breaking.allow]]
+rule = "FIELD_NO_DELETE"
+element = "users.v1.User.role"
+reason = "roles moved to the authz service"
+[[breaking.allow]]
+rule = "RPC_NO_DELETE"
+element = "users.v1.Users.Delete"
+"#,
+    );
+    let output = check(dir.path(), &[]).output().unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("warning[FIELD_SAME_NAME]"), "{out}");
+    assert!(out.contains("roles moved to the authz service"), "{out}");
+    assert!(out.contains("2 breaks acknowledged"), "{out}");
+}
+
+#[test]
+fn allow_breaking_comment_acknowledges_one_element() {
+    let after = AFTER.replace(
+        "message User {",
+        "// protogen:allow-breaking FIELD_NO_DELETE roles live in authz now\nmessage User {",
+    );
+    let dir = pair(BEFORE, &after);
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(!rules_in_json(&out).contains(&"FIELD_NO_DELETE".to_string()));
+    assert!(rules_in_json(&out).contains(&"RPC_NO_DELETE".to_string()));
+    assert_eq!(value["acknowledged"][0]["rule"], "FIELD_NO_DELETE");
+    assert_eq!(
+        value["acknowledged"][0]["reason"],
+        "roles live in authz now"
+    );
+}
+
+#[test]
+fn unknown_rule_in_config_is_bad_input() {
+    let dir = pair(BEFORE, AFTER);
+    write(
+        dir.path(),
+        "cur/protogen.toml",
+        "[breaking]\nuse = [\"FIELD_NO_DELET\"]\n",
+    );
+    check(dir.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("FIELD_NO_DELET"))
+        .stderr(predicate::str::contains("protogen.toml"));
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn git_baselines() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    write(root, "proto/users/v1/users.proto", BEFORE);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "first"]);
+    let first = git(root, &["rev-parse", "HEAD"]);
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    write(root, "proto/users/v1/users.proto", AFTER);
+    git(root, &["commit", "-q", "-am", "second"]);
+
+    for baseline in ["HEAD~1", "main", first.as_str()] {
+        let mut cmd = Command::cargo_bin("protogen").unwrap();
+        let out = cmd
+            .current_dir(root)
+            .args(["check", "proto", "--against", baseline, "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{baseline}");
+        let rules = rules_in_json(&String::from_utf8(out.stdout).unwrap());
+        assert!(
+            rules.contains(&"FIELD_NO_DELETE".to_string()),
+            "{baseline}: {rules:?}"
+        );
+    }
+    // The branch tip holds the work tree's contract: nothing changed.
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    cmd.current_dir(root)
+        .args(["check", "proto", "--against", "feature"])
+        .assert()
+        .code(0);
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    cmd.current_dir(root)
+        .args(["check", "proto", "--against", "no-such-branch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("baseline"))
+        .stderr(predicate::str::contains("no-such-branch"));
+}
