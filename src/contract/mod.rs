@@ -3,6 +3,7 @@
 
 mod compile;
 mod descriptor_set;
+mod files;
 mod git;
 pub mod location;
 mod source;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use prost_types::FileDescriptorProto;
 
+pub use files::compile_files;
 pub use location::Span;
 pub use source::Source;
 

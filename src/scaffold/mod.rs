@@ -1,3 +1,186 @@
-//! Placeholder; see ARCHITECTURE.md.
+//! Scaffolding for `protogen new`: plan a workspace from a compiled contract, render it from
+//! the askama templates, and write it all-or-nothing.
 
+pub mod model;
+pub mod names;
 pub mod sync;
+mod render;
+mod write;
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context};
+use heck::ToShoutySnakeCase;
+
+use crate::contract::Contract;
+pub use model::Workspace;
+pub use render::{Owner, RenderedFile};
+pub use write::{write, Outcome};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+}
+
+/// What `protogen new` was asked for, resolved: absolute paths, the files named.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub name: String,
+    /// Where the workspace goes (absolute; need not exist yet).
+    pub target: PathBuf,
+    /// The contract's import root (absolute).
+    pub contract_root: PathBuf,
+    /// The files the user named, relative to the root; `None` when a directory was given
+    /// and every .proto file under it is the contract.
+    pub files: Option<Vec<String>>,
+    /// Copy the .proto files into the workspace instead of referring to them.
+    pub vendor: bool,
+}
+
+/// The files of a workspace, ready to write.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub workspace: Workspace,
+    pub files: Vec<RenderedFile>,
+}
+
+/// Where `--vendor` puts the .proto files, relative to the workspace.
+const VENDOR_DIR: &str = "proto";
+
+/// Plans the workspace for `contract`. Fails, before anything is written, on an invalid name
+/// or a contract without a service.
+pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
+    names::check_crate_name(&request.name)
+        .map_err(|why| anyhow::anyhow!("invalid workspace name: {why}"))?;
+    let named: Vec<_> = contract
+        .files
+        .iter()
+        .filter(|f| match &request.files {
+            Some(names) => names.iter().any(|n| n == f.name()),
+            None => true,
+        })
+        .collect();
+    let services = model::services(&named);
+    if services.is_empty() {
+        let files: Vec<_> = named.iter().map(|f| f.name()).collect();
+        bail!(
+            "the contract has no service, so there is nothing to serve: {} declare{} only messages and enums.\n\
+             Add a `service` to one of them, or point --proto at the files that declare the services.",
+            files.join(", "),
+            if files.len() == 1 { "s" } else { "" }
+        );
+    }
+    let contract_root = if request.vendor {
+        VENDOR_DIR.to_string()
+    } else {
+        relative_path(&request.target, &request.contract_root).with_context(|| {
+            format!(
+                "cannot refer to the contract at {} from {} by a relative path; use --vendor to copy it",
+                request.contract_root.display(),
+                request.target.display()
+            )
+        })?
+    };
+    let name = &request.name;
+    let ident = name.replace('-', "_");
+    let mut workspace = Workspace {
+        name: name.clone(),
+        api_crate: format!("{name}-api"),
+        server_crate: format!("{name}-server"),
+        client_crate: format!("{name}-client"),
+        api_ident: format!("{ident}_api"),
+        server_ident: format!("{ident}_server"),
+        client_ident: format!("{ident}_client"),
+        addr_env: format!("{}_ADDR", name.to_shouty_snake_case()),
+        command: format!("protogen new {name}"),
+        contract_root,
+        contract_files: request.files.clone().unwrap_or_default(),
+        vendored: request.vendor,
+        services,
+        has_runtime: embedded::RUNTIME_FILES
+            .iter()
+            .any(|(path, _)| *path == "mod.rs"),
+    };
+    workspace.resolve_types();
+    let mut files = render::render(&workspace).context("cannot render the templates")?;
+    for (path, contents) in embedded::RUNTIME_FILES {
+        files.push(RenderedFile {
+            path: format!("{}/src/runtime/{path}", workspace.api_crate),
+            contents: contents.to_vec(),
+            owner: Owner::Protogen,
+        });
+    }
+    if request.vendor {
+        for (file, text) in &contract.sources {
+            if file.starts_with("google/protobuf/") {
+                continue; // built into protox
+            }
+            files.push(RenderedFile {
+                path: format!("{VENDOR_DIR}/{file}"),
+                contents: text.as_bytes().to_vec(),
+                owner: Owner::Protogen,
+            });
+        }
+    }
+    for file in &files {
+        check_inside(&file.path)?;
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Plan { workspace, files })
+}
+
+/// Refuses a planned path that would land outside the workspace folder.
+fn check_inside(path: &str) -> anyhow::Result<()> {
+    let path = Path::new(path);
+    if path.as_os_str().is_empty()
+        || !path.components().all(|c| matches!(c, Component::Normal(_)))
+    {
+        bail!(
+            "refusing to write {}: the path escapes the output folder",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `to` relative to the directory `from`, with forward slashes (`../proto`). Both absolute
+/// and normalized.
+pub fn relative_path(from: &Path, to: &Path) -> anyhow::Result<String> {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    if from.first() != to.first() {
+        bail!("the paths have no common root");
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_then_descend() {
+        let rel = |a: &str, b: &str| relative_path(Path::new(a), Path::new(b)).unwrap();
+        assert_eq!(rel("/w/shop", "/w/fixtures/proto"), "../fixtures/proto");
+        assert_eq!(rel("/w/shop", "/w/shop/proto"), "proto");
+        assert_eq!(rel("/w/shop", "/w/shop"), ".");
+    }
+
+    #[test]
+    fn paths_outside_the_workspace_are_refused() {
+        assert!(check_inside("shop-api/src/lib.rs").is_ok());
+        assert!(check_inside("../evil.rs").is_err());
+        assert!(check_inside("/etc/passwd").is_err());
+        assert!(check_inside("a/../../b").is_err());
+    }
+}
