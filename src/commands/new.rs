@@ -93,12 +93,21 @@ fn resolve_inputs(cwd: &Path, protos: &[PathBuf]) -> anyhow::Result<Inputs> {
 /// files, the common ancestor of those.
 fn import_root(files: &[PathBuf]) -> anyhow::Result<(PathBuf, String)> {
     let mut roots = Vec::new();
+    let mut reason = None;
     for file in files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
         let dir = file.parent().expect("a file has a folder").to_path_buf();
         let root = match declared_package(&text) {
-            Some(package) => strip_package_dirs(&dir, &package).unwrap_or(dir),
+            Some(package) => match strip_package_dirs(&dir, &package) {
+                Some(root) => {
+                    reason.get_or_insert_with(|| {
+                        format!("where the folders of package {package} begin")
+                    });
+                    root
+                }
+                None => dir,
+            },
             None => dir,
         };
         roots.push(root);
@@ -111,7 +120,7 @@ fn import_root(files: &[PathBuf]) -> anyhow::Result<(PathBuf, String)> {
             }
         }
     }
-    let reason = "the folder above the package folders (users/v1/ for package users.v1), shared by all files".to_string();
+    let reason = reason.unwrap_or_else(|| "the folder of the .proto files".to_string());
     Ok((common, reason))
 }
 

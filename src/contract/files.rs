@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
+use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
 
 use super::compile::{render_diagnostic, SourceFiles};
 use super::Contract;
@@ -15,8 +16,15 @@ pub fn compile_files(root: &Path, names: &[String]) -> anyhow::Result<Contract> 
     if names.is_empty() {
         bail!("no .proto files given");
     }
-    let mut compiler = protox::Compiler::new([root])
-        .with_context(|| format!("cannot use {} as the import root", root.display()))?;
+    if !root.is_dir() {
+        bail!("the import root {} is not a folder", root.display());
+    }
+    // The well-known types come from protox first: trees such as Google's protos carry their
+    // own copies of google/protobuf/, with files protox does not parse.
+    let mut resolver = ChainFileResolver::new();
+    resolver.add(GoogleFileResolver::new());
+    resolver.add(IncludeFileResolver::new(root.to_path_buf()));
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(true);
     for name in names {
         compiler

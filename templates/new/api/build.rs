@@ -48,7 +48,12 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
         listed
     };
 
-    let mut compiler = protox::Compiler::new([&root])?;
+    // The well-known types come from protox first, as in `protogen new`: trees such as
+    // Google's protos carry their own copies of google/protobuf/.
+    let mut resolver = protox::file::ChainFileResolver::new();
+    resolver.add(protox::file::GoogleFileResolver::new());
+    resolver.add(protox::file::IncludeFileResolver::new(root.clone()));
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_imports(true).include_source_info(true);
     for file in &files {
         compiler.open_file(file).map_err(|e| format!("{e:?}"))?;
@@ -60,18 +65,23 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    // For gRPC server reflection: `{{ ws.api_ident }}::FILE_DESCRIPTOR_SET`.
-    std::fs::write(
-        out_dir.join("file_descriptor_set.bin"),
-        compiler.encode_file_descriptor_set(),
-    )?;
+    // Also for gRPC server reflection: `{{ ws.api_ident }}::FILE_DESCRIPTOR_SET`.
+    let descriptor_set = out_dir.join("file_descriptor_set.bin");
+    std::fs::write(&descriptor_set, compiler.encode_file_descriptor_set())?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
         // No default method bodies: a new RPC in the contract is a compile error in the server.
         .generate_default_stubs(false)
+        // RPCs that take or return wrapper types (google.protobuf.Int64Value) use the Rust
+        // primitives prost maps them to (`i64`). tonic-prost-build 0.14 honours this only
+        // on the `compile_protos` path, hence the descriptor set file instead of `compile_fds`.
+        .with_extended_rust_types(true)
+        .file_descriptor_set_path(&descriptor_set)
+        .skip_protoc_run()
+        .emit_rerun_if_changed(false)
         .include_file("protogen_contract.rs")
-        .compile_fds(compiler.file_descriptor_set())?;
+        .compile_protos(&files, &[root.display().to_string()])?;
     Ok(())
 }
 
