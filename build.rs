@@ -14,7 +14,9 @@ fn main() {
     files.sort();
     let mut out = String::from("/// Files of `templates/runtime/`, relative to it, sorted.\npub const RUNTIME_FILES: &[(&str, &[u8])] = &[\n");
     for (relative, absolute) in &files {
-        out.push_str(&format!("    ({relative:?}, include_bytes!({absolute:?})),\n"));
+        out.push_str(&format!(
+            "    ({relative:?}, include_bytes!({absolute:?})),\n"
+        ));
     }
     out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));

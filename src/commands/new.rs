@@ -253,10 +253,7 @@ fn print_summary(
         "  3. cargo run -p {}            # serves on ${} (default 127.0.0.1:50051)",
         ws.server_crate, ws.addr_env
     );
-    println!(
-        "  4. cargo run -p {} --example call",
-        ws.client_crate
-    );
+    println!("  4. cargo run -p {} --example call", ws.client_crate);
 }
 
 /// `a/b.proto` with forward slashes, whatever the platform.

@@ -131,8 +131,7 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
 /// Refuses a planned path that would land outside the workspace folder.
 fn check_inside(path: &str) -> anyhow::Result<()> {
     let path = Path::new(path);
-    if path.as_os_str().is_empty()
-        || !path.components().all(|c| matches!(c, Component::Normal(_)))
+    if path.as_os_str().is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_)))
     {
         bail!(
             "refusing to write {}: the path escapes the output folder",

@@ -79,15 +79,43 @@ pub fn render(ws: &Workspace) -> askama::Result<Vec<RenderedFile>> {
     };
     use Owner::{Protogen, User};
     add("Cargo.toml".into(), WorkspaceCargo { ws }.render()?, User);
-    add("protogen.toml".into(), ProtogenToml { ws }.render()?, Protogen);
+    add(
+        "protogen.toml".into(),
+        ProtogenToml { ws }.render()?,
+        Protogen,
+    );
     add("README.md".into(), Readme { ws }.render()?, User);
     add(".gitignore".into(), Gitignore { ws }.render()?, User);
-    add(format!("{api}/Cargo.toml"), ApiCargo { ws }.render()?, Protogen);
-    add(format!("{api}/build.rs"), ApiBuild { ws }.render()?, Protogen);
-    add(format!("{api}/src/lib.rs"), ApiLib { ws }.render()?, Protogen);
-    add(format!("{server}/Cargo.toml"), ServerCargo { ws }.render()?, User);
-    add(format!("{server}/src/main.rs"), ServerMain { ws }.render()?, User);
-    add(format!("{server}/src/lib.rs"), ServerLib { ws }.render()?, User);
+    add(
+        format!("{api}/Cargo.toml"),
+        ApiCargo { ws }.render()?,
+        Protogen,
+    );
+    add(
+        format!("{api}/build.rs"),
+        ApiBuild { ws }.render()?,
+        Protogen,
+    );
+    add(
+        format!("{api}/src/lib.rs"),
+        ApiLib { ws }.render()?,
+        Protogen,
+    );
+    add(
+        format!("{server}/Cargo.toml"),
+        ServerCargo { ws }.render()?,
+        User,
+    );
+    add(
+        format!("{server}/src/main.rs"),
+        ServerMain { ws }.render()?,
+        User,
+    );
+    add(
+        format!("{server}/src/lib.rs"),
+        ServerLib { ws }.render()?,
+        User,
+    );
     add(
         format!("{server}/src/handlers/mod.rs"),
         HandlersMod { ws }.render()?,
@@ -100,8 +128,16 @@ pub fn render(ws: &Workspace) -> askama::Result<Vec<RenderedFile>> {
             User,
         );
     }
-    add(format!("{server}/tests/serve.rs"), ServerTest { ws }.render()?, User);
-    add(format!("{client}/Cargo.toml"), ClientCargo { ws }.render()?, User);
+    add(
+        format!("{server}/tests/serve.rs"),
+        ServerTest { ws }.render()?,
+        User,
+    );
+    add(
+        format!("{client}/Cargo.toml"),
+        ClientCargo { ws }.render()?,
+        User,
+    );
     let client_lib = ClientLib {
         ws,
         client_modules: client_modules(ws),

@@ -96,18 +96,36 @@ fn setup(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `protogen new` on the fixtures (users + orders: every RPC kind), into a fresh folder under
+/// the system temp dir; prints the result and the handler a user opens first.
 fn demo(root: &Path) -> anyhow::Result<()> {
-    let protogen = |args: &[&str]| {
-        Command::new(cargo())
-            .current_dir(root)
-            .args(["run", "--quiet", "--"])
-            .args(args)
-            .status()
-    };
-    let status = protogen(&["--help"]).context("cannot run protogen")?;
-    if !status.success() {
-        bail!("protogen failed");
+    let out = std::env::temp_dir().join("protogen-demo");
+    if out.exists() {
+        // Only ever our own demo output, from an earlier run.
+        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
+    let workspace = out.join("shop");
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--",
+            "new",
+            "shop",
+            "--proto",
+            "fixtures/proto",
+            "--out",
+        ])
+        .arg(&workspace))?;
+    let handler = workspace.join("shop-server/src/handlers/users_v1_users_service.rs");
+    let text = std::fs::read_to_string(&handler)
+        .with_context(|| format!("cannot read {}", handler.display()))?;
+    println!("\n--- {} ---\n{text}", handler.display());
+    println!(
+        "Try it: cd {} && cargo build   # fails once per stub, naming the RPC at its line",
+        workspace.display()
+    );
     Ok(())
 }
 

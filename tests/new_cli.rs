@@ -1,0 +1,306 @@
+//! `protogen new` from the command line: snapshots of the generated tree for the fixtures,
+//! and bad input (exit code 2, a clear message, nothing written).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+mod common;
+
+fn protogen(cwd: &Path) -> Command {
+    let mut command = Command::cargo_bin("protogen").unwrap();
+    command.current_dir(cwd);
+    command
+}
+
+/// A temp folder holding a copy of `fixtures/<name>` as `proto/`, so that the workspace's
+/// relative path to the contract (`../proto`) is the same on every machine.
+fn sandbox(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &common::project_root().join("fixtures").join(fixture),
+        &dir.path().join("proto"),
+    );
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, sorted, as `== path ==` followed by its contents.
+fn tree(dir: &Path) -> String {
+    let mut out = String::new();
+    for path in files(dir) {
+        let text = std::fs::read_to_string(dir.join(&path)).unwrap();
+        out.push_str(&format!("== {path} ==\n{text}\n"));
+    }
+    out
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn scaffolds_the_fixtures_from_a_folder() {
+    let dir = sandbox("proto");
+    let output = protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!("fixtures_stdout", stdout);
+    insta::assert_snapshot!("fixtures_tree", tree(&dir.path().join("shop")));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let dir = sandbox("proto");
+    for out in ["one", "two"] {
+        protogen(dir.path())
+            .args(["new", "shop", "--proto", "proto", "--out", out])
+            .assert()
+            .success();
+    }
+    assert_eq!(tree(&dir.path().join("one")), tree(&dir.path().join("two")));
+}
+
+#[test]
+fn single_files_find_their_import_root_from_the_package() {
+    let dir = sandbox("proto");
+    let output = protogen(dir.path())
+        .args([
+            "new",
+            "shop",
+            "--proto",
+            "proto/orders/v1/orders.proto",
+            "--out",
+            "services/shop",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("where the folders of package orders.v1 begin"),
+        "{stdout}"
+    );
+    let workspace = dir.path().join("services/shop");
+    let config = std::fs::read_to_string(workspace.join("protogen.toml")).unwrap();
+    assert!(config.contains("root = \"../../proto\""), "{config}");
+    assert!(
+        config.contains("files = [\"orders/v1/orders.proto\"]"),
+        "{config}"
+    );
+    // Only the named file's services: users.proto is an import, not part of the request.
+    assert!(
+        config.contains("serves = [\n    \"orders.v1.OrdersService\",\n]"),
+        "{config}"
+    );
+    let handlers = files(&workspace.join("shop-server/src/handlers"));
+    assert_eq!(handlers, ["mod.rs", "orders_v1_orders_service.rs"]);
+}
+
+#[test]
+fn vendor_copies_the_contract_and_its_imports() {
+    let dir = sandbox("proto");
+    protogen(dir.path())
+        .args([
+            "new",
+            "shop",
+            "--proto",
+            "proto/orders/v1/orders.proto",
+            "--vendor",
+        ])
+        .assert()
+        .success();
+    let workspace = dir.path().join("shop");
+    let config = std::fs::read_to_string(workspace.join("protogen.toml")).unwrap();
+    assert!(config.contains("root = \"proto\""), "{config}");
+    assert!(config.contains("vendored = true"), "{config}");
+    for file in ["orders/v1/orders.proto", "users/v1/users.proto"] {
+        assert_eq!(
+            std::fs::read_to_string(workspace.join("proto").join(file)).unwrap(),
+            std::fs::read_to_string(dir.path().join("proto").join(file)).unwrap(),
+        );
+    }
+    assert!(
+        !workspace.join("proto/google").exists(),
+        "WKTs come from protox"
+    );
+}
+
+#[test]
+fn names_mirror_prost_for_keywords_and_shared_service_names() {
+    let dir = sandbox("edge");
+    protogen(dir.path())
+        .args(["new", "edge", "--proto", "proto"])
+        .assert()
+        .success();
+    let workspace = dir.path().join("edge");
+    insta::assert_snapshot!(
+        "edge_handlers",
+        tree(&workspace.join("edge-server/src/handlers"))
+    );
+    insta::assert_snapshot!(
+        "edge_client_lib",
+        std::fs::read_to_string(workspace.join("edge-client/src/lib.rs")).unwrap()
+    );
+}
+
+// Bad input: exit code 2, a message that says what to do, and nothing written.
+
+fn refused(dir: &Path, args: &[&str], expected: &[&str]) {
+    let before = entries(dir);
+    let output = protogen(dir).args(args).assert().code(2);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    for text in expected {
+        assert!(stderr.contains(text), "expected {text:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(entries(dir), before, "something was written");
+}
+
+#[test]
+fn refuses_an_invalid_name() {
+    let dir = sandbox("proto");
+    refused(
+        dir.path(),
+        &["new", "2shop", "--proto", "proto"],
+        &["invalid workspace name", "must start with an ASCII letter"],
+    );
+    refused(
+        dir.path(),
+        &["new", "sh/op", "--proto", "proto"],
+        &["invalid workspace name", "contains '/'"],
+    );
+}
+
+#[test]
+fn refuses_a_non_empty_folder_without_force() {
+    let dir = sandbox("proto");
+    std::fs::create_dir(dir.path().join("shop")).unwrap();
+    std::fs::write(dir.path().join("shop/notes.txt"), "mine").unwrap();
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "proto"],
+        &["already exists and is not empty", "--force"],
+    );
+    assert_eq!(entries(&dir.path().join("shop")).len(), 1);
+}
+
+#[test]
+fn refuses_a_contract_that_does_not_compile() {
+    let dir = sandbox("proto");
+    std::fs::write(
+        dir.path().join("proto/users/v1/broken.proto"),
+        "syntax = \"proto3\";\npackage users.v1;\nmessage Broken {\n  strin name = 1;\n}\n",
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "proto"],
+        &["users/v1/broken.proto:4:3", "strin name = 1;"],
+    );
+}
+
+#[test]
+fn refuses_a_contract_without_a_service() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("proto/types/v1")).unwrap();
+    std::fs::write(
+        dir.path().join("proto/types/v1/money.proto"),
+        "syntax = \"proto3\";\npackage types.v1;\nmessage Money { int64 cents = 1; }\n",
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "proto"],
+        &["the contract has no service", "types/v1/money.proto"],
+    );
+}
+
+#[test]
+fn refuses_missing_and_mixed_inputs() {
+    let dir = sandbox("proto");
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "nowhere"],
+        &["--proto nowhere: no such file or folder"],
+    );
+    refused(
+        dir.path(),
+        &[
+            "new",
+            "shop",
+            "--proto",
+            "proto",
+            "--proto",
+            "proto/users/v1/users.proto",
+        ],
+        &["one folder", "or one or more .proto files"],
+    );
+}
+
+#[test]
+fn force_keeps_edited_handlers_and_foreign_files() {
+    let dir = sandbox("proto");
+    protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto"])
+        .assert()
+        .success();
+    let workspace = dir.path().join("shop");
+    let handler = workspace.join("shop-server/src/handlers/users_v1_users_service.rs");
+    std::fs::write(&handler, "// my handlers\n").unwrap();
+    std::fs::write(workspace.join("NOTES.md"), "mine\n").unwrap();
+    std::fs::remove_file(workspace.join("shop-api/build.rs")).unwrap();
+
+    let output = protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto", "--force"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("created shop-api/build.rs"), "{stdout}");
+    assert!(
+        stdout.contains("kept shop-server/src/handlers/users_v1_users_service.rs"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&handler).unwrap(),
+        "// my handlers\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("NOTES.md")).unwrap(),
+        "mine\n"
+    );
+}
