@@ -3,8 +3,8 @@
 
 pub mod model;
 pub mod names;
-pub mod sync;
 mod render;
+pub mod sync;
 mod write;
 
 use std::path::{Component, Path, PathBuf};
