@@ -1,7 +1,110 @@
-//! `protogen sync`.
+//! `protogen sync`: plans the changes that bring a scaffolded workspace along with its
+//! contract, then prints them as a diff (`--dry-run`) or writes them and says what it did.
 
 use std::process::ExitCode;
 
-pub fn run(_args: crate::cli::SyncArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`protogen sync` is not built yet")
+use crate::cli::SyncArgs;
+use crate::scaffold::sync::{self, Note};
+
+pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let loaded = sync::load(&args.dir)?;
+    let plan = sync::plan(&loaded, args.lock)?;
+    if args.dry_run {
+        print!("{}", sync::unified_diff(&plan));
+    } else {
+        sync::apply(&args.dir, &plan)?;
+    }
+    let verb = |done: &'static str, would: &'static str| if args.dry_run { would } else { done };
+    let mut notes: Vec<&Note> = plan.notes.iter().collect();
+    notes.sort_by_key(|n| rank(n));
+    let mut lines = Vec::new();
+    for note in notes {
+        lines.push(match note {
+            Note::ServiceAdded {
+                file,
+                service,
+                stubs,
+            } => format!(
+                "{} {file}: handlers for new service {service} ({stubs} stub{}), registered in the router",
+                verb("created", "would create"),
+                plural(*stubs)
+            ),
+            Note::StubAdded { file, line, route } => format!(
+                "{} {file}:{line}: stub for new RPC {route}",
+                verb("added", "would add")
+            ),
+            Note::HandlerGone {
+                file,
+                line,
+                method,
+                service,
+            } => format!(
+                "gone    {file}:{line}: `{method}` matches no RPC of {service} any more; delete it (or move its logic) once nothing needs it"
+            ),
+            Note::ServiceGone { file, service } => format!(
+                "gone    {file}: the contract no longer has {service}; delete the file and its registration"
+            ),
+            Note::EntryGone { key, entry } => format!(
+                "gone    protogen.toml {key}: the contract no longer has {entry}; remove the entry"
+            ),
+            Note::LockWritten {
+                file,
+                role,
+                rpcs,
+                hash,
+                changed,
+            } => format!(
+                "{} {file}: {role} of {rpcs} RPC{}, {hash}",
+                if *changed {
+                    verb("locked", "would lock")
+                } else {
+                    "locked (unchanged)"
+                },
+                plural(*rpcs)
+            ),
+            Note::LockBehind {
+                file,
+                locked,
+                current,
+            } => format!(
+                "behind  {file}: locked to {locked}, the contract is now {current}; run `protogen sync --lock` once this crate is rebuilt and deployed"
+            ),
+        });
+    }
+    if plan.changes.is_empty() {
+        lines.push("nothing to change: the workspace is in step with the contract".to_string());
+    } else if !args.dry_run
+        && plan
+            .notes
+            .iter()
+            .any(|n| matches!(n, Note::StubAdded { .. } | Note::ServiceAdded { .. }))
+    {
+        lines.push("next: `cargo build` names every new stub; write their bodies".to_string());
+    }
+    // With --dry-run stdout is the patch alone (`git apply` takes it); the report goes aside.
+    for line in lines {
+        if args.dry_run {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rank(note: &Note) -> u8 {
+    match note {
+        Note::ServiceAdded { .. } => 0,
+        Note::StubAdded { .. } => 1,
+        Note::HandlerGone { .. } | Note::ServiceGone { .. } | Note::EntryGone { .. } => 2,
+        Note::LockWritten { .. } | Note::LockBehind { .. } => 3,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

@@ -1,0 +1,242 @@
+//! `protogen sync` end to end: scaffold, write real handler bodies, grow the contract (a new
+//! RPC, a new service), sync, and prove that the code a person wrote is untouched, the stubs
+//! are there, sync is idempotent, bad input changes nothing, and the build fails only on the
+//! new stubs (one cargo build of the generated workspace).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn protogen() -> Command {
+    Command::cargo_bin("protogen").unwrap()
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file of `dir` (skipping `target`) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != "target")
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Replaces every stub body in a handler file with a body a person might write, and adds
+/// a comment, an import and a helper: all of which sync must leave alone.
+fn write_bodies(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("let _ = request;\n        shop_api::unimplemented_rpc!(\"") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let route_start = after.find('"').unwrap() + 1;
+        let route_end = route_start + after[route_start..].find('"').unwrap();
+        let route = &after[route_start..route_end];
+        out.push_str(&format!(
+            "// Hand-written: not ready yet, say so politely.\n        let _ = request;\n        Err(Status::unavailable(format!(\"{{}} is warming up\", \"{route}\")))"
+        ));
+        rest = &after[route_end + 2..];
+    }
+    out.push_str(rest);
+    let out = out.replacen(
+        "use tonic::",
+        "use std::fmt::Write as _; // kept by hand\nuse tonic::",
+        1,
+    ) + "\n// A helper a person wrote below the impl block.\n#[allow(dead_code)]\nfn helper() -> String {\n    let mut s = String::new();\n    let _ = write!(s, \"{}\", 1);\n    s\n}\n";
+    std::fs::write(path, &out).unwrap();
+    out
+}
+
+fn grow_contract(proto: &Path) {
+    let users = proto.join("users/v1/users.proto");
+    let text = std::fs::read_to_string(&users).unwrap();
+    let grown = text.replacen(
+        "  rpc FindMany (UserFilter) returns (stream User) {\n    option idempotency_level = NO_SIDE_EFFECTS;\n  }\n}",
+        "  rpc FindMany (UserFilter) returns (stream User) {\n    option idempotency_level = NO_SIDE_EFFECTS;\n  }\n  // Removes a user.\n  rpc Remove (UserById) returns (User);\n}\n\n// Who did what.\nservice AuditService {\n  rpc Record (stream User) returns (UserById);\n}",
+        1,
+    );
+    assert_ne!(grown, text, "the fixture changed; update the test");
+    std::fs::write(&users, grown).unwrap();
+}
+
+/// Where generated workspaces build, shared by every end-to-end test.
+fn generated_target_dir() -> PathBuf {
+    std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("generated"))
+}
+
+#[test]
+fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
+    let shop = tmp.path().join("shop");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(shop.join("shop-client/protogen.lock").is_file());
+    assert!(shop.join("shop-server/protogen.lock").is_file());
+
+    let handlers = shop.join("shop-server/src/handlers");
+    let users_file = handlers.join("users_v1_users_service.rs");
+    let users_written = write_bodies(&users_file);
+    write_bodies(&handlers.join("orders_v1_orders_service.rs"));
+    let (code, out, _) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing to change"), "{out}");
+
+    grow_contract(&proto);
+    let before = snapshot(&shop);
+
+    // --dry-run: a patch on stdout, the report on stderr, nothing written.
+    let (code, diff, report) = run(protogen().arg("sync").arg(&shop).arg("--dry-run"));
+    assert_eq!(code, 0, "{report}");
+    assert!(diff.contains("+++ b/shop-server/src/handlers/users_v1_users_service.rs"), "{diff}");
+    assert!(diff.contains("--- /dev/null\n+++ b/shop-server/src/handlers/users_v1_audit_service.rs"), "{diff}");
+    assert!(diff.contains("+    async fn remove("), "{diff}");
+    assert!(report.contains("would add shop-server/src/handlers/users_v1_users_service.rs:"), "{report}");
+    assert_eq!(snapshot(&shop), before, "--dry-run wrote something");
+
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("stub for new RPC users.v1.UsersService/Remove"), "{out}");
+    assert!(out.contains("handlers for new service users.v1.AuditService (1 stub)"), "{out}");
+    assert!(out.contains("behind  shop-client/protogen.lock"), "{out}");
+
+    // The person's code is byte-for-byte where it was: the new file is the old one with
+    // the stubs inserted before the impl block's closing brace, and nothing else.
+    let after = std::fs::read_to_string(&users_file).unwrap();
+    let insert_at = users_written.find("}\n\n// A helper a person wrote").unwrap();
+    assert!(after.starts_with(&users_written[..insert_at]));
+    assert!(after.ends_with(&users_written[insert_at..]));
+    let added = &after[insert_at..after.len() - (users_written.len() - insert_at)];
+    assert!(added.contains("async fn remove(") && added.contains("unimplemented_rpc!(\"users.v1.UsersService/Remove\")"), "{added}");
+    assert_eq!(added.matches("async fn").count(), 1, "{added}");
+    let now = snapshot(&shop);
+    let changed: Vec<_> = now
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(*bytes))
+        .map(|(path, _)| path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "protogen.toml",
+            "shop-server/src/handlers/mod.rs",
+            "shop-server/src/handlers/users_v1_audit_service.rs",
+            "shop-server/src/handlers/users_v1_users_service.rs",
+            "shop-server/src/lib.rs",
+        ]
+    );
+    for path in ["shop-server/src/lib.rs", "shop-server/src/handlers/mod.rs", "protogen.toml"] {
+        let old = String::from_utf8(before[Path::new(path)].clone()).unwrap();
+        let new = String::from_utf8(now[Path::new(path)].clone()).unwrap();
+        let common_prefix = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+        assert!(
+            new.ends_with(&old[common_prefix..]) && new.len() > old.len(),
+            "{path}: sync did more than insert"
+        );
+    }
+
+    // Idempotent.
+    let (code, out, _) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing to change"), "{out}");
+    assert_eq!(snapshot(&shop), now);
+
+    // Bad input: exit 2, the file named, nothing changed.
+    let lock = shop.join("shop-client/protogen.lock");
+    let lock_text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(&lock, "{ not json").unwrap();
+    grow_more(&proto);
+    let broken = snapshot(&shop);
+    let (code, _, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 2);
+    assert!(err.contains("shop-client/protogen.lock is not a valid protogen lock") && err.contains("protogen sync --lock"), "{err}");
+    assert_eq!(snapshot(&shop), broken);
+    std::fs::write(&lock, &lock_text).unwrap();
+    let users_now = std::fs::read_to_string(&users_file).unwrap();
+    std::fs::write(&users_file, users_now.replace("impl pb::users_service_server::UsersService for", "impl pb::users_service_server::UsersServiceExt for")).unwrap();
+    let restructured = snapshot(&shop);
+    let (code, _, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 2);
+    assert!(err.contains("users_v1_users_service.rs no longer holds `impl users_service_server::UsersService"), "{err}");
+    assert_eq!(snapshot(&shop), restructured);
+    std::fs::write(&users_file, &users_now).unwrap();
+    undo_grow_more(&proto);
+
+    // --lock brings the locks to the contract; a second run has nothing to do.
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop).arg("--lock"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("locked shop-client/protogen.lock: consumer of 7 RPCs"), "{out}");
+    let (_, out, _) = run(protogen().arg("sync").arg(&shop).arg("--lock"));
+    assert!(out.contains("nothing to change"), "{out}");
+
+    // The build fails, and only on the two new stubs.
+    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--message-format=short"])
+        .current_dir(&shop)
+        .env("CARGO_TARGET_DIR", generated_target_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(!build.status.success(), "the build passed:\n{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error")).collect();
+    assert!(errors.len() >= 2, "{stderr}");
+    let routes = ["users.v1.UsersService/Remove", "users.v1.AuditService/Record"];
+    for error in &errors {
+        assert!(routes.iter().any(|r| error.contains(r)), "an error not about a new stub: {error}\n{stderr}");
+    }
+    for route in routes {
+        assert!(errors.iter().any(|e| e.contains(route)), "no error names {route}:\n{stderr}");
+    }
+}
+
+/// A second change, so that sync would have work to do while its inputs are broken.
+fn grow_more(proto: &Path) {
+    let users = proto.join("users/v1/users.proto");
+    let text = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(&users, text.replacen("  rpc Remove (UserById) returns (User);", "  rpc Remove (UserById) returns (User);\n  rpc Ban (UserById) returns (User);", 1)).unwrap();
+}
+
+fn undo_grow_more(proto: &Path) {
+    let users = proto.join("users/v1/users.proto");
+    let text = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(&users, text.replacen("\n  rpc Ban (UserById) returns (User);", "", 1)).unwrap();
+}
