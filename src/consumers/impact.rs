@@ -10,8 +10,9 @@ use prost_types::FieldDescriptorProto;
 
 use super::lock::{Lock, Role, FILE_NAME};
 use super::reach::{join, reach, Index, Reach, RpcName};
-use crate::compat::Finding;
+use crate::compat::{self, Finding, RuleSet, Severity};
 use crate::contract::Contract;
+pub use crate::report::consumers::{Break, ConsumerSection, Unobserved, Verdict};
 
 /// A lock found on disk.
 #[derive(Debug, Clone)]
@@ -68,75 +69,25 @@ pub fn find_locks(root: &Path, pattern: Option<&str>) -> anyhow::Result<Vec<Lock
         .collect()
 }
 
-/// A change one consumer would feel.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Break {
-    /// buf's rule IDs that report it (several rules may judge one change).
-    pub rules: Vec<&'static str>,
-    /// Full name of the element, e.g. `users.v1.User.role`.
-    pub element: String,
-    /// `users.v1.User.role (field 4) changed type string -> int32`.
-    pub summary: String,
-    /// How the consumer reaches it: `UsersService/FindOne response`.
-    pub reached_through: String,
-    /// Where it is in the current contract (relative to the module root; line 0 if unknown).
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
-}
-
-/// A breaking change of the contract that this consumer does not observe.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Unobserved {
-    pub rule: &'static str,
-    pub element: String,
-    /// `not an RPC it calls` or `not reached from the RPCs it calls`.
-    pub reason: String,
-}
-
-/// The verdict for one consumer.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Verdict {
-    #[serde(rename = "crate")]
-    pub crate_name: String,
-    pub lock: String,
-    pub hash: String,
-    pub rpcs: Vec<String>,
-    pub breaks: Vec<Break>,
-    /// Breaking changes against the baseline that this consumer does not observe.
-    pub unobserved: Vec<Unobserved>,
-}
-
-impl Verdict {
-    pub fn is_broken(&self) -> bool {
-        !self.breaks.is_empty()
+/// Why a consumer without breaks is safe, in one line.
+fn safe_reason(rpcs: usize, unobserved: &[Unobserved]) -> String {
+    let observed = format!(
+        "nothing that its {rpcs} RPC{} observe{} changed incompatibly",
+        if rpcs == 1 { "" } else { "s" },
+        if rpcs == 1 { "s" } else { "" },
+    );
+    let elements: BTreeSet<&str> = unobserved.iter().map(|u| u.element.as_str()).collect();
+    if elements.is_empty() {
+        return observed;
     }
-
-    /// One line on why a consumer without breaks is safe.
-    pub fn safe_reason(&self) -> String {
-        let observed = format!(
-            "nothing that its {} RPC{} observe{} changed incompatibly",
-            self.rpcs.len(),
-            if self.rpcs.len() == 1 { "" } else { "s" },
-            if self.rpcs.len() == 1 { "s" } else { "" },
-        );
-        if self.unobserved.is_empty() {
-            observed
-        } else {
-            let elements: BTreeSet<&str> =
-                self.unobserved.iter().map(|u| u.element.as_str()).collect();
-            format!(
-                "{observed}; the breaking change{} to {} {} not reach it",
-                if elements.len() == 1 { "" } else { "s" },
-                elements.into_iter().collect::<Vec<_>>().join(", "),
-                if self.unobserved.len() == 1 {
-                    "does"
-                } else {
-                    "do"
-                },
-            )
-        }
-    }
+    let reasons: BTreeSet<&str> = unobserved.iter().map(|u| u.reason.as_str()).collect();
+    format!(
+        "{observed}; the breaking change{} to {} {} not reach it ({})",
+        if elements.len() == 1 { "" } else { "s" },
+        elements.into_iter().collect::<Vec<_>>().join(", "),
+        if unobserved.len() == 1 { "does" } else { "do" },
+        reasons.into_iter().collect::<Vec<_>>().join("; "),
+    )
 }
 
 /// Judges `current` against one consumer lock. `check(baseline, current)` runs the
@@ -175,7 +126,7 @@ pub fn assess(
             grouped.insert(
                 rpc.element(),
                 Break {
-                    rules: vec!["RPC_NO_DELETE"],
+                    rules: vec!["RPC_NO_DELETE".to_string()],
                     element: rpc.element(),
                     summary: format!("{} was deleted", rpc.element()),
                     reached_through: format!("{} itself", rpc.short()),
@@ -201,8 +152,8 @@ pub fn assess(
                 line: finding.line,
                 column: finding.column,
             });
-        if !entry.rules.contains(&finding.rule) {
-            entry.rules.push(finding.rule);
+        if !entry.rules.iter().any(|r| r == finding.rule) {
+            entry.rules.push(finding.rule.to_string());
         }
     }
     let mut breaks: Vec<Break> = grouped.into_values().collect();
@@ -214,18 +165,25 @@ pub fn assess(
         .iter()
         .filter(|f| !observes(&observed, &f.element))
         .map(|f| Unobserved {
-            rule: f.rule,
+            rule: f.rule.to_string(),
             element: f.element.clone(),
             reason: unobserved_reason(&f.element, &observed),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let reason = if breaks.is_empty() {
+        safe_reason(lock.rpcs.len(), &unobserved)
+    } else {
+        String::new()
+    };
     Ok(Verdict {
         crate_name: lock.crate_name.clone(),
         lock: lock_path,
         hash: lock.short_hash().to_string(),
+        status: if breaks.is_empty() { "safe" } else { "breaks" },
         rpcs: lock.rpcs.iter().map(|r| r.to_string()).collect(),
         breaks,
         unobserved,
+        reason,
     })
 }
 
@@ -238,7 +196,7 @@ fn observes(observed: &Reach, element: &str) -> bool {
 fn unobserved_reason(element: &str, observed: &Reach) -> String {
     let is_rpc_of_called_service = element
         .rsplit_once('.')
-        .is_some_and(|(service, _)| observed.elements.contains_key(service));
+        .is_some_and(|(service, _)| observed.services.contains_key(service));
     if is_rpc_of_called_service {
         "not an RPC it calls".to_string()
     } else {
@@ -361,4 +319,43 @@ pub fn consumers(locks: Vec<LockFile>) -> Vec<LockFile> {
         .into_iter()
         .filter(|l| l.lock.role == Role::Consumer)
         .collect()
+}
+
+/// Finds the locks (`pattern`, else every protogen.lock under `root`) and judges `current`
+/// against each consumer's, with `rules` (labelled `rules_label` in reports).
+/// `contract_findings` are the ordinary check's breaking changes. `None` when no lock was
+/// found and none was asked for.
+pub fn judge_consumers(
+    root: &Path,
+    pattern: Option<&str>,
+    current: &Contract,
+    contract_findings: &[Finding],
+    rules: &RuleSet,
+    rules_label: String,
+) -> anyhow::Result<Option<ConsumerSection>> {
+    let locks = find_locks(root, pattern)?;
+    let consumer_locks = consumers(locks);
+    if consumer_locks.is_empty() && pattern.is_none() {
+        return Ok(None);
+    }
+    let errors: Vec<Finding> = contract_findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .cloned()
+        .collect();
+    let verdicts = consumer_locks
+        .iter()
+        .map(|lock| {
+            assess(lock, current, &errors, |baseline, current| {
+                compat::check(baseline, current, rules)
+                    .into_iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect()
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Some(ConsumerSection {
+        rules: rules_label,
+        verdicts,
+    }))
 }

@@ -6,7 +6,7 @@ pub mod impact;
 pub mod lock;
 pub mod reach;
 
-pub use impact::{assess, find_locks, Break, LockFile, Unobserved, Verdict};
+pub use impact::{assess, find_locks, judge_consumers, LockFile};
 pub use lock::{Lock, Role};
 pub use reach::{reach, Direction, Reach, Route, RpcName};
 

@@ -89,8 +89,10 @@ pub struct Reach {
     pub rpcs: BTreeSet<RpcName>,
     /// Messages, fields (`pkg.Msg.field`), oneofs, enums and enum values (both as
     /// `pkg.Enum.VALUE` and in protobuf's sibling scope `pkg.VALUE`), with how they are reached.
-    /// Services and RPCs are in here too, routed through themselves.
+    /// The called RPCs are in here too (`pkg.Service.Method`), routed through themselves.
     pub elements: BTreeMap<String, Route>,
+    /// Services with at least one RPC in `rpcs`, routed through the first.
+    pub services: BTreeMap<String, Route>,
     /// Messages and enums reached, a subset of `elements`.
     pub types: BTreeSet<String>,
 }
@@ -98,13 +100,20 @@ pub struct Reach {
 impl Reach {
     /// How `element` is reached, trying its enclosing scopes when it is not itself an
     /// element (a finding may name a reserved range or an option of a reached message).
+    /// An RPC that is not called is not reached, even though its service is.
     pub fn route(&self, element: &str) -> Option<&Route> {
         let mut name = element.trim_start_matches('.');
+        if let Some(route) = self.services.get(name) {
+            return Some(route);
+        }
         loop {
             if let Some(route) = self.elements.get(name) {
                 return Some(route);
             }
             name = name.rsplit_once('.')?.0;
+            if self.services.contains_key(name) {
+                return None;
+            }
         }
     }
 }
@@ -169,7 +178,7 @@ pub fn reach(contract: &Contract, rpcs: &BTreeSet<RpcName>) -> anyhow::Result<Re
             rpc: rpc.clone(),
             direction,
         };
-        out.elements
+        out.services
             .entry(rpc.service.clone())
             .or_insert_with(|| route(Direction::Request));
         out.elements

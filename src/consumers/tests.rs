@@ -48,8 +48,12 @@ fn reach_follows_fields_into_other_packages_and_enums() {
     assert_eq!(role.to_string(), "OrdersService/CreateOrder response");
     let items = reach.route("orders.v1.LineItem.sku").unwrap();
     assert_eq!(items.direction, Direction::Request);
-    // An element inside a reached one (a reserved range, an option) routes through it.
+    // An element inside a reached one (a reserved range, an option) routes through it;
+    // an RPC of a called service that is not called itself is not reached.
     assert!(reach.route("users.v1.User.role.options").is_some());
+    assert!(reach.route("orders.v1.OrdersService").is_some());
+    assert!(reach.route("orders.v1.OrdersService.TrackOrders").is_none());
+    assert!(reach.route("orders.v1.OrdersService.CreateOrder").is_some());
 }
 
 #[test]
