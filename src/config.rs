@@ -17,6 +17,25 @@ pub struct Config {
     /// Paths relative to the module root that are not part of the module (buf's `excludes`).
     pub excludes: Vec<PathBuf>,
     pub breaking: Breaking,
+    /// How deployed consumers are judged against their locks (`[consumers]`).
+    pub consumers: ConsumerRules,
+}
+
+/// The `[consumers]` settings: rule IDs and categories (default `WIRE_JSON`: what old
+/// binaries and JSON clients can still read), with buf's `use`/`except` meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerRules {
+    pub use_: Vec<String>,
+    pub except: Vec<String>,
+}
+
+impl Default for ConsumerRules {
+    fn default() -> Self {
+        ConsumerRules {
+            use_: vec!["WIRE_JSON".to_string()],
+            except: Vec::new(),
+        }
+    }
 }
 
 /// The `[breaking]` settings, with buf's meaning.
@@ -113,6 +132,17 @@ struct TomlFile {
     module: TomlModule,
     #[serde(default)]
     breaking: Option<TomlBreaking>,
+    #[serde(default)]
+    consumers: Option<TomlConsumers>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TomlConsumers {
+    #[serde(rename = "use")]
+    use_: Option<Vec<String>>,
+    #[serde(default)]
+    except: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -145,6 +175,7 @@ struct TomlBreaking {
 pub fn parse_protogen_toml(text: &str) -> anyhow::Result<Config> {
     let file: TomlFile = toml::from_str(text)?;
     let b = file.breaking.unwrap_or_default();
+    let consumers = file.consumers.unwrap_or_default();
     let mut warn = Vec::new();
     for (rule, level) in b.severity {
         match level.as_str() {
@@ -165,6 +196,12 @@ pub fn parse_protogen_toml(text: &str) -> anyhow::Result<Config> {
             warn,
             allow: b.allow,
             buf_v1: false,
+        },
+        consumers: ConsumerRules {
+            use_: consumers
+                .use_
+                .unwrap_or_else(|| ConsumerRules::default().use_),
+            except: consumers.except,
         },
     })
 }
@@ -224,6 +261,7 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
                     .map(|b| b.excludes.into_iter().map(PathBuf::from).collect())
                     .unwrap_or_default(),
                 breaking: from_buf(b, "", true),
+                consumers: ConsumerRules::default(),
             })
         }
         "v2" => {
@@ -253,6 +291,7 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
                     })
                     .unwrap_or_default(),
                 breaking: from_buf(breaking, &prefix, false),
+                consumers: ConsumerRules::default(),
             })
         }
         other => bail!("unknown buf.yaml version '{other}' (expected v1 or v2)"),

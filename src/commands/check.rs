@@ -52,6 +52,22 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (baseline, current) = (baseline?, current?);
 
     let judgement = compat::judge(&baseline, &current, &rules);
+    let consumer_rules =
+        RuleSet::from_ids(&config.consumers.use_, &config.consumers.except).with_context(|| {
+            match &config.source {
+                Some(path) => format!("invalid [consumers] rules in {}", path.display()),
+                None => "invalid consumer rules".to_string(),
+            }
+        })?;
+    let consumers = crate::consumers::judge_consumers(
+        root,
+        args.consumers.as_deref(),
+        &current,
+        &judgement.findings,
+        &consumer_rules,
+        consumer_rules_label(&config.consumers),
+    )?;
+    let broken_consumers = consumers.as_ref().map_or(0, |c| c.broken());
     let report = CheckReport {
         items: judgement.findings.iter().map(item).collect(),
         acknowledged: judgement
@@ -74,6 +90,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         sources: current.sources.clone(),
         root_prefix: root_prefix(root),
         baseline: baseline_source.to_string(),
+        consumers,
     };
     let out = match args.format {
         Format::Text => report::text(&report),
@@ -84,11 +101,20 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Format::Junit => report::junit(&report),
     };
     print!("{out}");
-    Ok(if judgement.errors() > 0 {
+    Ok(if judgement.errors() > 0 || broken_consumers > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `WIRE_JSON`, or `WIRE except FIELD_SAME_NAME`.
+fn consumer_rules_label(rules: &crate::config::ConsumerRules) -> String {
+    let mut label = rules.use_.join(", ");
+    if !rules.except.is_empty() {
+        label.push_str(&format!(" except {}", rules.except.join(", ")));
+    }
+    label
 }
 
 fn item(finding: &Finding) -> Item {

@@ -50,5 +50,6 @@ pub fn github(report: &CheckReport) -> String {
             ))
         ));
     }
+    out.push_str(&super::consumers::github(report, property, data));
     out
 }

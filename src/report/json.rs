@@ -3,10 +3,13 @@
 use super::CheckReport;
 
 pub fn json(report: &CheckReport) -> String {
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "findings": report.items,
         "acknowledged": report.acknowledged,
     });
+    if let Some(consumers) = super::consumers::json(report) {
+        value["consumers"] = consumers;
+    }
     let mut out = serde_json::to_string_pretty(&value).expect("findings serialize");
     out.push('\n');
     out

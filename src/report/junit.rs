@@ -71,6 +71,8 @@ pub fn junit(report: &CheckReport) -> String {
         }
         out.push_str("    </testcase>\n");
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("  </testsuite>\n");
+    out.push_str(&super::consumers::junit_suite(report));
+    out.push_str("</testsuites>\n");
     out
 }

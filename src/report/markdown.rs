@@ -65,5 +65,6 @@ pub fn markdown(report: &CheckReport) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    out.push_str(&super::consumers::markdown(report));
     out
 }

@@ -5,6 +5,7 @@ pub mod changelog;
 pub mod changelog_json;
 pub mod changelog_markdown;
 pub mod changelog_text;
+pub mod consumers;
 mod github;
 mod json;
 mod junit;
@@ -80,6 +81,8 @@ pub struct CheckReport {
     pub root_prefix: String,
     /// What was compared against, for summaries (`git ref main`).
     pub baseline: String,
+    /// Deployed consumers judged against their locks; `None` when there are no locks.
+    pub consumers: Option<consumers::ConsumerSection>,
 }
 
 impl CheckReport {
@@ -170,6 +173,7 @@ pub(crate) mod sample {
             .collect(),
             root_prefix: "proto/".into(),
             baseline: "git ref main".into(),
+            consumers: None,
         }
     }
 }

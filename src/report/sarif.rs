@@ -17,7 +17,7 @@ pub fn sarif(report: &CheckReport) -> String {
             })
         })
         .collect();
-    let results: Vec<_> = report
+    let mut results: Vec<_> = report
         .items
         .iter()
         .map(|item| {
@@ -45,6 +45,7 @@ pub fn sarif(report: &CheckReport) -> String {
             result
         })
         .collect();
+    results.extend(super::consumers::sarif_results(report));
     let value = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

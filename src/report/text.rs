@@ -61,7 +61,9 @@ pub fn text(report: &CheckReport) -> String {
         );
         diagnostic(report, &mut out, "note", &ack.item, Some(note));
     }
+    out.push_str(&super::consumers::text(report));
     let (errors, warnings) = (report.errors(), report.warnings());
+    let broken = report.consumers.as_ref().map_or(0, |c| c.broken());
     let acknowledged = if report.acknowledged.is_empty() {
         String::new()
     } else {
@@ -70,7 +72,14 @@ pub fn text(report: &CheckReport) -> String {
             plural(report.acknowledged.len(), "break")
         )
     };
-    if errors > 0 {
+    if errors == 0 && broken > 0 {
+        out.push_str(&format!(
+            "error: {} broken by the contract, though nothing breaks against {} ({}{acknowledged})\n",
+            plural(broken, "consumer"),
+            report.baseline,
+            plural(warnings, "warning")
+        ));
+    } else if errors > 0 {
         out.push_str(&format!(
             "error: {} against {} ({}{acknowledged})\n",
             plural(errors, "breaking change"),

@@ -1,0 +1,245 @@
+//! The consumer section of a check report: per deployed consumer (lock), what breaks for it
+//! and through which RPC, or why it is safe; rendered for every output format.
+
+use serde_json::json;
+
+use super::{plural, xml_escape, CheckReport};
+
+/// The consumer verdicts of one check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ConsumerSection {
+    /// The rules consumers are judged by, as configured (`WIRE_JSON`).
+    pub rules: String,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// One consumer's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// The lock file, as found.
+    pub lock: String,
+    /// The lock's short content hash (`3f2a19c`).
+    pub hash: String,
+    /// `breaks` or `safe`.
+    pub status: &'static str,
+    pub rpcs: Vec<String>,
+    pub breaks: Vec<Break>,
+    /// Breaking changes against the baseline that this consumer does not observe.
+    pub unobserved: Vec<Unobserved>,
+    /// Why it is safe (empty when it breaks).
+    pub reason: String,
+}
+
+/// A change one consumer would feel.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Break {
+    /// buf's rule IDs that report it (several rules may judge one change).
+    pub rules: Vec<String>,
+    /// Full name of the element, e.g. `users.v1.User.role`.
+    pub element: String,
+    /// `users.v1.User.role (field 4) changed type string -> int32`.
+    pub summary: String,
+    /// How the consumer reaches it: `UsersService/FindOne response`.
+    pub reached_through: String,
+    /// Where it is in the current contract (relative to the module root; line 0 if unknown).
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A breaking change of the contract that a consumer does not observe.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unobserved {
+    pub rule: String,
+    pub element: String,
+    /// `not an RPC it calls` or `not reached from the RPCs it calls`.
+    pub reason: String,
+}
+
+impl ConsumerSection {
+    pub fn broken(&self) -> usize {
+        self.verdicts.iter().filter(|v| !v.breaks.is_empty()).count()
+    }
+}
+
+impl Verdict {
+    /// `orders-client (lock 3f2a19c)`
+    pub fn title(&self) -> String {
+        format!("{} (lock {})", self.crate_name, self.hash)
+    }
+}
+
+impl Break {
+    /// `users.v1.User.role (field 4) changed type string -> int32, reached through UsersService/FindOne response`
+    pub fn sentence(&self) -> String {
+        format!("{}, reached through {}", self.summary, self.reached_through)
+    }
+}
+
+fn location(report: &CheckReport, b: &Break) -> Option<String> {
+    (!b.path.is_empty() && b.line > 0).then(|| {
+        format!(
+            "{}:{}:{}",
+            report.display_path(&b.path),
+            b.line,
+            b.column
+        )
+    })
+}
+
+pub fn text(report: &CheckReport) -> String {
+    let Some(section) = &report.consumers else {
+        return String::new();
+    };
+    let mut out = format!(
+        "consumers: {} of {} broken (judged by {} against their locks)\n",
+        section.broken(),
+        plural(section.verdicts.len(), "consumer"),
+        section.rules
+    );
+    for verdict in &section.verdicts {
+        if verdict.breaks.is_empty() {
+            out.push_str(&format!("  {} safe: {}\n", verdict.title(), verdict.reason));
+            continue;
+        }
+        for b in &verdict.breaks {
+            out.push_str(&format!(
+                "  {} breaks: {} [{}]\n",
+                verdict.title(),
+                b.sentence(),
+                b.rules.join(", ")
+            ));
+            if let Some(at) = location(report, b) {
+                out.push_str(&format!("      --> {at}\n"));
+            }
+        }
+    }
+    out
+}
+
+pub fn markdown(report: &CheckReport) -> String {
+    let Some(section) = &report.consumers else {
+        return String::new();
+    };
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let icon = if section.broken() > 0 { "❌" } else { "✅" };
+    let mut out = format!(
+        "\n### {icon} Consumers: {} of {} broken\n\nJudged by `{}` against each consumer's `protogen.lock`, limited to what it calls.\n\n| Consumer | Lock | Verdict |\n|---|---|---|\n",
+        section.broken(),
+        plural(section.verdicts.len(), "consumer"),
+        section.rules
+    );
+    for verdict in &section.verdicts {
+        let head = format!("| `{}` | `{}` |", verdict.crate_name, verdict.hash);
+        if verdict.breaks.is_empty() {
+            out.push_str(&format!("{head} safe: {} |\n", cell(&verdict.reason)));
+        }
+        for b in &verdict.breaks {
+            let at = location(report, b).map_or(String::new(), |at| format!(" at `{at}`"));
+            out.push_str(&format!(
+                "{head} **breaks**: `{}` {}, reached through `{}`{at} ({}) |\n",
+                b.element,
+                cell(b.summary.strip_prefix(&b.element).unwrap_or(&b.summary).trim()),
+                b.reached_through,
+                b.rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    out
+}
+
+pub fn json(report: &CheckReport) -> Option<serde_json::Value> {
+    let section = report.consumers.as_ref()?;
+    Some(json!(section.verdicts))
+}
+
+/// GitHub workflow commands: an error per break, a notice per safe consumer.
+pub fn github(report: &CheckReport, property: fn(&str) -> String, data: fn(&str) -> String) -> String {
+    let Some(section) = &report.consumers else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for verdict in &section.verdicts {
+        if verdict.breaks.is_empty() {
+            out.push_str(&format!(
+                "::notice title={}::{}\n",
+                property(&format!("{} safe", verdict.crate_name)),
+                data(&format!("{} safe: {}", verdict.title(), verdict.reason))
+            ));
+        }
+        for b in &verdict.breaks {
+            let mut props = Vec::new();
+            if !b.path.is_empty() && b.line > 0 {
+                props.push(format!("file={}", property(&report.display_path(&b.path))));
+                props.push(format!("line={}", b.line));
+                props.push(format!("col={}", b.column));
+            }
+            props.push(format!("title={}", property(&format!("{} breaks", verdict.crate_name))));
+            out.push_str(&format!(
+                "::error {}::{}\n",
+                props.join(","),
+                data(&format!("{} breaks: {} [{}]", verdict.title(), b.sentence(), b.rules.join(", ")))
+            ));
+        }
+    }
+    out
+}
+
+/// SARIF results, one per break (rule ID: the first rule that reports it).
+pub fn sarif_results(report: &CheckReport) -> Vec<serde_json::Value> {
+    let Some(section) = &report.consumers else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for verdict in &section.verdicts {
+        for b in &verdict.breaks {
+            let mut result = json!({
+                "ruleId": b.rules.first().cloned().unwrap_or_default(),
+                "level": "error",
+                "message": { "text": format!("{} breaks: {}", verdict.title(), b.sentence()) },
+            });
+            if !b.path.is_empty() {
+                result["locations"] = json!([{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": report.display_path(&b.path) },
+                        "region": { "startLine": b.line.max(1), "startColumn": b.column.max(1) },
+                    }
+                }]);
+            }
+            out.push(result);
+        }
+    }
+    out
+}
+
+/// A JUnit test suite with one test case per consumer.
+pub fn junit_suite(report: &CheckReport) -> String {
+    let Some(section) = &report.consumers else {
+        return String::new();
+    };
+    let mut out = format!(
+        "  <testsuite name=\"consumers\" tests=\"{}\" failures=\"{}\">\n",
+        section.verdicts.len(),
+        section.broken()
+    );
+    for verdict in &section.verdicts {
+        let name = xml_escape(&verdict.title());
+        if verdict.breaks.is_empty() {
+            out.push_str(&format!(
+                "    <testcase name=\"{name}\" classname=\"consumers\"><system-out>{}</system-out></testcase>\n",
+                xml_escape(&format!("safe: {}", verdict.reason))
+            ));
+            continue;
+        }
+        let lines: Vec<String> = verdict.breaks.iter().map(|b| b.sentence()).collect();
+        out.push_str(&format!(
+            "    <testcase name=\"{name}\" classname=\"consumers\"><failure message=\"{}\">{}</failure></testcase>\n",
+            xml_escape(&format!("{} breaks", verdict.crate_name)),
+            xml_escape(&lines.join("\n"))
+        ));
+    }
+    out.push_str("  </testsuite>\n");
+    out
+}
