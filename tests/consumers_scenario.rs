@@ -52,8 +52,14 @@ impl Scenario {
     fn new() -> Scenario {
         let tmp = tempfile::tempdir().unwrap();
         let work = tmp.path().to_path_buf();
-        copy_dir(&common::project_root().join("fixtures/proto"), &work.join("v1"));
-        copy_dir(&common::project_root().join("fixtures/proto"), &work.join("proto"));
+        copy_dir(
+            &common::project_root().join("fixtures/proto"),
+            &work.join("v1"),
+        );
+        copy_dir(
+            &common::project_root().join("fixtures/proto"),
+            &work.join("proto"),
+        );
         let new = |name: &str, proto: &str| {
             let (code, _, err) = run(protogen()
                 .args(["new", name, "--proto", proto, "--out", name])
@@ -68,15 +74,29 @@ impl Scenario {
             "calls = [\n    \"orders.v1.OrdersService\",\n    \"users.v1.UsersService\",\n]",
             "calls = [\n    \"users.v1.UsersService/FindOne\",\n]",
         );
-        let (code, out, err) = run(protogen().args(["sync", "shop", "--lock"]).current_dir(&work));
+        let (code, out, err) = run(protogen()
+            .args(["sync", "shop", "--lock"])
+            .current_dir(&work));
         assert_eq!(code, 0, "{err}");
-        assert!(out.contains("locked shop-client/protogen.lock: consumer of 1 RPC,"), "{out}");
+        assert!(
+            out.contains("locked shop-client/protogen.lock: consumer of 1 RPC,"),
+            "{out}"
+        );
         Scenario { _tmp: tmp, work }
     }
 
     fn check(&self, format: &str) -> (i32, String, String) {
         run(protogen()
-            .args(["check", "proto", "--against", "v1", "--consumers", "*/*-client/protogen.lock", "--format", format])
+            .args([
+                "check",
+                "proto",
+                "--against",
+                "v1",
+                "--consumers",
+                "*/*-client/protogen.lock",
+                "--format",
+                format,
+            ])
             .current_dir(&self.work))
     }
 }
@@ -84,29 +104,57 @@ impl Scenario {
 #[test]
 fn a_field_only_a_reaches_breaks_a_and_leaves_b_safe() {
     let s = Scenario::new();
-    edit(&s.work.join("proto/users/v1/users.proto"), "message UserById {\n  string id = 1;", "message UserById {\n  int64 id = 1;");
+    edit(
+        &s.work.join("proto/users/v1/users.proto"),
+        "message UserById {\n  string id = 1;",
+        "message UserById {\n  int64 id = 1;",
+    );
     let (code, text, err) = s.check("text");
     println!("--- text ---\n{text}{err}");
     assert_eq!(code, 1, "{err}");
-    let a = text.lines().find(|l| l.contains("shop-client (lock ")).expect("a line for A");
+    let a = text
+        .lines()
+        .find(|l| l.contains("shop-client (lock "))
+        .expect("a line for A");
     assert!(a.contains(" breaks: users.v1.UserById.id (field 1) changed type string -> int64, reached through UsersService/FindOne request"), "{a}");
-    let b = text.lines().find(|l| l.contains("audit-client (lock ")).expect("a line for B");
-    assert!(b.contains(" safe: ") && b.contains("users.v1.UserById.id"), "{b}");
+    let b = text
+        .lines()
+        .find(|l| l.contains("audit-client (lock "))
+        .expect("a line for B");
+    assert!(
+        b.contains(" safe: ") && b.contains("users.v1.UserById.id"),
+        "{b}"
+    );
 
     let (code, markdown, _) = s.check("markdown");
     println!("--- markdown ---\n{markdown}");
     assert_eq!(code, 1);
-    assert!(markdown.contains("| `shop-client` |") && markdown.contains("**breaks**"), "{markdown}");
+    assert!(
+        markdown.contains("| `shop-client` |") && markdown.contains("**breaks**"),
+        "{markdown}"
+    );
 
     let (code, json, _) = s.check("json");
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(!json["findings"].as_array().unwrap().is_empty());
     let consumers = json["consumers"].as_array().unwrap();
-    let verdict = |name: &str| consumers.iter().find(|c| c["crate"] == name).unwrap().clone();
+    let verdict = |name: &str| {
+        consumers
+            .iter()
+            .find(|c| c["crate"] == name)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(verdict("shop-client")["status"], "breaks");
-    assert_eq!(verdict("shop-client")["breaks"][0]["element"], "users.v1.UserById.id");
-    assert_eq!(verdict("shop-client")["breaks"][0]["reached_through"], "UsersService/FindOne request");
+    assert_eq!(
+        verdict("shop-client")["breaks"][0]["element"],
+        "users.v1.UserById.id"
+    );
+    assert_eq!(
+        verdict("shop-client")["breaks"][0]["reached_through"],
+        "UsersService/FindOne request"
+    );
     assert_eq!(verdict("audit-client")["status"], "safe");
 }
 
@@ -123,16 +171,30 @@ fn deleting_an_rpc_b_never_calls_is_safe_for_b() {
     // The ordinary check (FILE rules) still reports RPC_NO_DELETE; no consumer breaks.
     assert_eq!(code, 1, "{err}");
     assert!(text.contains("RPC_NO_DELETE"), "{text}");
-    let b = text.lines().find(|l| l.contains("audit-client (lock ")).expect("a line for B");
-    assert!(b.contains(" safe: ") && b.contains("users.v1.UsersService.FindMany"), "{b}");
-    let a = text.lines().find(|l| l.contains("shop-client (lock ")).expect("a line for A");
+    let b = text
+        .lines()
+        .find(|l| l.contains("audit-client (lock "))
+        .expect("a line for B");
+    assert!(
+        b.contains(" safe: ") && b.contains("users.v1.UsersService.FindMany"),
+        "{b}"
+    );
+    let a = text
+        .lines()
+        .find(|l| l.contains("shop-client (lock "))
+        .expect("a line for A");
     assert!(a.contains(" safe: "), "{a}");
     let (_, json, _) = s.check("json");
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     for consumer in json["consumers"].as_array().unwrap() {
         assert_eq!(consumer["status"], "safe", "{consumer}");
     }
-    let a = &json["consumers"].as_array().unwrap().iter().find(|c| c["crate"] == "shop-client").unwrap()["unobserved"][0];
+    let a = &json["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["crate"] == "shop-client")
+        .unwrap()["unobserved"][0];
     assert_eq!(a["reason"], "not an RPC it calls");
 }
 
@@ -141,9 +203,20 @@ fn consumer_breaks_alone_fail_the_check() {
     // The baseline is already the new contract, so the ordinary check finds nothing; the
     // deployed consumer A (locked to the old one) still breaks.
     let s = Scenario::new();
-    edit(&s.work.join("proto/users/v1/users.proto"), "message UserById {\n  string id = 1;", "message UserById {\n  int64 id = 1;");
+    edit(
+        &s.work.join("proto/users/v1/users.proto"),
+        "message UserById {\n  string id = 1;",
+        "message UserById {\n  int64 id = 1;",
+    );
     let (code, text, err) = run(protogen()
-        .args(["check", "proto", "--against", "proto", "--consumers", "shop/*/protogen.lock"])
+        .args([
+            "check",
+            "proto",
+            "--against",
+            "proto",
+            "--consumers",
+            "shop/*/protogen.lock",
+        ])
         .current_dir(&s.work));
     assert_eq!(code, 1, "{text}{err}");
     assert!(text.contains("shop-client (lock "), "{text}");
@@ -158,22 +231,53 @@ fn bad_locks_exit_2_naming_the_file() {
     std::fs::write(&lock, "{\"version\": 1}").unwrap();
     let (code, _, err) = s.check("text");
     assert_eq!(code, 2);
-    assert!(err.contains("audit/audit-client/protogen.lock") && err.contains("protogen sync --lock"), "{err}");
+    assert!(
+        err.contains("audit/audit-client/protogen.lock") && err.contains("protogen sync --lock"),
+        "{err}"
+    );
 
     let s = Scenario::new();
     std::fs::remove_dir_all(s.work.join("proto/users")).unwrap();
     std::fs::remove_dir_all(s.work.join("proto/orders")).unwrap();
-    copy_dir(&common::project_root().join("fixtures/proto/orders"), &s.work.join("proto/orders"));
-    edit(&s.work.join("proto/orders/v1/orders.proto"), "import \"users/v1/users.proto\";\n", "");
-    edit(&s.work.join("proto/orders/v1/orders.proto"), "users.v1.User customer = 2;", "string customer = 2;");
+    copy_dir(
+        &common::project_root().join("fixtures/proto/orders"),
+        &s.work.join("proto/orders"),
+    );
+    edit(
+        &s.work.join("proto/orders/v1/orders.proto"),
+        "import \"users/v1/users.proto\";\n",
+        "",
+    );
+    edit(
+        &s.work.join("proto/orders/v1/orders.proto"),
+        "users.v1.User customer = 2;",
+        "string customer = 2;",
+    );
     let (code, _, err) = run(protogen()
-        .args(["check", "proto", "--against", "v1", "--consumers", "shop/shop-client"])
+        .args([
+            "check",
+            "proto",
+            "--against",
+            "v1",
+            "--consumers",
+            "shop/shop-client",
+        ])
         .current_dir(&s.work));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("shop/shop-client/protogen.lock") && err.contains("package users.v1"), "{err}");
+    assert!(
+        err.contains("shop/shop-client/protogen.lock") && err.contains("package users.v1"),
+        "{err}"
+    );
 
     let (code, _, err) = run(protogen()
-        .args(["check", "proto", "--against", "v1", "--consumers", "nowhere/*.lock"])
+        .args([
+            "check",
+            "proto",
+            "--against",
+            "v1",
+            "--consumers",
+            "nowhere/*.lock",
+        ])
         .current_dir(&s.work));
     assert_eq!(code, 2);
     assert!(err.contains("matches no lock file"), "{err}");

@@ -127,26 +127,47 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
     // --dry-run: a patch on stdout, the report on stderr, nothing written.
     let (code, diff, report) = run(protogen().arg("sync").arg(&shop).arg("--dry-run"));
     assert_eq!(code, 0, "{report}");
-    assert!(diff.contains("+++ b/shop-server/src/handlers/users_v1_users_service.rs"), "{diff}");
-    assert!(diff.contains("--- /dev/null\n+++ b/shop-server/src/handlers/users_v1_audit_service.rs"), "{diff}");
+    assert!(
+        diff.contains("+++ b/shop-server/src/handlers/users_v1_users_service.rs"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("--- /dev/null\n+++ b/shop-server/src/handlers/users_v1_audit_service.rs"),
+        "{diff}"
+    );
     assert!(diff.contains("+    async fn remove("), "{diff}");
-    assert!(report.contains("would add shop-server/src/handlers/users_v1_users_service.rs:"), "{report}");
+    assert!(
+        report.contains("would add shop-server/src/handlers/users_v1_users_service.rs:"),
+        "{report}"
+    );
     assert_eq!(snapshot(&shop), before, "--dry-run wrote something");
 
     let (code, out, err) = run(protogen().arg("sync").arg(&shop));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("stub for new RPC users.v1.UsersService/Remove"), "{out}");
-    assert!(out.contains("handlers for new service users.v1.AuditService (1 stub)"), "{out}");
+    assert!(
+        out.contains("stub for new RPC users.v1.UsersService/Remove"),
+        "{out}"
+    );
+    assert!(
+        out.contains("handlers for new service users.v1.AuditService (1 stub)"),
+        "{out}"
+    );
     assert!(out.contains("behind  shop-client/protogen.lock"), "{out}");
 
     // The person's code is byte-for-byte where it was: the new file is the old one with
     // the stubs inserted before the impl block's closing brace, and nothing else.
     let after = std::fs::read_to_string(&users_file).unwrap();
-    let insert_at = users_written.find("}\n\n// A helper a person wrote").unwrap();
+    let insert_at = users_written
+        .find("}\n\n// A helper a person wrote")
+        .unwrap();
     assert!(after.starts_with(&users_written[..insert_at]));
     assert!(after.ends_with(&users_written[insert_at..]));
     let added = &after[insert_at..after.len() - (users_written.len() - insert_at)];
-    assert!(added.contains("async fn remove(") && added.contains("unimplemented_rpc!(\"users.v1.UsersService/Remove\")"), "{added}");
+    assert!(
+        added.contains("async fn remove(")
+            && added.contains("unimplemented_rpc!(\"users.v1.UsersService/Remove\")"),
+        "{added}"
+    );
     assert_eq!(added.matches("async fn").count(), 1, "{added}");
     let now = snapshot(&shop);
     let changed: Vec<_> = now
@@ -164,10 +185,18 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
             "shop-server/src/lib.rs",
         ]
     );
-    for path in ["shop-server/src/lib.rs", "shop-server/src/handlers/mod.rs", "protogen.toml"] {
+    for path in [
+        "shop-server/src/lib.rs",
+        "shop-server/src/handlers/mod.rs",
+        "protogen.toml",
+    ] {
         let old = String::from_utf8(before[Path::new(path)].clone()).unwrap();
         let new = String::from_utf8(now[Path::new(path)].clone()).unwrap();
-        let common_prefix = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+        let common_prefix = old
+            .bytes()
+            .zip(new.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
         assert!(
             new.ends_with(&old[common_prefix..]) && new.len() > old.len(),
             "{path}: sync did more than insert"
@@ -188,15 +217,31 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
     let broken = snapshot(&shop);
     let (code, _, err) = run(protogen().arg("sync").arg(&shop));
     assert_eq!(code, 2);
-    assert!(err.contains("shop-client/protogen.lock is not a valid protogen lock") && err.contains("protogen sync --lock"), "{err}");
+    assert!(
+        err.contains("shop-client/protogen.lock is not a valid protogen lock")
+            && err.contains("protogen sync --lock"),
+        "{err}"
+    );
     assert_eq!(snapshot(&shop), broken);
     std::fs::write(&lock, &lock_text).unwrap();
     let users_now = std::fs::read_to_string(&users_file).unwrap();
-    std::fs::write(&users_file, users_now.replace("impl pb::users_service_server::UsersService for", "impl pb::users_service_server::UsersServiceExt for")).unwrap();
+    std::fs::write(
+        &users_file,
+        users_now.replace(
+            "impl pb::users_service_server::UsersService for",
+            "impl pb::users_service_server::UsersServiceExt for",
+        ),
+    )
+    .unwrap();
     let restructured = snapshot(&shop);
     let (code, _, err) = run(protogen().arg("sync").arg(&shop));
     assert_eq!(code, 2);
-    assert!(err.contains("users_v1_users_service.rs no longer holds `impl users_service_server::UsersService"), "{err}");
+    assert!(
+        err.contains(
+            "users_v1_users_service.rs no longer holds `impl users_service_server::UsersService"
+        ),
+        "{err}"
+    );
     assert_eq!(snapshot(&shop), restructured);
     std::fs::write(&users_file, &users_now).unwrap();
     undo_grow_more(&proto);
@@ -204,7 +249,10 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
     // --lock brings the locks to the contract; a second run has nothing to do.
     let (code, out, err) = run(protogen().arg("sync").arg(&shop).arg("--lock"));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("locked shop-client/protogen.lock: consumer of 7 RPCs"), "{out}");
+    assert!(
+        out.contains("locked shop-client/protogen.lock: consumer of 7 RPCs"),
+        "{out}"
+    );
     let (_, out, _) = run(protogen().arg("sync").arg(&shop).arg("--lock"));
     assert!(out.contains("nothing to change"), "{out}");
 
@@ -219,12 +267,21 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
     assert!(!build.status.success(), "the build passed:\n{stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error")).collect();
     assert!(errors.len() >= 2, "{stderr}");
-    let routes = ["users.v1.UsersService/Remove", "users.v1.AuditService/Record"];
+    let routes = [
+        "users.v1.UsersService/Remove",
+        "users.v1.AuditService/Record",
+    ];
     for error in &errors {
-        assert!(routes.iter().any(|r| error.contains(r)), "an error not about a new stub: {error}\n{stderr}");
+        assert!(
+            routes.iter().any(|r| error.contains(r)),
+            "an error not about a new stub: {error}\n{stderr}"
+        );
     }
     for route in routes {
-        assert!(errors.iter().any(|e| e.contains(route)), "no error names {route}:\n{stderr}");
+        assert!(
+            errors.iter().any(|e| e.contains(route)),
+            "no error names {route}:\n{stderr}"
+        );
     }
 }
 
@@ -232,11 +289,23 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
 fn grow_more(proto: &Path) {
     let users = proto.join("users/v1/users.proto");
     let text = std::fs::read_to_string(&users).unwrap();
-    std::fs::write(&users, text.replacen("  rpc Remove (UserById) returns (User);", "  rpc Remove (UserById) returns (User);\n  rpc Ban (UserById) returns (User);", 1)).unwrap();
+    std::fs::write(
+        &users,
+        text.replacen(
+            "  rpc Remove (UserById) returns (User);",
+            "  rpc Remove (UserById) returns (User);\n  rpc Ban (UserById) returns (User);",
+            1,
+        ),
+    )
+    .unwrap();
 }
 
 fn undo_grow_more(proto: &Path) {
     let users = proto.join("users/v1/users.proto");
     let text = std::fs::read_to_string(&users).unwrap();
-    std::fs::write(&users, text.replacen("\n  rpc Ban (UserById) returns (User);", "", 1)).unwrap();
+    std::fs::write(
+        &users,
+        text.replacen("\n  rpc Ban (UserById) returns (User);", "", 1),
+    )
+    .unwrap();
 }

@@ -52,12 +52,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (baseline, current) = (baseline?, current?);
 
     let judgement = compat::judge(&baseline, &current, &rules);
-    let consumer_rules =
-        RuleSet::from_ids(&config.consumers.use_, &config.consumers.except).with_context(|| {
-            match &config.source {
-                Some(path) => format!("invalid [consumers] rules in {}", path.display()),
-                None => "invalid consumer rules".to_string(),
-            }
+    let consumer_rules = RuleSet::from_ids(&config.consumers.use_, &config.consumers.except)
+        .with_context(|| match &config.source {
+            Some(path) => format!("invalid [consumers] rules in {}", path.display()),
+            None => "invalid consumer rules".to_string(),
         })?;
     let consumers = crate::consumers::judge_consumers(
         root,

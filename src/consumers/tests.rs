@@ -171,21 +171,39 @@ fn edited(edits: &[(&str, &str)]) -> Contract {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, text).unwrap();
     }
-    contract::load(&Source::Dir(dir.path().to_path_buf()), Side::Current, &LoadOptions::default()).unwrap()
+    contract::load(
+        &Source::Dir(dir.path().to_path_buf()),
+        Side::Current,
+        &LoadOptions::default(),
+    )
+    .unwrap()
 }
 
 fn verdict(calls: &[&str], current: &Contract) -> crate::report::consumers::Verdict {
     let lock = Lock::snapshot(&fixtures(), "orders-client", Role::Consumer, rpcs(calls)).unwrap();
-    let file = LockFile { path: "orders-client/protogen.lock".into(), lock };
+    let file = LockFile {
+        path: "orders-client/protogen.lock".into(),
+        lock,
+    };
     let rules = crate::compat::RuleSet::category("WIRE_JSON").unwrap();
-    assess(&file, current, &[], |b, c| crate::compat::check(b, c, &rules)).unwrap()
+    assess(&file, current, &[], |b, c| {
+        crate::compat::check(b, c, &rules)
+    })
+    .unwrap()
 }
 
 #[test]
 fn breaks_say_what_changed_and_through_which_rpc() {
-    let current = edited(&[("string role = 4;", "int32 role = 4;"), ("string name = 3;", "repeated string name = 3;")]);
+    let current = edited(&[
+        ("string role = 4;", "int32 role = 4;"),
+        ("string name = 3;", "repeated string name = 3;"),
+    ]);
     let v = verdict(&["orders.v1.OrdersService/ListOrders"], &current);
-    let lines: Vec<String> = v.breaks.iter().map(|b| format!("{} breaks: {}", v.crate_name, b.sentence())).collect();
+    let lines: Vec<String> = v
+        .breaks
+        .iter()
+        .map(|b| format!("{} breaks: {}", v.crate_name, b.sentence()))
+        .collect();
     assert_eq!(
         lines,
         [
@@ -193,7 +211,10 @@ fn breaks_say_what_changed_and_through_which_rpc() {
             "orders-client breaks: users.v1.User.role (field 4) changed type string -> int32, reached through OrdersService/ListOrders response",
         ]
     );
-    assert!(v.breaks.iter().all(|b| b.path == "users/v1/users.proto" && b.line > 0));
+    assert!(v
+        .breaks
+        .iter()
+        .all(|b| b.path == "users/v1/users.proto" && b.line > 0));
 }
 
 #[test]
@@ -202,7 +223,10 @@ fn deleted_rpcs_break_their_callers_only() {
     let caller = verdict(&["users.v1.UsersService/FindOne"], &current);
     assert_eq!(caller.breaks.len(), 1);
     assert_eq!(caller.breaks[0].rules, ["RPC_NO_DELETE"]);
-    assert_eq!(caller.breaks[0].summary, "users.v1.UsersService.FindOne was deleted");
+    assert_eq!(
+        caller.breaks[0].summary,
+        "users.v1.UsersService.FindOne was deleted"
+    );
     let other = verdict(&["users.v1.UsersService/FindMany"], &current);
     assert!(other.breaks.is_empty(), "{:?}", other.breaks);
     assert_eq!(other.status, "safe");
@@ -211,10 +235,35 @@ fn deleted_rpcs_break_their_callers_only() {
 #[test]
 fn a_vanished_package_is_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("other.proto"), "syntax = \"proto3\";\npackage other.v1;\nmessage M {}\n").unwrap();
-    let current = contract::load(&Source::Dir(dir.path().to_path_buf()), Side::Current, &LoadOptions::default()).unwrap();
-    let lock = Lock::snapshot(&fixtures(), "c", Role::Consumer, rpcs(&["users.v1.UsersService/FindOne"])).unwrap();
-    let file = LockFile { path: "c/protogen.lock".into(), lock };
-    let error = assess(&file, &current, &[], |_, _| Vec::new()).unwrap_err().to_string();
-    assert!(error.contains("c/protogen.lock") && error.contains("package users.v1") && error.contains("protogen sync --lock"), "{error}");
+    std::fs::write(
+        dir.path().join("other.proto"),
+        "syntax = \"proto3\";\npackage other.v1;\nmessage M {}\n",
+    )
+    .unwrap();
+    let current = contract::load(
+        &Source::Dir(dir.path().to_path_buf()),
+        Side::Current,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let lock = Lock::snapshot(
+        &fixtures(),
+        "c",
+        Role::Consumer,
+        rpcs(&["users.v1.UsersService/FindOne"]),
+    )
+    .unwrap();
+    let file = LockFile {
+        path: "c/protogen.lock".into(),
+        lock,
+    };
+    let error = assess(&file, &current, &[], |_, _| Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("c/protogen.lock")
+            && error.contains("package users.v1")
+            && error.contains("protogen sync --lock"),
+        "{error}"
+    );
 }

@@ -60,7 +60,10 @@ pub struct Unobserved {
 
 impl ConsumerSection {
     pub fn broken(&self) -> usize {
-        self.verdicts.iter().filter(|v| !v.breaks.is_empty()).count()
+        self.verdicts
+            .iter()
+            .filter(|v| !v.breaks.is_empty())
+            .count()
     }
 }
 
@@ -79,14 +82,8 @@ impl Break {
 }
 
 fn location(report: &CheckReport, b: &Break) -> Option<String> {
-    (!b.path.is_empty() && b.line > 0).then(|| {
-        format!(
-            "{}:{}:{}",
-            report.display_path(&b.path),
-            b.line,
-            b.column
-        )
-    })
+    (!b.path.is_empty() && b.line > 0)
+        .then(|| format!("{}:{}:{}", report.display_path(&b.path), b.line, b.column))
 }
 
 pub fn text(report: &CheckReport) -> String {
@@ -141,9 +138,18 @@ pub fn markdown(report: &CheckReport) -> String {
             out.push_str(&format!(
                 "{head} **breaks**: `{}` {}, reached through `{}`{at} ({}) |\n",
                 b.element,
-                cell(b.summary.strip_prefix(&b.element).unwrap_or(&b.summary).trim()),
+                cell(
+                    b.summary
+                        .strip_prefix(&b.element)
+                        .unwrap_or(&b.summary)
+                        .trim()
+                ),
                 b.reached_through,
-                b.rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                b.rules
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -156,7 +162,11 @@ pub fn json(report: &CheckReport) -> Option<serde_json::Value> {
 }
 
 /// GitHub workflow commands: an error per break, a notice per safe consumer.
-pub fn github(report: &CheckReport, property: fn(&str) -> String, data: fn(&str) -> String) -> String {
+pub fn github(
+    report: &CheckReport,
+    property: fn(&str) -> String,
+    data: fn(&str) -> String,
+) -> String {
     let Some(section) = &report.consumers else {
         return String::new();
     };
@@ -176,11 +186,19 @@ pub fn github(report: &CheckReport, property: fn(&str) -> String, data: fn(&str)
                 props.push(format!("line={}", b.line));
                 props.push(format!("col={}", b.column));
             }
-            props.push(format!("title={}", property(&format!("{} breaks", verdict.crate_name))));
+            props.push(format!(
+                "title={}",
+                property(&format!("{} breaks", verdict.crate_name))
+            ));
             out.push_str(&format!(
                 "::error {}::{}\n",
                 props.join(","),
-                data(&format!("{} breaks: {} [{}]", verdict.title(), b.sentence(), b.rules.join(", ")))
+                data(&format!(
+                    "{} breaks: {} [{}]",
+                    verdict.title(),
+                    b.sentence(),
+                    b.rules.join(", ")
+                ))
             ));
         }
     }

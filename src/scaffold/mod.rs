@@ -3,7 +3,7 @@
 
 pub mod model;
 pub mod names;
-mod render;
+pub(crate) mod render;
 pub mod sync;
 mod write;
 
@@ -106,6 +106,14 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
         files.push(RenderedFile {
             path: format!("{}/src/runtime/{path}", workspace.api_crate),
             contents: contents.to_vec(),
+            owner: Owner::Protogen,
+        });
+    }
+    // Each crate records the contract it was built against (see consumers::lock).
+    for (path, text) in sync::initial_locks(contract, &workspace)? {
+        files.push(RenderedFile {
+            path,
+            contents: text.into_bytes(),
             owner: Owner::Protogen,
         });
     }

@@ -156,3 +156,9 @@ fn ends_with_one_newline(text: String) -> String {
     text.push('\n');
     text
 }
+
+/// One service's handler file as `protogen new` writes it; `protogen sync` renders new
+/// services' files and new RPCs' stubs with it.
+pub fn handler_file(ws: &Workspace, service: &Service) -> askama::Result<String> {
+    Handler { ws, service }.render()
+}

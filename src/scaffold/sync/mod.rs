@@ -156,7 +156,9 @@ pub fn load(dir: &Path) -> anyhow::Result<Loaded> {
     let named: Vec<_> = contract
         .files
         .iter()
-        .filter(|f| config.contract.files.is_empty() || config.contract.files.iter().any(|n| n == f.name()))
+        .filter(|f| {
+            config.contract.files.is_empty() || config.contract.files.iter().any(|n| n == f.name())
+        })
         .collect();
     let services = model::services(&named);
     let name = config
@@ -174,7 +176,10 @@ pub fn load(dir: &Path) -> anyhow::Result<Loaded> {
         api_ident: ident(&config.api.name),
         server_ident: ident(&config.server.name),
         client_ident: ident(&config.client.name),
-        addr_env: format!("{}_ADDR", heck::ToShoutySnakeCase::to_shouty_snake_case(name.as_str())),
+        addr_env: format!(
+            "{}_ADDR",
+            heck::ToShoutySnakeCase::to_shouty_snake_case(name.as_str())
+        ),
         command: "protogen sync".to_string(),
         contract_root: config.contract.root.clone(),
         contract_files: config.contract.files.clone(),
@@ -202,7 +207,13 @@ pub fn plan(loaded: &Loaded, refresh_locks: bool) -> anyhow::Result<SyncPlan> {
     let ws = &loaded.workspace;
     let server = &ws.server_crate;
     let handlers_dir = format!("{server}/src/handlers");
-    let served: BTreeSet<&str> = loaded.config.server.serves.iter().map(String::as_str).collect();
+    let served: BTreeSet<&str> = loaded
+        .config
+        .server
+        .serves
+        .iter()
+        .map(String::as_str)
+        .collect();
     let mut new_services: Vec<&Service> = Vec::new();
 
     for service in &ws.services {
@@ -220,7 +231,12 @@ pub fn plan(loaded: &Loaded, refresh_locks: bool) -> anyhow::Result<SyncPlan> {
             continue;
         }
         let text = read(&path)?;
-        let found = edit::inspect_handler(&text, &path.display().to_string(), &service.server_module, &service.trait_name)?;
+        let found = edit::inspect_handler(
+            &text,
+            &path.display().to_string(),
+            &service.server_module,
+            &service.trait_name,
+        )?;
         let have: BTreeSet<&str> = found.methods.iter().map(|(m, _)| m.as_str()).collect();
         let missing: Vec<_> = service
             .rpcs
@@ -270,7 +286,8 @@ pub fn plan(loaded: &Loaded, refresh_locks: bool) -> anyhow::Result<SyncPlan> {
         });
     }
 
-    let contract_services: BTreeSet<&str> = ws.services.iter().map(|s| s.full_name.as_str()).collect();
+    let contract_services: BTreeSet<&str> =
+        ws.services.iter().map(|s| s.full_name.as_str()).collect();
     for gone in served.iter().filter(|s| !contract_services.contains(**s)) {
         // Where `protogen new` put its handlers: the service's full name in snake case.
         let module = heck::ToSnakeCase::to_snake_case(gone.replace('.', "_").as_str());
@@ -306,7 +323,10 @@ fn stub_items(ws: &Workspace, service: &Service) -> anyhow::Result<String> {
         .find("\nimpl ")
         .and_then(|i| file[i..].find("{\n").map(|j| i + j + 2))
         .context("the handler template has no impl block")?;
-    let end = file.rfind("\n}").context("the handler template has no impl block")? + 1;
+    let end = file
+        .rfind("\n}")
+        .context("the handler template has no impl block")?
+        + 1;
     Ok(file[start..end].to_string())
 }
 
@@ -352,9 +372,14 @@ fn add_services(loaded: &Loaded, services: &[&Service], out: &mut SyncPlan) -> a
             service.handler_module,
             service.handler_struct
         ));
-        config_after = add_to_list(&config_after, "serves", &service.full_name).with_context(|| {
-            format!("cannot add {} to `serves` in {}", service.full_name, loaded.dir.join(CONFIG).display())
-        })?;
+        config_after =
+            add_to_list(&config_after, "serves", &service.full_name).with_context(|| {
+                format!(
+                    "cannot add {} to `serves` in {}",
+                    service.full_name,
+                    loaded.dir.join(CONFIG).display()
+                )
+            })?;
     }
     let mut lib_after = lib_before.clone();
     lib_after.insert_str(at, &registrations);
@@ -391,7 +416,12 @@ fn add_to_list(text: &str, key: &str, entry: &str) -> anyhow::Result<String> {
 }
 
 /// Checks existing locks (and writes fresh ones with `--lock`).
-fn locks(loaded: &Loaded, added: &[&Service], refresh: bool, out: &mut SyncPlan) -> anyhow::Result<()> {
+fn locks(
+    loaded: &Loaded,
+    added: &[&Service],
+    refresh: bool,
+    out: &mut SyncPlan,
+) -> anyhow::Result<()> {
     let ws = &loaded.workspace;
     let present: BTreeSet<String> = ws.services.iter().map(|s| s.full_name.clone()).collect();
     let mut serves: Vec<String> = loaded
@@ -412,7 +442,10 @@ fn locks(loaded: &Loaded, added: &[&Service], refresh: bool, out: &mut SyncPlan)
         let file = format!("{krate}/{}", crate::consumers::lock::FILE_NAME);
         let path = loaded.dir.join(&file);
         let existing = if path.exists() && !refresh {
-            Some(std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?)
+            Some(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            )
         } else if path.exists() {
             std::fs::read_to_string(&path).ok()
         } else {
@@ -421,7 +454,8 @@ fn locks(loaded: &Loaded, added: &[&Service], refresh: bool, out: &mut SyncPlan)
         if !refresh {
             if let Some(text) = &existing {
                 let old = Lock::parse(text, &path)?;
-                let packages: BTreeSet<&str> = loaded.contract.files.iter().map(|f| f.package()).collect();
+                let packages: BTreeSet<&str> =
+                    loaded.contract.files.iter().map(|f| f.package()).collect();
                 for package in old.packages() {
                     if !packages.contains(package) {
                         bail!(
@@ -463,11 +497,16 @@ fn locks(loaded: &Loaded, added: &[&Service], refresh: bool, out: &mut SyncPlan)
 }
 
 /// The RPCs the client calls: `calls` entries are services or single RPCs.
-fn calls(loaded: &Loaded, present: &BTreeSet<String>, out: &mut SyncPlan) -> anyhow::Result<BTreeSet<RpcName>> {
+fn calls(
+    loaded: &Loaded,
+    present: &BTreeSet<String>,
+    out: &mut SyncPlan,
+) -> anyhow::Result<BTreeSet<RpcName>> {
     let mut rpcs = BTreeSet::new();
     for entry in &loaded.config.client.calls {
         if entry.contains('/') {
-            let rpc = RpcName::parse(entry).with_context(|| format!("in `calls` of {}", loaded.dir.join(CONFIG).display()))?;
+            let rpc = RpcName::parse(entry)
+                .with_context(|| format!("in `calls` of {}", loaded.dir.join(CONFIG).display()))?;
             let exists = rpcs_of_services(&loaded.contract, std::slice::from_ref(&rpc.service))
                 .map(|all| all.contains(&rpc))
                 .unwrap_or(false);
@@ -476,7 +515,10 @@ fn calls(loaded: &Loaded, present: &BTreeSet<String>, out: &mut SyncPlan) -> any
                 continue;
             }
         } else if present.contains(entry) {
-            rpcs.extend(rpcs_of_services(&loaded.contract, std::slice::from_ref(entry))?);
+            rpcs.extend(rpcs_of_services(
+                &loaded.contract,
+                std::slice::from_ref(entry),
+            )?);
             continue;
         }
         out.notes.push(Note::EntryGone {
@@ -495,13 +537,18 @@ pub fn apply(dir: &Path, plan: &SyncPlan) -> anyhow::Result<()> {
         for change in &plan.changes {
             let target = dir.join(&change.path);
             if change.before.is_none() && target.exists() {
-                bail!("{} appeared while sync ran; nothing was changed, run it again", target.display());
+                bail!(
+                    "{} appeared while sync ran; nothing was changed, run it again",
+                    target.display()
+                );
             }
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let temp = target.with_extension("protogen-sync.tmp");
-            std::fs::write(&temp, &change.after).with_context(|| format!("cannot write {}", temp.display()))?;
+            std::fs::write(&temp, &change.after)
+                .with_context(|| format!("cannot write {}", temp.display()))?;
             staged.push((temp, target));
         }
         Ok(())
@@ -513,7 +560,8 @@ pub fn apply(dir: &Path, plan: &SyncPlan) -> anyhow::Result<()> {
         return Err(error);
     }
     for (temp, target) in &staged {
-        std::fs::rename(temp, target).with_context(|| format!("cannot write {}", target.display()))?;
+        std::fs::rename(temp, target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
     }
     Ok(())
 }
@@ -550,7 +598,6 @@ fn ends_with_newline(text: String) -> String {
     text
 }
 
-
 /// The locks `protogen new` writes: the server produces every RPC of every service, the
 /// client consumes them all (narrow `calls` in protogen.toml, then `protogen sync --lock`).
 /// Paths are relative to the workspace.
@@ -558,9 +605,15 @@ pub fn initial_locks(contract: &Contract, ws: &Workspace) -> anyhow::Result<Vec<
     let services: Vec<String> = ws.services.iter().map(|s| s.full_name.clone()).collect();
     let rpcs = rpcs_of_services(contract, &services)?;
     let mut out = Vec::new();
-    for (krate, role) in [(&ws.server_crate, Role::Producer), (&ws.client_crate, Role::Consumer)] {
+    for (krate, role) in [
+        (&ws.server_crate, Role::Producer),
+        (&ws.client_crate, Role::Consumer),
+    ] {
         let lock = Lock::snapshot(contract, krate, role, rpcs.clone())?;
-        out.push((format!("{krate}/{}", crate::consumers::lock::FILE_NAME), lock.render()));
+        out.push((
+            format!("{krate}/{}", crate::consumers::lock::FILE_NAME),
+            lock.render(),
+        ));
     }
     Ok(out)
 }
