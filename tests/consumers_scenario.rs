@@ -282,3 +282,38 @@ fn bad_locks_exit_2_naming_the_file() {
     assert_eq!(code, 2);
     assert!(err.contains("matches no lock file"), "{err}");
 }
+
+#[test]
+fn without_consumers_the_locks_of_workspaces_built_from_this_contract_are_found() {
+    let s = Scenario::new();
+    // A workspace of another contract in the same repository is not a consumer of this one.
+    let (code, _, err) = run(protogen()
+        .args(["new", "other", "--proto", "v1", "--out", "other"])
+        .current_dir(&s.work));
+    assert_eq!(code, 0, "{err}");
+    let git = Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .current_dir(&s.work)
+        .status()
+        .unwrap();
+    assert!(git.success());
+    edit(
+        &s.work.join("proto/users/v1/users.proto"),
+        "message UserById {\n  string id = 1;",
+        "message UserById {\n  int64 id = 1;",
+    );
+    let (code, text, err) = run(protogen()
+        .args(["check", "proto", "--against", "v1"])
+        .current_dir(&s.work));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        text.contains("consumers: 1 of 2 consumers broken"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shop-client (lock ") && text.contains("audit-client (lock "),
+        "{text}"
+    );
+    assert!(!text.contains("other-client"), "{text}");
+}

@@ -309,3 +309,76 @@ fn undo_grow_more(proto: &Path) {
     )
     .unwrap();
 }
+
+#[test]
+fn sync_reports_what_the_contract_lost_and_refuses_stale_locks_of_vanished_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
+    let shop = tmp.path().join("shop");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    let users = proto.join("users/v1/users.proto");
+    let text = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(&users, text.replacen("  // Streams every user matching the filter.\n  rpc FindMany (UserFilter) returns (stream User) {\n    option idempotency_level = NO_SIDE_EFFECTS;\n  }\n", "", 1)).unwrap();
+    let orders = proto.join("orders/v1/orders.proto");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let start = text.find("service OrdersService {").unwrap();
+    let end = start + text[start..].find("\n}\n").unwrap() + 3;
+    std::fs::write(&orders, format!("{}{}", &text[..start], &text[end..])).unwrap();
+
+    let handler = "shop-server/src/handlers/users_v1_users_service.rs";
+    let line = std::fs::read_to_string(shop.join(handler))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("async fn find_many("))
+        .unwrap()
+        + 1;
+    let before = snapshot(&shop);
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "gone    {handler}:{line}: `find_many` matches no RPC of users.v1.UsersService"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("gone    shop-server/src/handlers/orders_v1_orders_service.rs: the contract no longer has orders.v1.OrdersService"), "{out}");
+    assert!(out.contains("gone    protogen.toml client.calls: the contract no longer has orders.v1.OrdersService"), "{out}");
+    assert!(out.contains("nothing to change"), "{out}");
+    assert_eq!(
+        snapshot(&shop),
+        before,
+        "reporting what is gone changes nothing"
+    );
+
+    // The locks follow with --lock; then a package vanishes under a stale lock: exit 2.
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop).arg("--lock"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("locked shop-client/protogen.lock: consumer of 1 RPC,"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(proto.join("users")).unwrap();
+    let text = std::fs::read_to_string(&orders).unwrap();
+    std::fs::write(
+        &orders,
+        text.replace("import \"users/v1/users.proto\";\n", "")
+            .replace("users.v1.User customer = 2;", "string customer = 2;"),
+    )
+    .unwrap();
+    let before = snapshot(&shop);
+    let (code, _, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "shop-server/protogen.lock names package users.v1, which the contract no longer has"
+        ) && err.contains("protogen sync --lock"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&shop), before);
+}

@@ -23,7 +23,7 @@ pub struct LockFile {
 }
 
 /// Finds lock files: those matching `pattern` when given (relative to the current folder),
-/// else every `protogen.lock` under `root` (skipping hidden folders and `target`).
+/// else the locks of the workspaces built from the contract at `root` (see [`discover`]).
 pub fn find_locks(root: &Path, pattern: Option<&str>) -> anyhow::Result<Vec<LockFile>> {
     let mut paths = Vec::new();
     if let Some(pattern) = pattern {
@@ -44,19 +44,7 @@ pub fn find_locks(root: &Path, pattern: Option<&str>) -> anyhow::Result<Vec<Lock
             bail!("--consumers '{pattern}' matches no lock file; point it at protogen.lock files (e.g. 'services/*/protogen.lock') or crate folders holding one");
         }
     } else {
-        let walker = walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(name.starts_with('.') || name == "target")
-            });
-        for entry in walker {
-            let entry = entry.with_context(|| format!("cannot read {}", root.display()))?;
-            if entry.file_type().is_file() && entry.file_name() == FILE_NAME {
-                paths.push(entry.into_path());
-            }
-        }
+        paths = discover(root)?;
     }
     paths.sort();
     paths.dedup();
@@ -67,6 +55,68 @@ pub fn find_locks(root: &Path, pattern: Option<&str>) -> anyhow::Result<Vec<Lock
             Ok(LockFile { path, lock })
         })
         .collect()
+}
+
+/// The locks of the workspaces built from the contract at `root`: every `protogen.lock` in
+/// the git repository around `root` (or under `root` outside git), skipping hidden folders,
+/// `target` and `node_modules`, whose workspace's protogen.toml names `root` as its contract
+/// root; a lock with no such workspace counts when it lies under `root`. Locks of other
+/// contracts in the same repository are left alone.
+fn discover(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let module = root
+        .canonicalize()
+        .with_context(|| format!("cannot read {}", root.display()))?;
+    let top = module
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&module)
+        .to_path_buf();
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(&top)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name.starts_with('.') || name == "target" || name == "node_modules")
+        });
+    for entry in walker {
+        let entry = entry.with_context(|| format!("cannot read {}", top.display()))?;
+        if !entry.file_type().is_file() || entry.file_name() != FILE_NAME {
+            continue;
+        }
+        let found = entry.path();
+        let belongs = match workspace_contract_root(found) {
+            Some(contract_root) => contract_root == module,
+            None => found.starts_with(&module),
+        };
+        if belongs {
+            // Show it relative to where the search started from the user's point of view.
+            let shown = found
+                .strip_prefix(&top)
+                .map(|rel| relative_to_cwd(&top).join(rel))
+                .unwrap_or_else(|_| found.to_path_buf());
+            out.push(shown);
+        }
+    }
+    Ok(out)
+}
+
+/// `WS/CRATE/protogen.lock` → the contract root named by `WS/protogen.toml`, canonical.
+fn workspace_contract_root(lock: &Path) -> Option<PathBuf> {
+    let workspace = lock.parent()?.parent()?;
+    let text = std::fs::read_to_string(workspace.join("protogen.toml")).ok()?;
+    let value: toml::Value = toml::from_str(&text).ok()?;
+    let root = value.get("contract")?.get("root")?.as_str()?;
+    workspace.join(root).canonicalize().ok()
+}
+
+/// `dir` as a path relative to the current folder when it lies under it, else as is.
+fn relative_to_cwd(dir: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.canonicalize().ok())
+        .and_then(|cwd| dir.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.to_path_buf())
 }
 
 /// Why a consumer without breaks is safe, in one line.
