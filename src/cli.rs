@@ -84,7 +84,8 @@ pub struct CheckArgs {
     /// Print every rule with its categories and meaning, then exit
     #[arg(long)]
     pub list_rules: bool,
-    /// Lock files of deployed consumers to check against (default: protogen.lock files under PATH)
+    /// Lock files (or crate folders) of deployed consumers to judge; default: the locks of the
+    /// workspaces whose protogen.toml names PATH as their contract, anywhere in its git repository
     #[arg(long, value_name = "GLOB")]
     pub consumers: Option<String>,
 }

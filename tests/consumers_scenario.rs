@@ -156,6 +156,29 @@ fn a_field_only_a_reaches_breaks_a_and_leaves_b_safe() {
         "UsersService/FindOne request"
     );
     assert_eq!(verdict("audit-client")["status"], "safe");
+
+    let (code, github, _) = s.check("github");
+    assert_eq!(code, 1);
+    assert!(github.contains("::error file=proto/users/v1/users.proto,line=18,col=3,title=shop-client breaks::shop-client (lock "), "{github}");
+    assert!(
+        github.contains("::notice title=audit-client safe::"),
+        "{github}"
+    );
+    let (_, sarif, _) = s.check("sarif");
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("shop-client (lock ")),
+        "{sarif}"
+    );
+    let (_, junit, _) = s.check("junit");
+    assert!(
+        junit.contains("<testsuite name=\"consumers\" tests=\"2\" failures=\"1\">"),
+        "{junit}"
+    );
 }
 
 #[test]

@@ -403,7 +403,10 @@ pub fn judge_consumers(
                     .collect()
             })
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<anyhow::Result<Vec<Verdict>>>()?;
+    // Broken consumers first, as a reviewer reads them.
+    let mut verdicts = verdicts;
+    verdicts.sort_by_key(|v| v.breaks.is_empty());
     Ok(Some(ConsumerSection {
         rules: rules_label,
         verdicts,
