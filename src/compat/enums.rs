@@ -100,7 +100,8 @@ fn values(sink: &mut Sink, previous: &Enum, current: &Enum) {
             }
             continue;
         };
-        if !sink.on("ENUM_VALUE_SAME_NAME") || now.iter().all(|n| names.contains(n)) {
+        // Adding an alias is fine; a name that disappears from a number is not.
+        if !sink.on("ENUM_VALUE_SAME_NAME") || names.iter().all(|n| now.contains(n)) {
             continue;
         }
         for (i, value) in current.desc.value.iter().enumerate() {

@@ -20,8 +20,11 @@ struct Field<'x, 'a> {
     side: &'x Index<'a>,
     /// The containing message, `None` for extensions.
     message: Option<usize>,
-    /// `M` for fields, the extension's full name for extensions.
+    /// The element's full name (`pkg.Message.field`, or the extension's full name).
     element: String,
+    /// For a field of a synthetic map entry: the `map<K, V>` field that declares it, whose
+    /// location buf uses (the entry's fields have none of their own).
+    map_field: Option<Vec<i32>>,
 }
 
 impl Field<'_, '_> {
@@ -63,6 +66,10 @@ impl Field<'_, '_> {
     fn at(&self, tails: &[&[i32]]) -> Place {
         let mut candidates: Vec<Vec<i32>> = tails.iter().map(|t| sub(&self.path, t)).collect();
         candidates.push(self.path.clone());
+        if let Some(map_field) = &self.map_field {
+            candidates.push(sub(map_field, &[6]));
+            candidates.push(map_field.clone());
+        }
         Place::At {
             file: self.file,
             candidates,
@@ -216,6 +223,7 @@ pub fn check(sink: &mut Sink) {
                 side: prev,
                 message: Some(pm),
                 element: format!("{}.{}", previous.full_name, pf.name()),
+                map_field: map_field(prev, pm),
             };
             let after = Field {
                 desc: cf,
@@ -224,6 +232,7 @@ pub fn check(sink: &mut Sink) {
                 side: cur,
                 message: Some(cm),
                 element: format!("{}.{}", current.full_name, cf.name()),
+                map_field: map_field(cur, cm),
             };
             compare(sink, &before, &after);
         }
@@ -240,6 +249,7 @@ pub fn check(sink: &mut Sink) {
             side: prev,
             message: None,
             element: pe.full_name.clone(),
+            map_field: None,
         };
         let after = Field {
             desc: ce.desc,
@@ -248,9 +258,31 @@ pub fn check(sink: &mut Sink) {
             side: cur,
             message: None,
             element: ce.full_name.clone(),
+            map_field: None,
         };
         compare(sink, &before, &after);
     }
+}
+
+/// The path of the `map<K, V>` field declaring `message`, if it is a map entry.
+fn map_field(side: &Index, message: usize) -> Option<Vec<i32>> {
+    let entry = &side.messages[message];
+    if !entry.is_map_entry() || entry.path.len() < 4 {
+        return None;
+    }
+    let parent_path = &entry.path[..entry.path.len() - 2];
+    let parent = side.files[entry.file]
+        .message_by_nested
+        .get(entry.nested_name.rsplit_once('.')?.0)
+        .map(|&i| &side.messages[i])?;
+    debug_assert_eq!(parent.path, parent_path);
+    let type_name = format!(".{}", entry.full_name);
+    let i = parent
+        .desc
+        .field
+        .iter()
+        .position(|f| f.type_name() == type_name)?;
+    Some(sub(&parent.path, &[2, i as i32]))
 }
 
 fn compare(sink: &mut Sink, before: &Field, after: &Field) {
@@ -468,7 +500,12 @@ fn names(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
         if b != a {
             out.push(after.report(
                 "FIELD_SAME_JSON_NAME",
-                after.at(&[&[10]]),
+                Place::Option {
+                    file: after.file,
+                    path: sub(&after.path, &[10]),
+                    keyword: "json_name",
+                    fallback: after.path.clone(),
+                },
                 before,
                 format!(
                     "{} changed its JSON name from \"{b}\" to \"{a}\": JSON clients built before this change send and expect \"{b}\", which is now ignored; set `json_name = \"{b}\"`",

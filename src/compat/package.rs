@@ -18,6 +18,13 @@ pub fn check(sink: &mut Sink) {
     }
     let (prev, cur) = (sink.prev, sink.cur);
     let current_packages: HashSet<&str> = cur.files.iter().map(|f| f.package).collect();
+    // Like buf, messages, enums and extensions are only compared in packages that still
+    // have at least one of them: deleting the last one is left to PACKAGE_NO_DELETE.
+    let package_of = |file: usize| cur.files[file].package;
+    let with_messages: HashSet<&str> = cur.messages.iter().map(|m| package_of(m.file)).collect();
+    let with_enums: HashSet<&str> = cur.enums.iter().map(|e| package_of(e.file)).collect();
+    let with_extensions: HashSet<&str> =
+        cur.extensions.iter().map(|x| package_of(x.file)).collect();
     // Package → its baseline files, sorted by name (the index keeps the contract's order).
     let mut previous_packages: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, file) in prev.files.iter().enumerate() {
@@ -53,7 +60,10 @@ pub fn check(sink: &mut Sink) {
                     .message_by_name
                     .get(&message.full_name)
                     .is_some_and(|&i| in_package(cur.messages[i].file));
-                if exists || !sink.on("PACKAGE_MESSAGE_NO_DELETE") {
+                if exists
+                    || !with_messages.contains(package)
+                    || !sink.on("PACKAGE_MESSAGE_NO_DELETE")
+                {
                     continue;
                 }
                 let (place, anchor) = place_for(&message.nested_name);
@@ -75,7 +85,7 @@ pub fn check(sink: &mut Sink) {
                     .enum_by_name
                     .get(&enum_.full_name)
                     .is_some_and(|&i| in_package(cur.enums[i].file));
-                if exists || !sink.on("PACKAGE_ENUM_NO_DELETE") {
+                if exists || !with_enums.contains(package) || !sink.on("PACKAGE_ENUM_NO_DELETE") {
                     continue;
                 }
                 let (place, anchor) = place_for(&enum_.nested_name);
@@ -91,7 +101,7 @@ pub fn check(sink: &mut Sink) {
                     ),
                 });
             }
-            if sink.on("PACKAGE_EXTENSION_NO_DELETE") {
+            if sink.on("PACKAGE_EXTENSION_NO_DELETE") && with_extensions.contains(package) {
                 let current_extensions: HashSet<&str> = cur
                     .extensions
                     .iter()
