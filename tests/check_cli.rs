@@ -1,6 +1,8 @@
 //! `protogen check` from the outside: exit codes, every output format, configuration
 //! (protogen.toml, buf.yaml v1 and v2), acknowledged breaks, severities, git baselines.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -358,4 +360,79 @@ fn git_baselines() {
         .code(2)
         .stderr(predicate::str::contains("baseline"))
         .stderr(predicate::str::contains("no-such-branch"));
+}
+
+#[test]
+fn descriptor_set_baselines_match_the_directory() {
+    let Some(buf) = common::buf() else { return };
+    let dir = pair(
+        &BEFORE.replace(
+            "package users.v1;\n",
+            "package users.v1;\nimport \"google/protobuf/timestamp.proto\";\n",
+        ),
+        &AFTER.replace(
+            "package users.v1;\n",
+            "package users.v1;\nimport \"google/protobuf/timestamp.proto\";\n",
+        ),
+    );
+    let by_dir = stdout(&mut check(dir.path(), &["--format", "json"]));
+    let expected = rules_in_json(&by_dir);
+    assert!(expected.contains(&"FIELD_NO_DELETE".to_string()));
+    // With imports (the well-known types are not "deleted files"), without source info.
+    for flags in [
+        &[][..],
+        &["--exclude-source-info"][..],
+        &["--exclude-imports"][..],
+    ] {
+        let status = Command::new(&buf)
+            .current_dir(dir.path().join("prev"))
+            .args(["build", "-o", "../image.binpb"])
+            .args(flags)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut cmd = Command::cargo_bin("protogen").unwrap();
+        let out = stdout(cmd.current_dir(dir.path()).args([
+            "check",
+            "cur",
+            "--against",
+            "image.binpb",
+            "--format",
+            "json",
+        ]));
+        assert_eq!(rules_in_json(&out), expected, "buf build {flags:?}");
+    }
+}
+
+#[test]
+fn package_rules_allow_moves_between_files() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "prev/a.proto",
+        "syntax = \"proto3\";\npackage p.v1;\nmessage A {}\nmessage B {}\n",
+    );
+    write(
+        root,
+        "cur/a.proto",
+        "syntax = \"proto3\";\npackage p.v1;\nmessage A {}\n",
+    );
+    write(
+        root,
+        "cur/b.proto",
+        "syntax = \"proto3\";\npackage p.v1;\nmessage B {}\n",
+    );
+    let out = stdout(&mut check(root, &["--format", "json"]));
+    assert_eq!(rules_in_json(&out), ["MESSAGE_NO_DELETE"]);
+    write(
+        root,
+        "cur/protogen.toml",
+        "[breaking]\nuse = [\"PACKAGE\"]\n",
+    );
+    check(root, &[]).assert().code(0);
+    // Deleting it for good is caught per package too.
+    std::fs::remove_file(root.join("cur/b.proto")).unwrap();
+    let out = stdout(&mut check(root, &["--format", "json"]));
+    assert_eq!(rules_in_json(&out), ["PACKAGE_MESSAGE_NO_DELETE"]);
 }

@@ -98,7 +98,8 @@ pub struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    pub fn build(contract: &'a Contract) -> Index<'a> {
+    /// Indexes every file of `contract` for which `skip` is false.
+    pub fn build(contract: &'a Contract, skip: impl Fn(&str) -> bool) -> Index<'a> {
         let mut index = Index {
             contract,
             files: Vec::with_capacity(contract.files.len()),
@@ -112,7 +113,7 @@ impl<'a> Index<'a> {
             extensions: Vec::new(),
             extension_by_key: HashMap::new(),
         };
-        for desc in &contract.files {
+        for desc in contract.files.iter().filter(|f| !skip(f.name())) {
             index.add_file(desc);
         }
         index

@@ -182,8 +182,12 @@ pub fn check(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Vec<Fi
 /// Like [`check`], and also returns the breaks acknowledged in the proto files
 /// (`// protogen:allow-breaking RULE_ID reason`) or in the configuration.
 pub fn judge(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Judgement {
-    let previous = index::Index::build(baseline);
-    let now = index::Index::build(current);
+    // A descriptor set (`buf build -o`, `protoc --include_imports`) may carry the
+    // well-known types it imports; the current module never does, as they are built in.
+    let well_known_import =
+        |name: &str| name.starts_with("google/protobuf/") && current.file(name).is_none();
+    let previous = index::Index::build(baseline, well_known_import);
+    let now = index::Index::build(current, |_| false);
     let mut sink = sink::Sink::new(rules, &previous, &now);
     file::check(&mut sink);
     package::check(&mut sink);
