@@ -436,3 +436,22 @@ fn package_rules_allow_moves_between_files() {
     let out = stdout(&mut check(root, &["--format", "json"]));
     assert_eq!(rules_in_json(&out), ["PACKAGE_MESSAGE_NO_DELETE"]);
 }
+
+#[test]
+fn allow_breaking_needs_the_right_rule_and_element() {
+    // A trailing comment on the RPC acknowledges its streaming change; the same marker for
+    // another rule does not, and it does not spill over to other elements.
+    let after = AFTER.replace(
+        "rpc Get(User) returns (stream User);",
+        "rpc Get(User) returns (stream User); // protogen:allow-breaking RPC_SAME_SERVER_STREAMING v2 clients only\n  // protogen:allow-breaking FIELD_SAME_TYPE not this one",
+    );
+    let dir = pair(BEFORE, &after);
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    let rules = rules_in_json(&out);
+    assert!(
+        !rules.contains(&"RPC_SAME_SERVER_STREAMING".to_string()),
+        "{rules:?}"
+    );
+    assert!(rules.contains(&"RPC_NO_DELETE".to_string()), "{rules:?}");
+    assert!(rules.contains(&"FIELD_NO_DELETE".to_string()), "{rules:?}");
+}

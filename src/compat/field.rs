@@ -270,12 +270,10 @@ fn map_field(side: &Index, message: usize) -> Option<Vec<i32>> {
     if !entry.is_map_entry() || entry.path.len() < 4 {
         return None;
     }
-    let parent_path = &entry.path[..entry.path.len() - 2];
     let parent = side.files[entry.file]
         .message_by_nested
         .get(entry.nested_name.rsplit_once('.')?.0)
         .map(|&i| &side.messages[i])?;
-    debug_assert_eq!(parent.path, parent_path);
     let type_name = format!(".{}", entry.full_name);
     let i = parent
         .desc

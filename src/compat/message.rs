@@ -241,13 +241,13 @@ fn ranges(sink: &mut Sink, previous: &Message, current: &Message) {
     let reserved = |m: &DescriptorProto| -> Ranges {
         m.reserved_range
             .iter()
-            .map(|r| (r.start(), r.end() - 1))
+            .map(|r| (r.start(), r.end().saturating_sub(1)))
             .collect()
     };
     let extension = |m: &DescriptorProto| -> Ranges {
         m.extension_range
             .iter()
-            .map(|r| (r.start(), r.end() - 1))
+            .map(|r| (r.start(), r.end().saturating_sub(1)))
             .collect()
     };
     check_ranges(
