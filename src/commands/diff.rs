@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::compat::Finding;
+use crate::compat::{self, RuleSet};
+use crate::config::Config;
 use crate::contract::{self, Contract, LoadOptions, Side, Source};
 use crate::diff::{self, DiffOptions};
 use crate::report::{changelog_json, changelog_markdown, changelog_text};
 
 pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let options = LoadOptions::default();
     let old_source = Source::resolve(&args.old, &args.path)
         .with_context(|| format!("the old contract '{}' could not be found", args.old))?;
     let new_source = match &args.new {
@@ -21,7 +21,12 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("the new contract '{spec}' could not be found"))?,
         None => Source::Dir(args.path.clone()),
     };
-    let (old, new) = load_both(&old_source, &new_source, &options)?;
+    let config = load_config(&args, &new_source)?;
+    let rules = RuleSet::from_config(&config.breaking).with_context(|| match &config.source {
+        Some(path) => format!("invalid breaking rules in {}", path.display()),
+        None => "invalid breaking rules".to_string(),
+    })?;
+    let (old, new) = load_both(&old_source, &new_source, &config.load_options())?;
 
     let changes = diff::compare(
         &old,
@@ -30,7 +35,8 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
             include_docs: args.include_docs,
         },
     );
-    let findings = breaking_findings(&old, &new);
+    // The same engine and rules as `protogen check`, so the two never disagree.
+    let findings = compat::check(&old, &new, &rules);
     let new_name = args
         .new
         .clone()
@@ -79,9 +85,14 @@ fn load_both(
     })
 }
 
-/// The findings `protogen check` would report for this pair.
-fn breaking_findings(_old: &Contract, _new: &Contract) -> Vec<Finding> {
-    Vec::new()
+/// `check`'s configuration: `--config`, else the module root's protogen.toml or buf.yaml;
+/// when the module root has none and NEW is a directory, NEW's own (as `check NEW` would).
+fn load_config(args: &DiffArgs, new: &Source) -> anyhow::Result<Config> {
+    let config = Config::load(&args.path, args.config.as_deref())?;
+    match new {
+        Source::Dir(dir) if config.source.is_none() && dir != &args.path => Config::load(dir, None),
+        _ => Ok(config),
+    }
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).

@@ -70,6 +70,8 @@ struct Subject {
     element: String,
     old_element: Option<String>,
     location: Option<Location>,
+    /// Other names findings may use for this element (see `Change::also`).
+    also: Vec<String>,
 }
 
 impl Subject {
@@ -83,7 +85,7 @@ impl Subject {
             old: None,
             new: None,
             location: self.location.clone(),
-            also: Vec::new(),
+            also: self.also.clone(),
         }
     }
 }
@@ -148,6 +150,7 @@ impl<'a> Differ<'a> {
             element: name.to_string(),
             old_element: None,
             location,
+            also: Vec::new(),
         };
         let mut change = match side {
             Side::New => subject.change(ChangeKind::Added, WHOLE),
@@ -241,6 +244,7 @@ impl<'a> Differ<'a> {
             kind: ElementKind::File,
             element: new.name().to_string(),
             old_element: None,
+            also: Vec::new(),
             location: Some(self.new.location(new.name(), &[])),
         };
         self.value(
@@ -382,6 +386,7 @@ impl<'a> Differ<'a> {
             kind,
             element: name.to_string(),
             old_element: None,
+            also: Vec::new(),
             location: Some(self.new.location(new_file.name(), new_path)),
         };
         if old_file.name() != new_file.name() {
@@ -473,6 +478,7 @@ impl<'a> Differ<'a> {
                     kind: ElementKind::Oneof,
                     element: join(&subject.element, oneof),
                     old_element: None,
+                    also: Vec::new(),
                     location: Some(self.new.location(new.file.name(), &path(new, n))),
                 };
                 self.docs(
@@ -548,10 +554,20 @@ impl<'a> Differ<'a> {
         let new_path = [new.0.path.as_slice(), &[MESSAGE_FIELD, new.1 as i32]].concat();
         let old_name = join(&message.element, of.name());
         let element = join(&message.element, nf.name());
+        // A map's key and value are fields of its entry message; the map field stands for them.
+        let map_entries = [(&self.old, of), (&self.new, nf)]
+            .into_iter()
+            .filter(|(index, f)| index.map_entry(f.type_name()).is_some())
+            .flat_map(|(_, f)| {
+                let entry = f.type_name().trim_start_matches('.').to_string();
+                [join(&entry, "key"), join(&entry, "value"), entry]
+            })
+            .collect();
         let subject = Subject {
             kind: ElementKind::Field,
             old_element: (old_name != element).then_some(old_name),
             element,
+            also: map_entries,
             location: Some(self.new.location(new.0.file.name(), &new_path)),
         };
         if of.name() != nf.name() {
@@ -751,6 +767,7 @@ impl<'a> Differ<'a> {
             kind: ElementKind::EnumValue,
             old_element: (old_name != element).then_some(old_name),
             element,
+            also: Vec::new(),
             location: Some(self.new.location(new.0.file.name(), &new_path)),
         };
         if ov.name() != nv.name() {
@@ -864,6 +881,7 @@ impl<'a> Differ<'a> {
                     kind: ElementKind::Rpc,
                     element: join(&subject.element, rpc),
                     old_element: None,
+                    also: Vec::new(),
                     location: Some(self.new.location(new.file.name(), &new_path)),
                 };
                 self.rpc(&rpc_subject, om, nm);

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::compat::Finding;
+use crate::compat::{Finding, Severity};
 
 use super::{Change, ChangeKind, Changelog, JudgedChange, Section, WHOLE};
 
@@ -62,7 +62,8 @@ pub fn judge(
 
 fn section(change: &Change, findings: &[Finding]) -> Section {
     match change.kind {
-        _ if !findings.is_empty() => Section::Breaking,
+        // Warnings stay where the change belongs, as `check` passes them too.
+        _ if findings.iter().any(|f| f.severity == Severity::Error) => Section::Breaking,
         ChangeKind::Docs => Section::Docs,
         ChangeKind::Added if change.aspect == WHOLE => Section::Added,
         ChangeKind::Deprecated => Section::Deprecated,
@@ -87,15 +88,16 @@ fn home(
             .or_else(|| candidates.first())
             .copied();
     }
-    // A finding about something inside a removed element (or file, or package).
+    // A finding about something inside a removed element (or file, or package), or about a
+    // map's entry message.
     let removed =
         |i: &&usize| changes[**i].kind == ChangeKind::Removed && changes[**i].aspect == WHOLE;
-    if let Some(candidates) = by_covered_name.get(finding.element.as_str()) {
-        if let Some(&i) = candidates.iter().find(removed) {
-            return Some(i);
-        }
-    }
-    None
+    let candidates = by_covered_name.get(finding.element.as_str())?;
+    candidates
+        .iter()
+        .find(removed)
+        .or_else(|| candidates.first())
+        .copied()
 }
 
 /// The change aspects a buf rule judges (see `diff::Change::aspect`).

@@ -7,7 +7,7 @@ mod judge;
 
 use serde::Serialize;
 
-use crate::compat::Finding;
+use crate::compat::{Finding, Severity};
 
 pub use compare::compare;
 pub use judge::judge;
@@ -250,12 +250,17 @@ pub struct Changelog {
 }
 
 impl Changelog {
+    /// Changes in `section`; for breaking, the number of errors among all findings, which
+    /// is the number `protogen check` reports (one change may break several rules).
     pub fn count(&self, section: Section) -> usize {
-        let changes = self.changes.iter().filter(|c| c.section == section).count();
         if section == Section::Breaking {
-            changes + self.unmatched_findings.len()
+            let attached = self.changes.iter().flat_map(|c| &c.findings);
+            attached
+                .chain(&self.unmatched_findings)
+                .filter(|f| f.severity == Severity::Error)
+                .count()
         } else {
-            changes
+            self.changes.iter().filter(|c| c.section == section).count()
         }
     }
 

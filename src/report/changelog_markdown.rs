@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::compat::Finding;
+use crate::compat::{Finding, Severity};
 use crate::diff::{Changelog, JudgedChange, Location, Section, Side};
 
 use super::changelog::{by_rule, finding_location, summary, title};
@@ -45,12 +45,12 @@ pub fn render(changelog: &Changelog, options: &Options) -> String {
                 Section::Breaking => FOLD_BREAKING_OVER,
                 _ => FOLD_OVER,
             };
-        let _ = write!(out, "\n### {} ({})\n\n", title(section), items.len());
+        let count = changelog.count(section);
+        let _ = write!(out, "\n### {} ({count})\n\n", title(section));
         if fold {
             let _ = write!(
                 out,
-                "<details><summary>{} {}</summary>\n\n",
-                items.len(),
+                "<details><summary>{count} {}</summary>\n\n",
                 if section == Section::Breaking {
                     "breaking changes"
                 } else {
@@ -108,6 +108,9 @@ fn change_item(judged: &JudgedChange, options: &Options) -> String {
 
 fn finding_line(finding: &Finding, options: &Options) -> String {
     let mut line = code(finding.rule);
+    if finding.severity == Severity::Warning {
+        line.push_str(" (warning)");
+    }
     if let Some(location) = finding_location(finding) {
         let _ = write!(
             line,
@@ -159,17 +162,33 @@ fn code(text: &str) -> String {
     }
 }
 
-/// Escapes the characters that would turn a rule's message into markup or HTML.
+/// Escapes the characters that would turn a rule's message into markup or HTML. Paired
+/// backticks are kept as code spans (rule messages quote proto snippets), left as written.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#'
-        ) {
-            out.push('\\');
+    let escape_plain = |part: &str, out: &mut String| {
+        for c in part.chars() {
+            if matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#'
+            ) {
+                out.push('\\');
+            }
+            out.push(c);
         }
-        out.push(c);
+    };
+    let mut out = String::with_capacity(text.len());
+    if text.matches('`').count() % 2 == 1 {
+        escape_plain(text, &mut out);
+        return out;
+    }
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push('`');
+            out.push_str(part);
+            out.push('`');
+        } else {
+            escape_plain(part, &mut out);
+        }
     }
     out
 }

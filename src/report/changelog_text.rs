@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::compat::Severity;
 use crate::diff::{ChangeKind, Changelog, JudgedChange, Location, Section, Side};
 
 use super::changelog::{finding_location, summary, title};
@@ -50,7 +51,7 @@ pub fn render(changelog: &Changelog, options: &Options) -> String {
         if changes.is_empty() && unmatched.is_empty() {
             continue;
         }
-        let heading = format!("{} ({})", title(section), changes.len() + unmatched.len());
+        let heading = format!("{} ({})", title(section), changelog.count(section));
         let style = if section == Section::Breaking {
             RED
         } else {
@@ -92,7 +93,10 @@ fn change_line(out: &mut String, judged: &JudgedChange, paint: &Paint) {
 }
 
 fn finding_line(finding: &crate::compat::Finding, paint: &Paint) -> String {
-    let mut line = paint.paint(RED, finding.rule);
+    let mut line = match finding.severity {
+        Severity::Error => paint.paint(RED, finding.rule),
+        Severity::Warning => format!("{} (warning)", paint.paint(YELLOW, finding.rule)),
+    };
     if let Some(location) = finding_location(finding) {
         let _ = write!(line, " {}", paint.paint(DIM, &location));
     }
