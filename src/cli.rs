@@ -32,7 +32,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  protogen new shop --proto fixtures/proto\n  protogen new shop --proto proto/users/v1/users.proto --proto proto/orders/v1/orders.proto --out services/\n\nWith directories, every .proto file below them is part of the contract and the directory is the import root."
+    after_help = "Examples:\n  protogen new shop --proto fixtures/proto\n  protogen new shop --proto proto/users/v1/users.proto --proto proto/orders/v1/orders.proto --out services/shop\n\nA folder is the contract's import root and every .proto file below it is part of the contract.\nWith files, the import root is where the folders of their package begin (users/v1/ for package\nusers.v1), and only their services are scaffolded. DIR (default ./NAME) is the workspace itself."
 )]
 pub struct NewArgs {
     /// Name of the workspace; crates are named NAME-api, NAME-server and NAME-client
@@ -43,7 +43,8 @@ pub struct NewArgs {
     /// Folder to create the workspace in (default: ./NAME)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Write into an existing non-empty folder; files protogen did not generate are never deleted
+    /// Write into an existing non-empty folder: replaces only the files protogen owns, keeps
+    /// yours (handlers, Cargo.toml, README) as they are, and deletes nothing
     #[arg(long)]
     pub force: bool,
     /// Copy the .proto files into the workspace instead of referring to them by relative path
