@@ -119,8 +119,9 @@ fn relative_to_cwd(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
-/// Why a consumer without breaks is safe, in one line.
-fn safe_reason(rpcs: usize, unobserved: &[Unobserved]) -> String {
+/// Why a consumer without breaks is safe, in one line (naming at most three elements).
+pub(crate) fn safe_reason(rpcs: usize, unobserved: &[Unobserved]) -> String {
+    const NAMED: usize = 3;
     let observed = format!(
         "nothing that its {rpcs} RPC{} observe{} changed incompatibly",
         if rpcs == 1 { "" } else { "s" },
@@ -130,11 +131,16 @@ fn safe_reason(rpcs: usize, unobserved: &[Unobserved]) -> String {
     if elements.is_empty() {
         return observed;
     }
+    let named: Vec<&str> = elements.iter().take(NAMED).copied().collect();
+    let listed = match (named.as_slice(), elements.len() - named.len()) {
+        ([one], 0) => one.to_string(),
+        ([init @ .., last], 0) => format!("{} and {last}", init.join(", ")),
+        (_, more) => format!("{} and {more} more", named.join(", ")),
+    };
     let reasons: BTreeSet<&str> = unobserved.iter().map(|u| u.reason.as_str()).collect();
     format!(
-        "{observed}; the breaking change{} to {} {} not reach it ({})",
-        if elements.len() == 1 { "" } else { "s" },
-        elements.into_iter().collect::<Vec<_>>().join(", "),
+        "{observed}; the breaking change{} to {listed} {} not reach it ({})",
+        if unobserved.len() == 1 { "" } else { "s" },
         if unobserved.len() == 1 { "does" } else { "do" },
         reasons.into_iter().collect::<Vec<_>>().join("; "),
     )

@@ -267,3 +267,29 @@ fn a_vanished_package_is_bad_input() {
         "{error}"
     );
 }
+
+#[test]
+fn safe_reasons_name_three_elements_at_most() {
+    let unobserved = |names: &[&str]| -> Vec<crate::report::consumers::Unobserved> {
+        names
+            .iter()
+            .map(|n| crate::report::consumers::Unobserved {
+                rule: "RPC_NO_DELETE".into(),
+                element: n.to_string(),
+                reason: "not an RPC it calls".into(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        impact::safe_reason(1, &[]),
+        "nothing that its 1 RPC observes changed incompatibly"
+    );
+    assert_eq!(
+        impact::safe_reason(2, &unobserved(&["a.B", "a.C"])),
+        "nothing that its 2 RPCs observe changed incompatibly; the breaking changes to a.B and a.C do not reach it (not an RPC it calls)"
+    );
+    assert_eq!(
+        impact::safe_reason(2, &unobserved(&["a.B", "a.C", "a.D", "a.E", "a.F"])),
+        "nothing that its 2 RPCs observe changed incompatibly; the breaking changes to a.B, a.C, a.D and 2 more do not reach it (not an RPC it calls)"
+    );
+}

@@ -441,37 +441,30 @@ fn locks(
     ] {
         let file = format!("{krate}/{}", crate::consumers::lock::FILE_NAME);
         let path = loaded.dir.join(&file);
-        let existing = if path.exists() && !refresh {
-            Some(
-                std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-            )
-        } else if path.exists() {
-            std::fs::read_to_string(&path).ok()
-        } else {
-            None
+        let existing = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         if !refresh {
-            if let Some(text) = &existing {
-                let old = Lock::parse(text, &path)?;
-                let packages: BTreeSet<&str> =
-                    loaded.contract.files.iter().map(|f| f.package()).collect();
-                for package in old.packages() {
-                    if !packages.contains(package) {
-                        bail!(
-                            "{} names package {package}, which the contract no longer has; once {krate} is rebuilt against the current contract, run `protogen sync --lock` to refresh it",
-                            path.display()
-                        );
-                    }
-                }
-                let fresh = Lock::snapshot(&loaded.contract, krate, role, rpcs)?;
-                if fresh.hash != old.hash {
-                    out.notes.push(Note::LockBehind {
-                        file,
-                        locked: old.short_hash().to_string(),
-                        current: fresh.short_hash().to_string(),
-                    });
-                }
+            // Without --lock a lock is only checked: it must parse and still make sense.
+            let Some(text) = &existing else { continue };
+            let old = Lock::parse(text, &path)?;
+            let packages: BTreeSet<&str> =
+                loaded.contract.files.iter().map(|f| f.package()).collect();
+            if let Some(package) = old.packages().into_iter().find(|p| !packages.contains(p)) {
+                bail!(
+                    "{} names package {package}, which the contract no longer has; once {krate} is rebuilt against the current contract, run `protogen sync --lock` to refresh it",
+                    path.display()
+                );
+            }
+            let fresh = Lock::snapshot(&loaded.contract, krate, role, rpcs)?;
+            if fresh.hash != old.hash {
+                out.notes.push(Note::LockBehind {
+                    file,
+                    locked: old.short_hash().to_string(),
+                    current: fresh.short_hash().to_string(),
+                });
             }
             continue;
         }
@@ -541,6 +534,15 @@ pub fn apply(dir: &Path, plan: &SyncPlan) -> anyhow::Result<()> {
                     "{} appeared while sync ran; nothing was changed, run it again",
                     target.display()
                 );
+            }
+            // A person may have saved the file since it was read: never write over that.
+            if let Some(before) = &change.before {
+                if std::fs::read_to_string(&target).ok().as_ref() != Some(before) {
+                    bail!(
+                        "{} changed while sync ran; nothing was changed, run it again",
+                        target.display()
+                    );
+                }
             }
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)
