@@ -23,45 +23,52 @@ pub struct Options<'a> {
 
 pub fn render(changelog: &Changelog, options: &Options) -> String {
     let mut out = format!("**Contract changes:** {}\n", summary(changelog));
+    let sections: Vec<(Section, usize)> = Section::ALL
+        .into_iter()
+        .map(|s| (s, section_len(changelog, s)))
+        .filter(|(_, len)| *len > 0)
+        .collect();
     let mut left_out = 0;
-    for section in Section::ALL {
+    for (i, &(section, len)) in sections.iter().enumerate() {
+        let fold = len
+            > match section {
+                Section::Breaking => FOLD_BREAKING_OVER,
+                _ => FOLD_OVER,
+            };
+        // A folded list is skimmed: rule IDs and locations, without each rule's explanation.
+        let explain = !fold;
         let mut items: Vec<String> = changelog
             .in_section(section)
-            .map(|c| change_item(c, options))
+            .map(|c| change_item(c, options, explain))
             .collect();
         if section == Section::Breaking {
             items.extend(
                 changelog
                     .unmatched_findings
                     .iter()
-                    .map(|f| format!("- {}\n", finding_line(f, options))),
+                    .map(|f| format!("- {}\n", finding_line(f, options, explain))),
             );
         }
-        if items.is_empty() {
-            continue;
-        }
-        let fold = items.len()
-            > match section {
-                Section::Breaking => FOLD_BREAKING_OVER,
-                _ => FOLD_OVER,
-            };
+        // Share what is left of the budget among this and the later sections, breaking
+        // changes weighing four times as much, so that every section shows its first items.
+        let weight = |s: Section| if s == Section::Breaking { 4 } else { 1 };
+        let weights: usize = sections[i..].iter().map(|(s, _)| weight(*s)).sum();
+        let share = BUDGET.saturating_sub(out.len()) * weight(section) / weights;
+        let limit = out.len() + share;
+
         let count = changelog.count(section);
         let _ = write!(out, "\n### {} ({count})\n\n", title(section));
         if fold {
-            let _ = write!(
-                out,
-                "<details><summary>{count} {}</summary>\n\n",
-                if section == Section::Breaking {
-                    "breaking changes"
-                } else {
-                    "changes"
-                }
-            );
+            let noun = match section {
+                Section::Breaking => "breaking changes",
+                _ => "changes",
+            };
+            let _ = write!(out, "<details><summary>{count} {noun}</summary>\n\n");
         }
         let total = items.len();
         let mut shown = 0;
         for item in items {
-            if out.len() + item.len() > BUDGET {
+            if out.len() + item.len() > limit {
                 break;
             }
             out.push_str(&item);
@@ -84,7 +91,16 @@ pub fn render(changelog: &Changelog, options: &Options) -> String {
     out
 }
 
-fn change_item(judged: &JudgedChange, options: &Options) -> String {
+/// How many items a section lists: its changes, plus unmatched findings for breaking.
+fn section_len(changelog: &Changelog, section: Section) -> usize {
+    let changes = changelog.in_section(section).count();
+    match section {
+        Section::Breaking => changes + changelog.unmatched_findings.len(),
+        _ => changes,
+    }
+}
+
+fn change_item(judged: &JudgedChange, options: &Options, explain: bool) -> String {
     let change = &judged.change;
     let mut item = format!("- {}", change.describe(&code));
     if let Some(location) = &change.location {
@@ -93,20 +109,23 @@ fn change_item(judged: &JudgedChange, options: &Options) -> String {
     item.push('\n');
     for (rule, findings) in by_rule(&judged.findings) {
         let first = findings[0];
-        let line = finding_line(first, options);
+        let line = finding_line(first, options, explain);
         match findings.len() {
             1 => {
                 let _ = writeln!(item, "  - {line}");
             }
-            n => {
+            n if explain => {
                 let _ = writeln!(item, "  - {line} (and {} more {})", n - 1, code(rule));
+            }
+            n => {
+                let _ = writeln!(item, "  - {} ×{n}", code(rule));
             }
         }
     }
     item
 }
 
-fn finding_line(finding: &Finding, options: &Options) -> String {
+fn finding_line(finding: &Finding, options: &Options, explain: bool) -> String {
     let mut line = code(finding.rule);
     if finding.severity == Severity::Warning {
         line.push_str(" (warning)");
@@ -118,7 +137,9 @@ fn finding_line(finding: &Finding, options: &Options) -> String {
             link(&location, &finding.path, finding.line, options)
         );
     }
-    let _ = write!(line, ": {}", escape(&finding.message));
+    if explain {
+        let _ = write!(line, ": {}", escape(&finding.message));
+    }
     line
 }
 
