@@ -135,8 +135,13 @@ pub fn markdown(report: &CheckReport) -> String {
         }
         for b in &verdict.breaks {
             let at = location(report, b).map_or(String::new(), |at| format!(" at `{at}`"));
+            // `UsersService/FindOne response` → `UsersService/FindOne` response
+            let route = match b.reached_through.rsplit_once(' ') {
+                Some((rpc, direction)) => format!("`{rpc}` {direction}"),
+                None => format!("`{}`", b.reached_through),
+            };
             out.push_str(&format!(
-                "{head} **breaks**: `{}` {}, reached through `{}`{at} ({}) |\n",
+                "{head} **breaks**: `{}` {}, reached through {route}{at} ({}) |\n",
                 b.element,
                 cell(
                     b.summary
@@ -144,7 +149,6 @@ pub fn markdown(report: &CheckReport) -> String {
                         .unwrap_or(&b.summary)
                         .trim()
                 ),
-                b.reached_through,
                 b.rules
                     .iter()
                     .map(|r| format!("`{r}`"))
