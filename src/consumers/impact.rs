@@ -194,7 +194,7 @@ pub fn assess(
         }
     }
     for finding in check(&snapshot, current) {
-        let Some(route) = observed.route(&finding.element) else {
+        let Some(route) = route_of(&snapshot, &observed, &finding.element) else {
             continue; // an enclosing shell, not something the consumer reads
         };
         let entry = grouped
@@ -219,7 +219,7 @@ pub fn assess(
 
     let unobserved = contract_findings
         .iter()
-        .filter(|f| !observes(&observed, &f.element))
+        .filter(|f| route_of(&snapshot, &observed, &f.element).is_none())
         .map(|f| Unobserved {
             rule: f.rule.to_string(),
             element: f.element.clone(),
@@ -243,10 +243,28 @@ pub fn assess(
     })
 }
 
-/// Whether a finding on `element` concerns what the consumer observes: the element, one
-/// of its enclosing elements, or (for file-level findings) a file it reads.
-fn observes(observed: &Reach, element: &str) -> bool {
-    observed.route(element).is_some()
+/// How the consumer reaches the element a finding is about: the element itself, one of its
+/// enclosing elements, or, for file-level findings (whose element is a file name), the first
+/// RPC or type it observes in that file. `None` when it does not observe it.
+fn route_of<'a>(
+    snapshot: &Contract,
+    observed: &'a Reach,
+    element: &str,
+) -> Option<&'a super::Route> {
+    let Some(file) = snapshot.file(element) else {
+        return observed.route(element);
+    };
+    let package = file.package();
+    file.service
+        .iter()
+        .flat_map(|s| {
+            s.method
+                .iter()
+                .map(move |m| join(&join(package, s.name()), m.name()))
+        })
+        .chain(file.message_type.iter().map(|m| join(package, m.name())))
+        .chain(file.enum_type.iter().map(|e| join(package, e.name())))
+        .find_map(|name| observed.elements.get(&name))
 }
 
 fn unobserved_reason(element: &str, observed: &Reach) -> String {

@@ -293,3 +293,47 @@ fn safe_reasons_name_three_elements_at_most() {
         "nothing that its 2 RPCs observe changed incompatibly; the breaking changes to a.B, a.C, a.D and 2 more do not reach it (not an RPC it calls)"
     );
 }
+
+#[test]
+fn file_level_findings_count_for_files_the_consumer_reads() {
+    let current = edited(&[(
+        "package users.v1;",
+        "package users.v1;\noption java_package = \"com.example.users\";",
+    )]);
+    let lock = Lock::snapshot(
+        &fixtures(),
+        "c",
+        Role::Consumer,
+        rpcs(&["users.v1.UsersService/FindOne"]),
+    )
+    .unwrap();
+    let file = LockFile {
+        path: "c/protogen.lock".into(),
+        lock,
+    };
+    let finding = |element: &str| crate::compat::Finding {
+        rule: "FILE_SAME_JAVA_PACKAGE",
+        path: "users/v1/users.proto".into(),
+        line: 1,
+        column: 1,
+        message: "java package changed".into(),
+        element: element.into(),
+        severity: crate::compat::Severity::Error,
+    };
+    let v = assess(&file, &current, &[], |_, _| {
+        vec![finding("users/v1/users.proto")]
+    })
+    .unwrap();
+    assert_eq!(v.breaks.len(), 1);
+    assert_eq!(v.breaks[0].reached_through, "UsersService/FindOne request");
+    // A file the consumer does not read: listed as not reaching it.
+    let v = assess(
+        &file,
+        &current,
+        &[finding("orders/v1/orders.proto")],
+        |_, _| vec![finding("orders/v1/orders.proto")],
+    )
+    .unwrap();
+    assert!(v.breaks.is_empty());
+    assert_eq!(v.unobserved.len(), 1);
+}
