@@ -141,6 +141,19 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
         "{report}"
     );
     assert_eq!(snapshot(&shop), before, "--dry-run wrote something");
+    // The patch is exactly what sync writes: applied to a copy, it gives the same tree.
+    let patched = tmp.path().join("patched");
+    copy_dir(&shop, &patched);
+    std::fs::write(tmp.path().join("sync.diff"), &diff).unwrap();
+    let applied = Command::new("git")
+        .args(["apply", "../sync.diff"])
+        .current_dir(&patched)
+        .status()
+        .unwrap();
+    assert!(
+        applied.success(),
+        "git apply refused the --dry-run patch:\n{diff}"
+    );
 
     let (code, out, err) = run(protogen().arg("sync").arg(&shop));
     assert_eq!(code, 0, "{err}");
@@ -202,6 +215,12 @@ fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
             "{path}: sync did more than insert"
         );
     }
+
+    assert_eq!(
+        snapshot(&patched),
+        now,
+        "--dry-run's patch differs from what sync wrote"
+    );
 
     // Idempotent.
     let (code, out, _) = run(protogen().arg("sync").arg(&shop));
