@@ -251,6 +251,16 @@ fn refuses_a_contract_without_a_service() {
 }
 
 #[test]
+fn refuses_a_workspace_inside_the_contract_folder() {
+    let dir = sandbox("proto");
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "proto", "--out", "proto/shop"],
+        &["would be inside the contract's folder", "--out"],
+    );
+}
+
+#[test]
 fn refuses_missing_and_mixed_inputs() {
     let dir = sandbox("proto");
     refused(

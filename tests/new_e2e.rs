@@ -396,7 +396,8 @@ fn edge_case_names_compile_and_serve() {
 }
 
 /// A large real contract: Google Pub/Sub (3 services, 35 RPCs, imports from google/api and
-/// the well-known types) from google-proto-files 6.0.1 compiles as scaffolded.
+/// the well-known types) from google-proto-files 6.0.1 compiles as scaffolded, and its
+/// generated test reaches all 35 stubs (answering UNIMPLEMENTED).
 #[test]
 fn google_pubsub_compiles() {
     let Some(google) = common::google_protos("6.0.1") else {
@@ -425,13 +426,8 @@ fn google_pubsub_compiles() {
     succeeded(
         cargo(
             &workspace,
-            &[
-                "build",
-                "--all-targets",
-                "--features",
-                "pubsub-server/allow-unimplemented",
-            ],
+            &["test", "--features", "pubsub-server/allow-unimplemented"],
         ),
-        "building the Pub/Sub workspace",
+        "testing the Pub/Sub workspace",
     );
 }

@@ -69,6 +69,19 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             if files.len() == 1 { "s" } else { "" }
         );
     }
+    if request.files.is_none()
+        && !request.vendor
+        && request.target.starts_with(&request.contract_root)
+    {
+        // The api crate's build script watches the whole contract folder; a workspace inside
+        // it would rebuild on every build of itself, and its files would join the contract.
+        bail!(
+            "the workspace {} would be inside the contract's folder {}; choose a folder outside it with --out, \
+             or name the .proto files with --proto instead of their folder",
+            request.target.display(),
+            request.contract_root.display()
+        );
+    }
     let contract_root = if request.vendor {
         VENDOR_DIR.to_string()
     } else {
