@@ -84,8 +84,9 @@ pub struct Rpc {
     pub input_type: String,
     pub output_type: String,
     pub output_default: String,
-    /// The request type as written from the client crate (`shop_client::shop_api::users::v1::UserById`).
-    pub input_from_client: String,
+    /// A default request as written from the client crate
+    /// (`shop_client::shop_api::users::v1::UserById::default()`, `()`).
+    pub input_default_from_client: String,
     /// tonic's associated type for a streamed answer: `FindManyStream`.
     pub stream_type: String,
     pub comment: Vec<String>,
@@ -133,10 +134,11 @@ impl Workspace {
                 rpc.input_type = in_handler(&self.api_ident, &package_prefix, &rpc.input);
                 rpc.output_type = in_handler(&self.api_ident, &package_prefix, &rpc.output);
                 rpc.output_default = default_of(&rpc.output_type, &rpc.output);
-                rpc.input_from_client = match &rpc.input {
+                let input_from_client = match &rpc.input {
                     RustType::Builtin(b) => b.to_string(),
                     RustType::Api(path) => format!("{client_api}::{path}"),
                 };
+                rpc.input_default_from_client = default_of(&input_from_client, &rpc.input);
             }
         }
     }
@@ -154,9 +156,10 @@ fn in_handler(api_ident: &str, package_prefix: &str, ty: &RustType) -> String {
     }
 }
 
-/// `pb::User::default()`, or `<()>::default()` where the type is not a plain path.
+/// `pb::User::default()`, `()`, or `<Vec<u8>>::default()` where the type is not a plain path.
 pub fn default_of(written: &str, ty: &RustType) -> String {
     match ty {
+        RustType::Builtin("()") => "()".to_string(),
         RustType::Builtin(_) => format!("<{written}>::default()"),
         RustType::Api(_) => format!("{written}::default()"),
     }
@@ -193,7 +196,7 @@ pub fn services(files: &[&FileDescriptorProto]) -> Vec<Service> {
                         input_type: String::new(),
                         output_type: String::new(),
                         output_default: String::new(),
-                        input_from_client: String::new(),
+                        input_default_from_client: String::new(),
                         stream_type: format!("{}Stream", method.name()),
                         comment: comment(file, &[6, service_index as i32, 2, method_index as i32]),
                     }

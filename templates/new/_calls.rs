@@ -5,22 +5,22 @@
 {%- match rpc.kind %}
 {%- when RpcKind::Unary %}
     let answer = client
-        .{{ rpc.method }}(<{{ rpc.input_from_client }}>::default())
+        .{{ rpc.method }}({{ rpc.input_default_from_client }})
         .await
         .map(|response| response.into_inner());
 {%- when RpcKind::ServerStreaming %}
-    let answer = match client.{{ rpc.method }}(<{{ rpc.input_from_client }}>::default()).await {
+    let answer = match client.{{ rpc.method }}({{ rpc.input_default_from_client }}).await {
         Ok(response) => {{ ws.client_ident }}::collect(response.into_inner()).await,
         Err(status) => Err(status),
     };
 {%- when RpcKind::ClientStreaming %}
-    let requests = vec![<{{ rpc.input_from_client }}>::default()];
+    let requests = vec![{{ rpc.input_default_from_client }}];
     let answer = client
         .{{ rpc.method }}({{ ws.client_ident }}::tokio_stream::iter(requests))
         .await
         .map(|response| response.into_inner());
 {%- when RpcKind::Bidi %}
-    let requests = vec![<{{ rpc.input_from_client }}>::default()];
+    let requests = vec![{{ rpc.input_default_from_client }}];
     let answer = match client.{{ rpc.method }}({{ ws.client_ident }}::tokio_stream::iter(requests)).await {
         Ok(response) => {{ ws.client_ident }}::collect(response.into_inner()).await,
         Err(status) => Err(status),
