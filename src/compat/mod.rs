@@ -38,7 +38,8 @@ pub struct Finding {
     pub rule: &'static str,
     /// File relative to the module root, where buf points; empty when buf gives no path.
     pub path: String,
-    /// 1-based; 0 when the contract carries no source info.
+    /// 1-based. 1:1 of the file where buf has no better place (a deleted top-level element,
+    /// an option that is no longer set, a current file without source info).
     pub line: u32,
     pub column: u32,
     pub message: String,
@@ -62,7 +63,7 @@ pub struct Acknowledged {
 /// The outcome of judging a pair of contracts.
 #[derive(Debug, Clone, Default)]
 pub struct Judgement {
-    /// Sorted by path, line, column, rule, message.
+    /// Sorted by path, line, column, rule, message, element.
     pub findings: Vec<Finding>,
     pub acknowledged: Vec<Acknowledged>,
 }

@@ -234,8 +234,8 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    (&a.path, a.line, a.column, a.rule, &a.message)
-        .cmp(&(&b.path, b.line, b.column, b.rule, &b.message))
+    (&a.path, a.line, a.column, a.rule, &a.message, &a.element)
+        .cmp(&(&b.path, b.line, b.column, b.rule, &b.message, &b.element))
 }
 
 /// `users.v1.User.role` is within `users.v1.User` and within itself.
