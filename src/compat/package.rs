@@ -6,6 +6,28 @@ use std::collections::{BTreeMap, HashSet};
 use super::file::deleted_place;
 use super::sink::{Place, Report, Sink};
 
+/// The nearest enclosing message of `nested_name` that still exists in `package`.
+fn surviving_parent(
+    cur: &super::index::Index,
+    package: &str,
+    nested_name: &str,
+) -> Option<(Place, Option<Vec<i32>>)> {
+    let parts: Vec<&str> = nested_name.split('.').collect();
+    (1..parts.len()).rev().find_map(|end| {
+        let full_name = super::index::qualify(package, &parts[..end].join("."));
+        let message = &cur.messages[*cur.message_by_name.get(&full_name)?];
+        (cur.files[message.file].package == package).then(|| {
+            (
+                Place::At {
+                    file: message.file,
+                    candidates: vec![message.path.clone()],
+                },
+                Some(message.path.clone()),
+            )
+        })
+    })
+}
+
 pub fn check(sink: &mut Sink) {
     if !sink.any_on(&[
         "PACKAGE_NO_DELETE",
@@ -66,7 +88,13 @@ pub fn check(sink: &mut Sink) {
                 {
                     continue;
                 }
-                let (place, anchor) = place_for(&message.nested_name);
+                // For messages buf looks for the surviving parent in the whole package, so a
+                // parent that moved to another file is pointed at there.
+                let (place, anchor) = match current_file {
+                    Some(_) => surviving_parent(cur, package, &message.nested_name)
+                        .unwrap_or_else(|| place_for(&message.nested_name)),
+                    None => (Place::Nowhere, None),
+                };
                 sink.add(Report {
                     rule: "PACKAGE_MESSAGE_NO_DELETE",
                     place,
