@@ -135,7 +135,11 @@ fn root_prefix(root: &Path) -> String {
     let text: Vec<String> = root
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| match c {
+            // The root's own "/" comes back from the join; as a component it would double it.
+            std::path::Component::RootDir => String::new(),
+            c => c.as_os_str().to_string_lossy().into_owned(),
+        })
         .collect();
     let text = text.join("/");
     if text.is_empty() || text == "." {

@@ -126,6 +126,33 @@ fn demo(root: &Path) -> anyhow::Result<()> {
         "Try it: cd {} && cargo build   # fails once per stub, naming the RPC at its line",
         workspace.display()
     );
+    demo_consumers(root, &out, &workspace)
+}
+
+/// The contract changes under a deployed client: `protogen check` names the client that
+/// breaks and the RPC that reaches the change, from the client's protogen.lock.
+fn demo_consumers(root: &Path, out: &Path, workspace: &Path) -> anyhow::Result<()> {
+    let changed = out.join("proto-changed");
+    for file in ["users/v1/users.proto", "orders/v1/orders.proto"] {
+        let target = changed.join(file);
+        std::fs::create_dir_all(target.parent().expect("a file has a folder"))?;
+        std::fs::copy(root.join("fixtures/proto").join(file), &target)?;
+    }
+    let users = changed.join("users/v1/users.proto");
+    let text = std::fs::read_to_string(&users)?;
+    std::fs::write(&users, text.replace("string role = 4;", "int32 role = 4;"))?;
+    println!("\n--- users.v1.User.role changed from string to int32: protogen check ---");
+    // Exit code 1 (a break) is the point of the demo, not a failure of it.
+    let _ = Command::new(cargo())
+        .current_dir(root)
+        .args(["run", "--quiet", "--", "check"])
+        .arg(&changed)
+        .arg("--against")
+        .arg(root.join("fixtures/proto"))
+        .arg("--consumers")
+        .arg(workspace.join("shop-client"))
+        .status()
+        .with_context(|| "cannot run protogen check".to_string())?;
     Ok(())
 }
 
