@@ -22,7 +22,8 @@ pub const NOT_IN_V1: &[&str] = &[
     "PACKAGE_EXTENSION_NO_DELETE",
 ];
 
-/// Deprecated IDs buf still accepts, and the rule that replaced them.
+/// Deprecated IDs buf v1 configurations still accept, and the rule that replaced them
+/// (none for the php_generic_services option, which protobuf removed).
 const DEPRECATED: &[(&str, &str)] = &[
     ("FIELD_SAME_CTYPE", "FIELD_SAME_CPP_STRING_TYPE"),
     ("FILE_SAME_PHP_GENERIC_SERVICES", ""),
