@@ -7,6 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context};
 
+mod bench;
 mod corpus;
 
 /// Peers and corpora, pinned so that every run compares against the same thing.
@@ -27,12 +28,17 @@ fn main() -> anyhow::Result<()> {
             ]))
         }
         "demo" => demo(&root),
+        "bench" => {
+            setup(&root)?;
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            bench::bench(&root, &args)
+        }
         "corpus-expect" => {
             setup(&root)?;
             corpus::expect(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo|corpus-expect>\n\n  setup          install buf and Google's protos (two releases) under .tools/ and .cache/\n  test           setup, then run the whole test suite\n  demo           run protogen on the built-in fixtures\n  corpus-expect  run buf on every case of fixtures/breaking/ and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|demo|bench|corpus-expect>\n\n  setup             install buf and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  corpus-expect     run buf on every case of fixtures/breaking/ and store its findings as expected.json");
             std::process::exit(2)
         }
     }

@@ -1,0 +1,491 @@
+//! `cargo xtask bench`: protogen check against buf breaking, and full-corpus compilation against
+//! buf build and protoc, on Google's protos, in one run on this machine; prints a Markdown table.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::{cargo, run, GOOGLE_PROTOS};
+
+/// What one run of a tool cost, measured by `wait4` on the child.
+#[derive(Clone, Copy)]
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kib: u64,
+}
+
+/// A measured row of the table.
+struct Row {
+    tool: String,
+    task: String,
+    files: String,
+    findings: String,
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kib: u64,
+}
+
+/// How to count findings in a tool's stdout.
+#[derive(Clone, Copy)]
+enum Output {
+    ProtogenJson,
+    BufJsonLines,
+    Nothing,
+}
+
+pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let runs = parse_runs(args)?;
+    let target = target_dir(root);
+    let scratch = target.join("bench");
+    std::fs::create_dir_all(&scratch)?;
+
+    eprintln!("bench: building protogen (release)");
+    run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--release",
+        "--quiet",
+        "--bin",
+        "protogen",
+    ]))?;
+    let protogen = target.join("release/protogen");
+    let buf = crate::corpus::buf_binary(root)?;
+    let protoc = ensure_protoc()?;
+
+    let [old_version, new_version] = GOOGLE_PROTOS;
+    let old = root.join(format!(".cache/google-proto-files-{old_version}/package"));
+    let new = root.join(format!(".cache/google-proto-files-{new_version}/package"));
+    let old_files = proto_files(&old)?;
+    let new_files = proto_files(&new)?;
+    let both = format!("{} + {}", new_files.len(), old_files.len());
+    let new_count = new_files.len().to_string();
+
+    eprintln!("bench: buf build -o old.binpb (the prebuilt baseline both tools read)");
+    let image = scratch.join("old.binpb");
+    run(Command::new(&buf)
+        .current_dir(&old)
+        .args(["build", ".", "-o"])
+        .arg(&image))?;
+
+    let mut rows = Vec::new();
+    let mut measure = |tool: &str,
+                       task: &str,
+                       files: &str,
+                       output: Output,
+                       command: &mut dyn FnMut() -> Command|
+     -> anyhow::Result<()> {
+        eprintln!("bench: {tool} {task} ({runs} runs)");
+        let mut costs = Vec::new();
+        let mut findings = String::new();
+        for _ in 0..runs {
+            let (cost, count) = measure_once(&mut command(), output, &scratch)?;
+            costs.push(cost);
+            findings = count;
+        }
+        rows.push(Row {
+            tool: tool.into(),
+            task: task.into(),
+            files: files.into(),
+            findings,
+            wall: median(costs.iter().map(|c| c.wall)),
+            cpu: median(costs.iter().map(|c| c.cpu)),
+            peak_rss_kib: costs.iter().map(|c| c.peak_rss_kib).max().unwrap_or(0),
+        });
+        Ok(())
+    };
+
+    let check = |current: &Path, against: &Path| {
+        let mut command = Command::new(&protogen);
+        command
+            .arg("check")
+            .arg(current)
+            .arg("--against")
+            .arg(against)
+            .args(["--format", "json"]);
+        command
+    };
+    let breaking = |against: &Path| {
+        let mut command = Command::new(&buf);
+        command
+            .current_dir(&new)
+            .args(["breaking", ".", "--against"])
+            .arg(against)
+            .args(["--error-format", "json"]);
+        command
+    };
+    let dir_vs_dir = "check: dir vs dir";
+    let vs_image = "check: vs old.binpb";
+    let compile = "compile all";
+    measure(
+        "protogen check",
+        dir_vs_dir,
+        &both,
+        Output::ProtogenJson,
+        &mut || check(&new, &old),
+    )?;
+    measure(
+        "buf breaking",
+        dir_vs_dir,
+        &both,
+        Output::BufJsonLines,
+        &mut || breaking(&old),
+    )?;
+    measure(
+        "protogen check",
+        vs_image,
+        &new_count,
+        Output::ProtogenJson,
+        &mut || check(&new, &image),
+    )?;
+    measure(
+        "buf breaking",
+        vs_image,
+        &new_count,
+        Output::BufJsonLines,
+        &mut || breaking(&image),
+    )?;
+    measure(
+        "protogen check X --against X",
+        compile,
+        &format!("{new_count} (twice)"),
+        Output::ProtogenJson,
+        &mut || check(&new, &new),
+    )?;
+    measure(
+        "buf build",
+        compile,
+        &new_count,
+        Output::Nothing,
+        &mut || {
+            let mut command = Command::new(&buf);
+            command
+                .current_dir(&new)
+                .args(["build", ".", "-o", "/dev/null"]);
+            command
+        },
+    )?;
+    let relative: Vec<String> = new_files
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    measure("protoc", compile, &new_count, Output::Nothing, &mut || {
+        // protoc's own copy of the well-known types comes first: the corpus's
+        // google/protobuf/ folder holds test protos that do not compile.
+        let mut command = Command::new(&protoc);
+        command
+            .current_dir(&new)
+            .args(["-I", "/usr/include", "-I", "."])
+            .args(["--include_source_info", "--include_imports"])
+            .args(["--descriptor_set_out", "/dev/null"])
+            .args(&relative);
+        command
+    })?;
+
+    // Scaling: protogen on growing, import-closed subsets of both trees.
+    for percent in [25, 50, 100] {
+        let (sub_new, sub_old, files) =
+            subset(&scratch, &new, &old, &new_files, &old_files, percent)?;
+        measure(
+            "protogen check",
+            &format!("scaling: {percent}% of the files"),
+            &files,
+            Output::ProtogenJson,
+            &mut || check(&sub_new, &sub_old),
+        )?;
+    }
+
+    print_table(&rows, runs);
+    Ok(())
+}
+
+fn parse_runs(args: &[String]) -> anyhow::Result<usize> {
+    match args {
+        [] => Ok(3),
+        [flag, n] if flag == "--runs" => {
+            let runs: usize = n.parse().context("--runs takes a number")?;
+            if runs == 0 {
+                bail!("--runs must be at least 1");
+            }
+            Ok(runs)
+        }
+        _ => bail!("usage: cargo xtask bench [--runs N]  (default 3)"),
+    }
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// protoc from PATH; Debian's `protobuf-compiler` is installed when it is missing.
+fn ensure_protoc() -> anyhow::Result<PathBuf> {
+    let found = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("protoc"))
+                .find(|path| path.exists())
+        })
+    };
+    if let Some(protoc) = found() {
+        return Ok(protoc);
+    }
+    eprintln!("bench: protoc is missing; installing Debian's protobuf-compiler");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "protobuf-compiler"]))?;
+    found().context("protoc is still not on PATH after installing protobuf-compiler")
+}
+
+/// The module's .proto files, relative to it, without the excluded google/protobuf/ folder.
+fn proto_files(module: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![module.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("{}", dir.display()))? {
+            let path = entry?.path();
+            let relative = path.strip_prefix(module)?.to_path_buf();
+            if relative.starts_with("google/protobuf") || relative.starts_with("node_modules") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "proto") {
+                files.push(relative);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Takes `percent`% of the API folders (every k-th in sorted order, so all API families are
+/// represented) from both trees, plus what their files import: the same change, on a share
+/// of the corpus.
+fn subset(
+    scratch: &Path,
+    new: &Path,
+    old: &Path,
+    new_files: &[PathBuf],
+    old_files: &[PathBuf],
+    percent: usize,
+) -> anyhow::Result<(PathBuf, PathBuf, String)> {
+    let folders: BTreeSet<&Path> = new_files
+        .iter()
+        .chain(old_files)
+        .filter_map(|f| f.parent())
+        .collect();
+    let picked: BTreeSet<&Path> = folders
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| (i * percent) % 100 < percent)
+        .map(|(_, folder)| folder)
+        .collect();
+    let base = scratch.join(format!("scale-{percent}"));
+    let mut counts = Vec::new();
+    for (side, module, files) in [("new", new, new_files), ("old", old, old_files)] {
+        let dir = base.join(side);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        let roots: Vec<PathBuf> = files
+            .iter()
+            .filter(|f| f.parent().is_some_and(|p| picked.contains(p)))
+            .cloned()
+            .collect();
+        let closed = import_closure(module, &roots)?;
+        for file in &closed {
+            let to = dir.join(file);
+            std::fs::create_dir_all(to.parent().expect("a file has a folder"))?;
+            std::fs::copy(module.join(file), &to)?;
+        }
+        counts.push(closed.len());
+    }
+    Ok((
+        base.join("new"),
+        base.join("old"),
+        format!("{} + {}", counts[0], counts[1]),
+    ))
+}
+
+/// `roots` that exist in `module`, and every file they import, transitively (well-known types
+/// are built into the tools and left out).
+fn import_closure(module: &Path, roots: &[PathBuf]) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let mut closed = BTreeSet::new();
+    let mut pending: VecDeque<PathBuf> = roots.iter().cloned().collect();
+    while let Some(file) = pending.pop_front() {
+        if file.starts_with("google/protobuf") || closed.contains(&file) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(module.join(&file)) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.trim_start();
+            if let Some(rest) = line.strip_prefix("import ") {
+                if let Some(name) = rest.split('"').nth(1) {
+                    pending.push_back(PathBuf::from(name));
+                }
+            }
+        }
+        closed.insert(file);
+    }
+    Ok(closed)
+}
+
+/// Runs the command once with stdout to a file, and reads wall time, CPU time and peak RSS of
+/// the child (and what it waited for) with `wait4`.
+fn measure_once(
+    command: &mut Command,
+    output: Output,
+    scratch: &Path,
+) -> anyhow::Result<(Cost, String)> {
+    let stdout_path = scratch.join("stdout");
+    let stderr_path = scratch.join("stderr");
+    command
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout_path)?)
+        .stderr(File::create(&stderr_path)?);
+    let start = Instant::now();
+    let child = command
+        .spawn()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; the pid is our own child, which std
+    // has not waited for (the Child is dropped without wait, so it is reaped exactly once).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    if waited != pid {
+        bail!(
+            "wait4 failed for {command:?}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    drop(child);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let findings = match output {
+        Output::ProtogenJson => {
+            if !matches!(code, Some(0) | Some(1)) {
+                bail!("{command:?} exited {code:?}: {}", tail(&stderr_path));
+            }
+            let report: serde_json::Value =
+                serde_json::from_str(&stdout).context("protogen printed no JSON")?;
+            report["findings"]
+                .as_array()
+                .map_or(0, Vec::len)
+                .to_string()
+        }
+        Output::BufJsonLines => {
+            if !matches!(code, Some(0) | Some(100)) {
+                bail!("{command:?} exited {code:?}: {}", tail(&stderr_path));
+            }
+            stdout
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .count()
+                .to_string()
+        }
+        Output::Nothing => {
+            if code != Some(0) {
+                bail!("{command:?} exited {code:?}: {}", tail(&stderr_path));
+            }
+            "-".into()
+        }
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Ok((
+        Cost {
+            wall,
+            cpu: time(usage.ru_utime) + time(usage.ru_stime),
+            // Linux reports ru_maxrss in KiB.
+            peak_rss_kib: usage.ru_maxrss as u64,
+        },
+        findings,
+    ))
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+fn median(values: impl Iterator<Item = Duration>) -> Duration {
+    let mut values: Vec<Duration> = values.collect();
+    values.sort();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+fn print_table(rows: &[Row], runs: usize) {
+    println!(
+        "\nGoogle's protos {} -> {}, {runs} run(s) each, {} cores; wall and CPU are medians, peak RSS the maximum.\n",
+        GOOGLE_PROTOS[0],
+        GOOGLE_PROTOS[1],
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("| tool | task | wall (s) | CPU (s) | peak RSS (MiB) | files | findings |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for row in rows {
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {} | {} | {} |",
+            row.tool,
+            row.task,
+            row.wall.as_secs_f64(),
+            row.cpu.as_secs_f64(),
+            row.peak_rss_kib / 1024,
+            row.files,
+            row.findings
+        );
+    }
+    let find = |tool: &str, task: &str| {
+        rows.iter()
+            .find(|r| r.tool.starts_with(tool) && r.task == task)
+    };
+    println!("\n| protogen / buf | wall | CPU | peak RSS |\n| --- | ---: | ---: | ---: |");
+    for (task, protogen, peer) in [
+        ("check: dir vs dir", "protogen check", "buf breaking"),
+        ("check: vs old.binpb", "protogen check", "buf breaking"),
+        ("compile all", "protogen check X", "buf build"),
+        ("compile all (vs protoc)", "protogen check X", "protoc"),
+    ] {
+        let lookup = task.trim_end_matches(" (vs protoc)");
+        if let (Some(p), Some(b)) = (find(protogen, lookup), find(peer, lookup)) {
+            println!(
+                "| {task} | {:.2} | {:.2} | {:.2} |",
+                p.wall.as_secs_f64() / b.wall.as_secs_f64(),
+                p.cpu.as_secs_f64() / b.cpu.as_secs_f64(),
+                p.peak_rss_kib as f64 / b.peak_rss_kib.max(1) as f64
+            );
+        }
+    }
+    let scaling: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.task.starts_with("scaling"))
+        .collect();
+    if let Some(full) = scaling.last() {
+        println!("\nscaling (protogen check; relative to 100%):\n| share | files | wall | CPU | CPU per file (ms) |\n| --- | ---: | ---: | ---: | ---: |");
+        for row in &scaling {
+            let files: usize = row
+                .files
+                .split(" + ")
+                .filter_map(|n| n.parse::<usize>().ok())
+                .sum();
+            println!(
+                "| {} | {} | x{:.2} | x{:.2} | {:.2} |",
+                row.task.trim_start_matches("scaling: "),
+                row.files,
+                row.wall.as_secs_f64() / full.wall.as_secs_f64(),
+                row.cpu.as_secs_f64() / full.cpu.as_secs_f64(),
+                row.cpu.as_secs_f64() * 1000.0 / files.max(1) as f64
+            );
+        }
+    }
+}
