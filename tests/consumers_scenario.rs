@@ -219,6 +219,13 @@ fn deleting_an_rpc_b_never_calls_is_safe_for_b() {
         .find(|c| c["crate"] == "shop-client")
         .unwrap()["unobserved"][0];
     assert_eq!(a["reason"], "not an RPC it calls");
+    let b = &json["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["crate"] == "audit-client")
+        .unwrap()["unobserved"][0];
+    assert_eq!(b["reason"], "not an RPC it calls");
 }
 
 #[test]

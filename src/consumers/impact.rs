@@ -223,7 +223,7 @@ pub fn assess(
         .map(|f| Unobserved {
             rule: f.rule.to_string(),
             element: f.element.clone(),
-            reason: unobserved_reason(&f.element, &observed),
+            reason: unobserved_reason(&f.element, current),
         })
         .collect::<Vec<_>>();
     let reason = if breaks.is_empty() {
@@ -267,11 +267,19 @@ fn route_of<'a>(
         .find_map(|name| observed.elements.get(&name))
 }
 
-fn unobserved_reason(element: &str, observed: &Reach) -> String {
-    let is_rpc_of_called_service = element
-        .rsplit_once('.')
-        .is_some_and(|(service, _)| observed.services.contains_key(service));
-    if is_rpc_of_called_service {
+/// Why a breaking change does not reach the consumer: it is about an RPC (or a service) it
+/// does not call, or about something none of its RPCs reaches.
+fn unobserved_reason(element: &str, current: &Contract) -> String {
+    let services: BTreeSet<String> = current
+        .files
+        .iter()
+        .flat_map(|f| f.service.iter().map(move |s| join(f.package(), s.name())))
+        .collect();
+    let is_service_or_rpc = services.contains(element)
+        || element
+            .rsplit_once('.')
+            .is_some_and(|(service, _)| services.contains(service));
+    if is_service_or_rpc {
         "not an RPC it calls".to_string()
     } else {
         "not reached from the RPCs it calls".to_string()
