@@ -1,7 +1,7 @@
 //! Package rules (buf's PACKAGE category): compares package by package, so moving a
 //! message, enum, extension or service to another file of the same package is fine.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::file::deleted_place;
 use super::sink::{Place, Report, Sink};
@@ -45,6 +45,12 @@ pub fn check(sink: &mut Sink) {
     let package_of = |file: usize| cur.files[file].package;
     let with_messages: HashSet<&str> = cur.messages.iter().map(|m| package_of(m.file)).collect();
     let with_enums: HashSet<&str> = cur.enums.iter().map(|e| package_of(e.file)).collect();
+    // Extensions by full name (the index keys them by extendee and number).
+    let current_extensions: HashMap<&str, usize> = cur
+        .extensions
+        .iter()
+        .map(|x| (x.full_name.as_str(), x.file))
+        .collect();
     let with_extensions: HashSet<&str> =
         cur.extensions.iter().map(|x| package_of(x.file)).collect();
     // Package → its baseline files, sorted by name (the index keeps the contract's order).
@@ -130,15 +136,12 @@ pub fn check(sink: &mut Sink) {
                 });
             }
             if sink.on("PACKAGE_EXTENSION_NO_DELETE") && with_extensions.contains(package) {
-                let current_extensions: HashSet<&str> = cur
-                    .extensions
-                    .iter()
-                    .filter(|x| in_package(x.file))
-                    .map(|x| x.full_name.as_str())
-                    .collect();
                 for &x in previous.extension_by_nested.values() {
                     let ext = &prev.extensions[x];
-                    if current_extensions.contains(ext.full_name.as_str()) {
+                    if current_extensions
+                        .get(ext.full_name.as_str())
+                        .is_some_and(|&file| in_package(file))
+                    {
                         continue;
                     }
                     let (place, anchor) = place_for(&ext.nested_name);
