@@ -15,7 +15,7 @@ fn changelog(case: &str, findings: Vec<Finding>) -> Changelog {
     let old = load(&Source::Dir(root.join("old")), Side::Baseline, &options).unwrap();
     let new = load(&Source::Dir(root.join("new")), Side::Current, &options).unwrap();
     let changes = compare(&old, &new, &DiffOptions::default());
-    judge("old".into(), "new".into(), changes, findings)
+    judge("old".into(), "new".into(), changes, findings, Vec::new())
 }
 
 fn finding(rule: &'static str, element: &str) -> Finding {

@@ -36,12 +36,18 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         },
     );
     // The same engine and rules as `protogen check`, so the two never disagree.
-    let findings = compat::check(&old, &new, &rules);
+    let judgement = compat::judge(&old, &new, &rules);
     let new_name = args
         .new
         .clone()
         .unwrap_or_else(|| "working tree".to_string());
-    let changelog = diff::judge(args.old.clone(), new_name, changes, findings);
+    let changelog = diff::judge(
+        args.old.clone(),
+        new_name,
+        changes,
+        judgement.findings,
+        judgement.acknowledged,
+    );
 
     let out = match args.format {
         DiffFormat::Json => changelog_json::render(&changelog),

@@ -143,7 +143,8 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// The comments attached to an element: leading and trailing, trimmed; empty if none.
+    /// The comments attached to an element: leading and trailing, trimmed, without
+    /// `protogen:allow-breaking` lines; empty if none.
     pub fn comment(&self, file: &str, path: &[i32]) -> String {
         let Some(source) = self.source(file, path) else {
             return String::new();
@@ -155,6 +156,8 @@ impl<'a> Index<'a> {
             .map(|c| {
                 c.lines()
                     .map(str::trim)
+                    // Acknowledgements are directives for `check`, shown as such, not docs.
+                    .filter(|line| !line.starts_with("protogen:allow-breaking"))
                     .collect::<Vec<_>>()
                     .join("\n")
                     .trim()

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::compat::{Finding, Severity};
+use crate::compat::{Acknowledged, Finding, Severity};
 
 use super::{Change, ChangeKind, Changelog, JudgedChange, Section, WHOLE};
 
@@ -13,6 +13,7 @@ pub fn judge(
     new: String,
     changes: Vec<Change>,
     mut findings: Vec<Finding>,
+    acknowledged: Vec<Acknowledged>,
 ) -> Changelog {
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, a.rule, &a.element, &a.message)
@@ -34,6 +35,7 @@ pub fn judge(
 
     let mut attached: Vec<Vec<Finding>> = vec![Vec::new(); changes.len()];
     let mut unmatched = Vec::new();
+    let mut unmatched_acknowledged = Vec::new();
     for finding in findings {
         match home(&finding, &changes, &by_name, &by_covered_name) {
             Some(i) => attached[i].push(finding),
@@ -41,13 +43,24 @@ pub fn judge(
         }
     }
 
+    // Acknowledged breaks are shown with their change, but do not make it breaking.
+    let mut acknowledgements: Vec<Vec<Acknowledged>> = vec![Vec::new(); changes.len()];
+    for ack in acknowledged {
+        match home(&ack.finding, &changes, &by_name, &by_covered_name) {
+            Some(i) => acknowledgements[i].push(ack),
+            None => unmatched_acknowledged.push(ack),
+        }
+    }
+
     let mut judged: Vec<JudgedChange> = changes
         .into_iter()
         .zip(attached)
-        .map(|(change, findings)| JudgedChange {
+        .zip(acknowledgements)
+        .map(|((change, findings), acknowledged)| JudgedChange {
             section: section(&change, &findings),
             change,
             findings,
+            acknowledged,
         })
         .collect();
     // Stable: within a section the changes keep their location order.
@@ -57,6 +70,7 @@ pub fn judge(
         new,
         changes: judged,
         unmatched_findings: unmatched,
+        unmatched_acknowledged,
     }
 }
 

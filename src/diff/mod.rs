@@ -7,7 +7,7 @@ mod judge;
 
 use serde::Serialize;
 
-use crate::compat::{Finding, Severity};
+use crate::compat::{Acknowledged, Finding, Severity};
 
 pub use compare::compare;
 pub use judge::judge;
@@ -235,6 +235,10 @@ pub struct JudgedChange {
     #[serde(flatten)]
     pub change: Change,
     pub findings: Vec<Finding>,
+    /// Breaks of this change acknowledged in the proto or the configuration; they do not
+    /// make it breaking, as `check` passes them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acknowledged: Vec<Acknowledged>,
 }
 
 /// Everything `protogen diff` reports.
@@ -247,6 +251,9 @@ pub struct Changelog {
     pub changes: Vec<JudgedChange>,
     /// Breaking findings that match no structural change; listed with the breaking ones.
     pub unmatched_findings: Vec<Finding>,
+    /// Acknowledged breaks that match no structural change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_acknowledged: Vec<Acknowledged>,
 }
 
 impl Changelog {

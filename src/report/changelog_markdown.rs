@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::compat::{Finding, Severity};
+use crate::compat::{Acknowledged, Finding, Severity};
 use crate::diff::{Changelog, JudgedChange, Location, Section, Side};
 
 use super::changelog::{by_rule, finding_location, summary, title};
@@ -82,6 +82,16 @@ pub fn render(changelog: &Changelog, options: &Options) -> String {
             out.push_str("\n</details>\n");
         }
     }
+    if !changelog.unmatched_acknowledged.is_empty() {
+        let _ = write!(
+            out,
+            "\n### Acknowledged breaks ({})\n\n",
+            changelog.unmatched_acknowledged.len()
+        );
+        for ack in &changelog.unmatched_acknowledged {
+            let _ = writeln!(out, "- {}", acknowledged_line(ack, options));
+        }
+    }
     if left_out > 0 {
         let _ = write!(
             out,
@@ -122,6 +132,9 @@ fn change_item(judged: &JudgedChange, options: &Options, explain: bool) -> Strin
             }
         }
     }
+    for ack in &judged.acknowledged {
+        let _ = writeln!(item, "  - {}", acknowledged_line(ack, options));
+    }
     item
 }
 
@@ -139,6 +152,24 @@ fn finding_line(finding: &Finding, options: &Options, explain: bool) -> String {
     }
     if explain {
         let _ = write!(line, ": {}", escape(&finding.message));
+    }
+    line
+}
+
+/// `acknowledged FIELD_NO_DELETE at path:line (proto comment): reason`.
+fn acknowledged_line(ack: &Acknowledged, options: &Options) -> String {
+    let finding = &ack.finding;
+    let mut line = format!("acknowledged {}", code(finding.rule));
+    if let Some(location) = finding_location(finding) {
+        let _ = write!(
+            line,
+            " {}",
+            link(&location, &finding.path, finding.line, options)
+        );
+    }
+    let _ = write!(line, " ({})", ack.by);
+    if !ack.reason.is_empty() {
+        let _ = write!(line, ": {}", escape(&ack.reason));
     }
     line
 }

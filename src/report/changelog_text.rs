@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::compat::Severity;
+use crate::compat::{Acknowledged, Severity};
 use crate::diff::{ChangeKind, Changelog, JudgedChange, Location, Section, Side};
 
 use super::changelog::{finding_location, summary, title};
@@ -65,6 +65,16 @@ pub fn render(changelog: &Changelog, options: &Options) -> String {
             let _ = writeln!(out, "  {}", finding_line(finding, &paint));
         }
     }
+    if !changelog.unmatched_acknowledged.is_empty() {
+        let heading = format!(
+            "Acknowledged breaks ({})",
+            changelog.unmatched_acknowledged.len()
+        );
+        let _ = write!(out, "\n{}\n", paint.paint(BOLD, &heading));
+        for ack in &changelog.unmatched_acknowledged {
+            let _ = writeln!(out, "  {}", acknowledged_line(ack, &paint));
+        }
+    }
     out
 }
 
@@ -90,6 +100,9 @@ fn change_line(out: &mut String, judged: &JudgedChange, paint: &Paint) {
     for finding in &judged.findings {
         let _ = writeln!(out, "      {}", finding_line(finding, paint));
     }
+    for ack in &judged.acknowledged {
+        let _ = writeln!(out, "      {}", acknowledged_line(ack, paint));
+    }
 }
 
 fn finding_line(finding: &crate::compat::Finding, paint: &Paint) -> String {
@@ -101,6 +114,19 @@ fn finding_line(finding: &crate::compat::Finding, paint: &Paint) -> String {
         let _ = write!(line, " {}", paint.paint(DIM, &location));
     }
     let _ = write!(line, ": {}", finding.message);
+    line
+}
+
+fn acknowledged_line(ack: &Acknowledged, paint: &Paint) -> String {
+    let finding = &ack.finding;
+    let mut line = format!("acknowledged {}", finding.rule);
+    if let Some(location) = finding_location(finding) {
+        let _ = write!(line, " {}", paint.paint(DIM, &location));
+    }
+    let _ = write!(line, " ({})", ack.by);
+    if !ack.reason.is_empty() {
+        let _ = write!(line, ": {}", ack.reason);
+    }
     line
 }
 
