@@ -77,6 +77,7 @@ impl<'r, 'a> Sink<'r, 'a> {
     pub fn finish(mut self) -> Judgement {
         let reports = std::mem::take(&mut self.reports);
         let mut spans = SpanCache::default();
+        let mut marked: HashMap<usize, bool> = HashMap::new();
         let mut judgement = Judgement::default();
         for report in reports {
             let (file, span) = match &report.place {
@@ -135,7 +136,17 @@ impl<'r, 'a> Sink<'r, 'a> {
                 element: report.element,
                 severity,
             };
-            let in_proto = file.and_then(|f| {
+            // Only files whose text holds the marker can acknowledge anything.
+            let mut may_acknowledge = |f: usize| {
+                *marked.entry(f).or_insert_with(|| {
+                    self.cur
+                        .contract
+                        .sources
+                        .get(self.cur.files[f].name)
+                        .is_none_or(|text| text.contains(ack::MARKER))
+                })
+            };
+            let in_proto = file.filter(|&f| may_acknowledge(f)).and_then(|f| {
                 ack::in_comments(
                     self.cur.files[f].desc,
                     report.anchor.as_deref(),
