@@ -263,34 +263,45 @@ impl<'a> Differ<'a> {
             old.options.clone().unwrap_or_default(),
             new.options.clone().unwrap_or_default(),
         );
+        // Each option's change points at the option's line (FileOptions field `number`),
+        // where the new file still sets it.
+        let at_option = |number: i32| Subject {
+            kind: ElementKind::File,
+            element: subject.element.clone(),
+            old_element: None,
+            location: Some(self.new.location(new.name(), &[FILE_OPTIONS, number]))
+                .filter(|l| l.line > 0)
+                .or_else(|| subject.location.clone()),
+            also: Vec::new(),
+        };
         macro_rules! options {
-            ($($name:ident),*) => {$(
-                self.value(&subject, stringify!($name), show(&o.$name), show(&n.$name));
+            ($($name:ident = $number:literal),*) => {$(
+                self.value(&at_option($number), stringify!($name), show(&o.$name), show(&n.$name));
             )*};
         }
         options!(
-            java_package,
-            java_outer_classname,
-            java_multiple_files,
-            java_string_check_utf8,
-            go_package,
-            cc_generic_services,
-            java_generic_services,
-            py_generic_services,
-            php_generic_services,
-            cc_enable_arenas,
-            objc_class_prefix,
-            csharp_namespace,
-            swift_prefix,
-            php_class_prefix,
-            php_namespace,
-            php_metadata_namespace,
-            ruby_package
+            java_package = 1,
+            java_outer_classname = 8,
+            java_multiple_files = 10,
+            java_string_check_utf8 = 27,
+            go_package = 11,
+            cc_generic_services = 16,
+            java_generic_services = 17,
+            py_generic_services = 18,
+            php_generic_services = 42,
+            cc_enable_arenas = 31,
+            objc_class_prefix = 36,
+            csharp_namespace = 37,
+            swift_prefix = 39,
+            php_class_prefix = 40,
+            php_namespace = 41,
+            php_metadata_namespace = 44,
+            ruby_package = 45
         );
         let optimize = |v: Option<i32>| v.map(|_| format!("{:?}", o.optimize_for()));
         let optimize_new = |v: Option<i32>| v.map(|_| format!("{:?}", n.optimize_for()));
         self.value(
-            &subject,
+            &at_option(9),
             "optimize_for",
             optimize(o.optimize_for),
             optimize_new(n.optimize_for),

@@ -16,6 +16,7 @@ use super::{Location, Side};
 pub const FILE_MESSAGE: i32 = 4;
 pub const FILE_ENUM: i32 = 5;
 pub const FILE_SERVICE: i32 = 6;
+pub const FILE_OPTIONS: i32 = 8;
 pub const MESSAGE_FIELD: i32 = 2;
 pub const MESSAGE_NESTED: i32 = 3;
 pub const MESSAGE_ENUM: i32 = 4;
