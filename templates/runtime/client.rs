@@ -1,47 +1,41 @@
 //! Calling a server with the contract's policies: a deadline on every call, retries with
 //! backoff for idempotent RPCs only, a circuit breaker per target, and trace propagation.
 //!
-//! The typed clients route every RPC through [`Target::unary`] (unary and server streaming)
-//! or [`Target::streaming`] (client and bidirectional streaming, which are never retried
-//! because their request stream cannot be replayed).
+//! [`Target`] is a tower service that the generated tonic clients run on
+//! (`UsersServiceClient<Target>`), so every RPC goes through the policies while the client
+//! keeps tonic's whole API. It reads the RPC from the request path and looks its idempotency
+//! and streaming kind up in the embedded contract; nothing is generated per RPC.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tonic::metadata::MetadataValue;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use tonic::body::Body;
 use tonic::transport::{Channel, Endpoint};
-use tonic::{Code, Request, Response, Status};
+use tonic::{Code, Status};
+use tower::{Service as _, ServiceExt};
 
 use super::breaker::{Breaker, BreakerState};
-use super::deadline::{parse_grpc_timeout, GRPC_TIMEOUT};
+use super::deadline::{format_grpc_timeout, parse_grpc_timeout, GRPC_TIMEOUT};
 use super::metrics::{Metrics, RpcName};
-use super::policy::{ClientSettings, RpcPolicy};
+use super::policy::{contract_rpc, ClientSettings, RpcPolicy};
 use super::trace::{self, TraceContext, TRACEPARENT};
 use super::BoxError;
 
-/// One RPC of the contract, named by its path `/package.Service/Method`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rpc {
-    path: &'static str,
-}
-
-impl Rpc {
-    pub const fn new(path: &'static str) -> Self {
-        Rpc { path }
-    }
-
-    pub fn path(&self) -> &'static str {
-        self.path
-    }
-
-    fn name(&self) -> RpcName<'static> {
-        RpcName::from_path(self.path)
-    }
-}
-
-/// Per-call choices that beat `protogen.toml`.
-#[derive(Clone, Debug, Default)]
+/// Per-call choices that beat `protogen.toml`. A deadline can also be set the tonic way,
+/// with `Request::set_timeout`.
+///
+/// ```ignore
+/// let request = CallOptions::new().deadline(Duration::from_millis(200)).request(message);
+/// client.find_one(request).await?;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CallOptions {
     deadline: Option<Duration>,
     no_retry: bool,
@@ -63,10 +57,17 @@ impl CallOptions {
         self.no_retry = true;
         self
     }
+
+    /// A request carrying `message` and these options.
+    pub fn request<T>(self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.extensions_mut().insert(self);
+        request
+    }
 }
 
 /// A server you call: one lazily connected channel, and the circuit breaker that all typed
-/// clients of this target share. Cheap to clone.
+/// clients of this target share. Cheap to clone; clones share the connection and breaker.
 #[derive(Clone, Debug)]
 pub struct Target {
     channel: Channel,
@@ -85,20 +86,14 @@ impl Target {
     /// itself; settings from the embedded `protogen.toml`.
     pub fn lazy(uri: impl Into<String>) -> Result<Self, BoxError> {
         let uri = uri.into();
-        let endpoint = Endpoint::from_shared(uri.clone())
-            .map_err(|error| format!("`{uri}` is not a valid target URI: {error}"))?
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true);
-        Self::from_channel(uri, endpoint.connect_lazy())
+        let channel = endpoint(&uri)?.connect_lazy();
+        Self::from_channel(uri, channel)
     }
 
     /// Like [`Target::lazy`], but fails now if the server cannot be reached.
     pub async fn connect(uri: impl Into<String>) -> Result<Self, BoxError> {
         let uri = uri.into();
-        let channel = Endpoint::from_shared(uri.clone())
-            .map_err(|error| format!("`{uri}` is not a valid target URI: {error}"))?
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
+        let channel = endpoint(&uri)?
             .connect()
             .await
             .map_err(|error| format!("cannot connect to {uri}: {error}"))?;
@@ -113,7 +108,11 @@ impl Target {
     }
 
     /// A target with settings other than the embedded ones (tests, per-environment tuning).
-    pub fn with_settings(name: impl Into<String>, channel: Channel, settings: ClientSettings) -> Self {
+    pub fn with_settings(
+        name: impl Into<String>,
+        channel: Channel,
+        settings: ClientSettings,
+    ) -> Self {
         Target {
             channel,
             shared: Arc::new(Shared {
@@ -124,7 +123,7 @@ impl Target {
         }
     }
 
-    /// The underlying channel, for a raw tonic client or anything the wrapper does not cover.
+    /// The underlying channel, for a plain tonic client that bypasses every policy.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
     }
@@ -141,199 +140,295 @@ impl Target {
         &self.shared.settings
     }
 
-    /// The policy that applies to `rpc` on this target.
-    pub fn policy(&self, rpc: &Rpc) -> RpcPolicy {
-        self.shared.settings.policy(rpc.path)
+    /// The policy that applies to the RPC at `path` (`/package.Service/Method`).
+    pub fn policy(&self, path: &str) -> RpcPolicy {
+        self.shared.settings.policy(path)
     }
 
-    /// Calls a unary or server-streaming RPC: `call` sends one attempt (typically a clone of
-    /// the generated tonic client calling its method). Retried only when the RPC is idempotent.
-    pub async fn unary<Req, Resp, F, Fut>(
-        &self,
-        rpc: &Rpc,
-        request: Request<Req>,
-        options: CallOptions,
-        mut call: F,
-    ) -> Result<Response<Resp>, Status>
-    where
-        Req: Clone,
-        F: FnMut(Request<Req>) -> Fut,
-        Fut: Future<Output = Result<Response<Resp>, Status>>,
-    {
+    async fn call_with_policy(self, request: http::Request<Body>) -> http::Response<Body> {
         let started = Instant::now();
-        let policy = self.policy(rpc);
-        let end = self.deadline(&policy, &request, &options).map(|d| started + d);
-        let max_attempts = if policy.idempotent && !options.no_retry {
-            policy.retry.max_attempts.max(1)
-        } else {
-            1
-        };
-        let parent = trace::current().unwrap_or_else(TraceContext::new_root);
-        let (metadata, extensions, message) = request.into_parts();
-        let mut message = Some(message);
-        let mut extensions = Some(extensions);
-        let mut attempt = 0;
-        let result = loop {
-            attempt += 1;
-            let last = attempt >= max_attempts;
-            let body = if last { message.take() } else { message.clone() };
-            let body = body.expect("the message is only taken on the last attempt");
-            let mut request =
-                Request::from_parts(metadata.clone(), extensions.take().unwrap_or_default(), body);
-            if attempt > 1 {
-                // The gRPC retry design's header, so the server can tell a retry apart.
-                request.metadata_mut().insert(
-                    "grpc-previous-rpc-attempts",
-                    MetadataValue::from(attempt - 1),
-                );
-            }
-            match self.attempt(rpc, request, &parent, end, &mut call).await {
-                Ok(response) => break Ok(response),
-                Err(Failure::Refused(status)) => break Err(status),
-                Err(Failure::Failed(status)) => {
-                    if last || !policy.retry.is_retryable(status.code()) {
-                        break Err(status);
-                    }
-                    let backoff = policy.retry.backoff(attempt);
-                    if end.is_some_and(|end| Instant::now() + backoff >= end) {
-                        break Err(status);
-                    }
-                    tracing::debug!(
-                        rpc = rpc.path,
-                        attempt,
-                        code = ?status.code(),
-                        ?backoff,
-                        "retrying an idempotent call"
-                    );
-                    tokio::time::sleep(backoff).await;
-                }
-            }
-        };
-        self.finished(rpc, &result, started);
-        result
-    }
-
-    /// Calls a client- or bidirectional-streaming RPC: one attempt, with deadline, breaker and
-    /// trace context; never retried, because the request stream cannot be replayed.
-    pub async fn streaming<Req, Resp, F, Fut>(
-        &self,
-        rpc: &Rpc,
-        request: Request<Req>,
-        options: CallOptions,
-        call: F,
-    ) -> Result<Response<Resp>, Status>
-    where
-        F: FnOnce(Request<Req>) -> Fut,
-        Fut: Future<Output = Result<Response<Resp>, Status>>,
-    {
-        let started = Instant::now();
-        let policy = self.policy(rpc);
-        let end = self.deadline(&policy, &request, &options).map(|d| started + d);
-        let parent = trace::current().unwrap_or_else(TraceContext::new_root);
-        let mut call = Some(call);
-        let result = match self
-            .attempt(rpc, request, &parent, end, &mut |request| {
-                (call.take().expect("one attempt"))(request)
-            })
-            .await
-        {
-            Ok(response) => Ok(response),
-            Err(Failure::Refused(status) | Failure::Failed(status)) => Err(status),
-        };
-        self.finished(rpc, &result, started);
-        result
-    }
-
-    /// The deadline of a call: per call, else one set on the request, else per RPC, else the
-    /// default.
-    fn deadline<T>(&self, policy: &RpcPolicy, request: &Request<T>, options: &CallOptions) -> Option<Duration> {
-        options
+        let path = request.uri().path().to_owned();
+        let rpc = RpcName::from_path(&path);
+        let policy = self.policy(&path);
+        let options = request
+            .extensions()
+            .get::<CallOptions>()
+            .copied()
+            .unwrap_or_default();
+        let budget = options
             .deadline
             .or_else(|| {
                 request
-                    .metadata()
+                    .headers()
                     .get(GRPC_TIMEOUT)
                     .and_then(|value| value.to_str().ok())
                     .and_then(parse_grpc_timeout)
             })
-            .or(policy.deadline)
-    }
-
-    /// One attempt through the breaker, bounded by the deadline.
-    async fn attempt<Req, Resp, F, Fut>(
-        &self,
-        rpc: &Rpc,
-        mut request: Request<Req>,
-        parent: &TraceContext,
-        end: Option<Instant>,
-        call: &mut F,
-    ) -> Result<Response<Resp>, Failure>
-    where
-        F: FnMut(Request<Req>) -> Fut,
-        Fut: Future<Output = Result<Response<Resp>, Status>>,
-    {
-        let remaining = match end {
-            Some(end) => match end.checked_duration_since(Instant::now()) {
-                Some(remaining) if !remaining.is_zero() => Some(remaining),
-                _ => return Err(Failure::Refused(deadline_exceeded(rpc, "before it was sent"))),
-            },
-            None => None,
+            .or(policy.deadline);
+        let end = budget.map(|budget| started + budget);
+        let shape = contract_rpc(&path);
+        // A request stream cannot be replayed; neither can an RPC the contract does not know.
+        let replayable = shape.is_some_and(|shape| !shape.client_streaming);
+        let max_attempts = if policy.idempotent && replayable && !options.no_retry {
+            policy.retry.max_attempts.max(1)
+        } else {
+            1
         };
-        let permit = match self.shared.breaker.try_acquire() {
-            Ok(permit) => permit,
-            Err(open) => {
-                Metrics::global().client_breaker_rejected(&self.shared.name);
-                return Err(Failure::Refused(Status::unavailable(format!(
-                    "circuit breaker for {} is open after repeated failures; failing fast \
-                     (next probe in {:?})",
-                    self.shared.name, open.retry_after
-                ))));
+        let response_is_unary = shape.is_some_and(|shape| !shape.server_streaming);
+        let parent = trace::current().unwrap_or_else(TraceContext::new_root);
+
+        let (parts, body) = request.into_parts();
+        let mut body = Some(body);
+        let replay = if max_attempts > 1 {
+            match collect_request(body.take().expect("not taken yet"), end).await {
+                Ok(bytes) => Some(bytes),
+                Err(status) => return self.finish(&rpc, started, status.into_http()),
             }
+        } else {
+            None
         };
-        if let Some(remaining) = remaining {
-            // Sends grpc-timeout, so the server stops working when the caller stops waiting.
-            request.set_timeout(remaining);
-        }
-        if let Ok(value) = MetadataValue::try_from(parent.child().to_traceparent()) {
-            request.metadata_mut().insert(TRACEPARENT, value);
-        }
-        Metrics::global().client_attempt(&rpc.name());
-        let sent = call(request);
-        let result = match end {
-            Some(end) => match tokio::time::timeout_at(end.into(), sent).await {
-                Ok(result) => result,
-                Err(_elapsed) => Err(deadline_exceeded(rpc, "while waiting for the server")),
+
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            let last = attempt >= max_attempts;
+            let remaining = match end {
+                None => None,
+                Some(end) => match end.checked_duration_since(Instant::now()) {
+                    Some(remaining) if !remaining.is_zero() => Some(remaining),
+                    _ => break deadline_exceeded(&path, "before it was sent").into_http(),
+                },
+            };
+            let body = match &replay {
+                Some(bytes) => Body::new(ReplayBody::data(bytes.clone())),
+                None => body.take().unwrap_or_default(),
+            };
+            let mut request = http::Request::from_parts(clone_parts(&parts), body);
+            let headers = request.headers_mut();
+            if let Some(remaining) = remaining {
+                // grpc-timeout tells the server to stop working when the caller stops waiting.
+                if let Ok(value) = HeaderValue::try_from(format_grpc_timeout(remaining)) {
+                    headers.insert(GRPC_TIMEOUT, value);
+                }
+            }
+            if let Ok(value) = HeaderValue::try_from(parent.child().to_traceparent()) {
+                headers.insert(TRACEPARENT, value);
+            }
+            if attempt > 1 {
+                // The gRPC retry design's header, so the server can tell a retry apart.
+                headers.insert("grpc-previous-rpc-attempts", HeaderValue::from(attempt - 1));
+            }
+
+            let permit = match self.shared.breaker.try_acquire() {
+                Ok(permit) => permit,
+                Err(open) => {
+                    Metrics::global().client_breaker_rejected(&self.shared.name);
+                    break Status::unavailable(format!(
+                        "circuit breaker for {} is open after repeated failures; failing fast \
+                         (next probe in {:?})",
+                        self.shared.name, open.retry_after
+                    ))
+                    .into_http();
+                }
+            };
+            Metrics::global().client_attempt(&rpc);
+            let (status, response) = self.send(&path, request, end, response_is_unary).await;
+            permit.record((status.code() != Code::Ok).then_some(status.code()));
+            if last || status.code() == Code::Ok || !policy.retry.is_retryable(status.code()) {
+                break response;
+            }
+            let backoff = policy.retry.backoff(attempt);
+            if end.is_some_and(|end| Instant::now() + backoff >= end) {
+                break response;
+            }
+            tracing::debug!(rpc = %path, attempt, code = ?status.code(), ?backoff, "retrying an idempotent call");
+            tokio::time::sleep(backoff).await;
+        };
+        self.finish(&rpc, started, response)
+    }
+
+    /// Sends one attempt and learns its status: from the headers of a trailers-only answer,
+    /// or, for a unary answer, from its trailers after reading it whole (within the deadline).
+    /// A streamed answer that started well counts as OK here; its end is the caller's.
+    async fn send(
+        &self,
+        path: &str,
+        request: http::Request<Body>,
+        end: Option<Instant>,
+        response_is_unary: bool,
+    ) -> (Status, http::Response<Body>) {
+        let exchange = async {
+            let mut channel = self.channel.clone();
+            let response = channel
+                .ready()
+                .await
+                .map_err(|error| Status::from_error(error.into()))?
+                .call(request)
+                .await
+                .map_err(|error| Status::from_error(error.into()))?;
+            if let Some(status) = status_in(response.headers()) {
+                return Ok((status, response));
+            }
+            if !response_is_unary {
+                return Ok((Status::ok(""), response));
+            }
+            let (parts, body) = response.into_parts();
+            let collected = body.collect().await?;
+            let trailers = collected.trailers().cloned();
+            let status = trailers
+                .as_ref()
+                .and_then(status_in)
+                .unwrap_or_else(|| Status::internal("the server's answer had no grpc-status"));
+            let replay = ReplayBody {
+                data: Some(collected.to_bytes()),
+                trailers,
+            };
+            Ok((status, http::Response::from_parts(parts, Body::new(replay))))
+        };
+        let outcome = match end {
+            Some(end) => match tokio::time::timeout_at(end.into(), exchange).await {
+                Ok(outcome) => outcome,
+                Err(_elapsed) => Err(deadline_exceeded(path, "while waiting for the server")),
             },
-            None => sent.await,
+            None => exchange.await,
         };
-        let result = result.map_err(|status| normalize(rpc, status, end));
-        permit.record(result.as_ref().err().map(Status::code));
-        result.map_err(Failure::Failed)
+        match outcome {
+            Ok((status, response)) => match normalize(path, &status, end) {
+                Some(deadline) => (deadline.clone(), deadline.into_http()),
+                None => (status, response),
+            },
+            Err(status) => {
+                let status = normalize(path, &status, end).unwrap_or(status);
+                let response = clone_status(&status).into_http();
+                (status, response)
+            }
+        }
     }
 
-    fn finished<T>(&self, rpc: &Rpc, result: &Result<T, Status>, started: Instant) {
-        let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
-        Metrics::global().client_finished(&rpc.name(), code, started.elapsed());
+    fn finish(
+        &self,
+        rpc: &RpcName<'_>,
+        started: Instant,
+        response: http::Response<Body>,
+    ) -> http::Response<Body> {
+        let code = status_in(response.headers()).map_or(Code::Ok, |status| status.code());
+        Metrics::global().client_finished(rpc, code, started.elapsed());
+        response
     }
 }
 
-enum Failure {
-    /// Not sent: the breaker is open or no time is left. Never retried.
-    Refused(Status),
-    /// Sent, and failed with this status.
-    Failed(Status),
+impl tower::Service<http::Request<Body>> for Target {
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Body>, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Readiness is awaited per attempt, on a clone of the channel.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let target = self.clone();
+        Box::pin(async move { Ok(target.call_with_policy(request).await) })
+    }
 }
 
-fn deadline_exceeded(rpc: &Rpc, when: &str) -> Status {
-    Status::deadline_exceeded(format!("{}: deadline exceeded {when}", rpc.path))
+fn endpoint(uri: &str) -> Result<Endpoint, BoxError> {
+    Ok(Endpoint::from_shared(uri.to_owned())
+        .map_err(|error| format!("`{uri}` is not a valid target URI: {error}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true))
 }
 
-/// tonic reports a call whose `grpc-timeout` expired on a tonic server as CANCELLED ("Timeout
-/// expired"); it is a deadline, and retry and breaker decisions must see it as one.
-fn normalize(rpc: &Rpc, status: Status, end: Option<Instant>) -> Status {
+async fn collect_request(body: Body, end: Option<Instant>) -> Result<Bytes, Status> {
+    let collect = async {
+        body.collect()
+            .await
+            .map(|collected| collected.to_bytes())
+            .map_err(|status| Status::internal(format!("cannot encode the request: {status}")))
+    };
+    match end {
+        Some(end) => tokio::time::timeout_at(end.into(), collect)
+            .await
+            .unwrap_or_else(|_| Err(Status::deadline_exceeded("deadline exceeded while sending"))),
+        None => collect.await,
+    }
+}
+
+fn clone_parts(parts: &http::request::Parts) -> http::request::Parts {
+    let (mut cloned, ()) = http::Request::new(()).into_parts();
+    cloned.method = parts.method.clone();
+    cloned.uri = parts.uri.clone();
+    cloned.version = parts.version;
+    cloned.headers = parts.headers.clone();
+    cloned.extensions = parts.extensions.clone();
+    cloned
+}
+
+fn clone_status(status: &Status) -> Status {
+    Status::with_details_and_metadata(
+        status.code(),
+        status.message().to_owned(),
+        Bytes::copy_from_slice(status.details()),
+        status.metadata().clone(),
+    )
+}
+
+fn status_in(headers: &HeaderMap) -> Option<Status> {
+    headers.get("grpc-status")?;
+    Status::from_header_map(headers)
+}
+
+fn deadline_exceeded(path: &str, when: &str) -> Status {
+    Status::deadline_exceeded(format!("{path}: deadline exceeded {when}"))
+}
+
+/// tonic reports a call whose `grpc-timeout` expired as CANCELLED ("Timeout expired"), on the
+/// client side as on a tonic server; it is a deadline, and retry and breaker decisions and the
+/// caller must see it as one.
+fn normalize(path: &str, status: &Status, end: Option<Instant>) -> Option<Status> {
     let past_deadline = end.is_some_and(|end| Instant::now() >= end);
-    if status.code() == Code::Cancelled && (past_deadline || status.message() == "Timeout expired") {
-        return deadline_exceeded(rpc, &format!("(the server said: {})", status.message()));
+    (status.code() == Code::Cancelled
+        && (past_deadline || status.message() == "Timeout expired"))
+        .then(|| deadline_exceeded(path, &format!("(reported as: {})", status.message())))
+}
+
+/// A body already read: its bytes, then its trailers. Replays a request for a retry, or hands
+/// a unary answer that was read to learn its status to the client.
+struct ReplayBody {
+    data: Option<Bytes>,
+    trailers: Option<HeaderMap>,
+}
+
+impl ReplayBody {
+    fn data(data: Bytes) -> Self {
+        ReplayBody {
+            data: Some(data),
+            trailers: None,
+        }
     }
-    status
+}
+
+impl http_body::Body for ReplayBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.get_mut();
+        if let Some(data) = this.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        Poll::Ready(this.trailers.take().map(|trailers| Ok(Frame::trailers(trailers))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none() && self.trailers.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.data.as_ref().map_or(0, |data| data.len() as u64))
+    }
 }

@@ -20,7 +20,7 @@ pub mod server;
 pub mod stream;
 pub mod trace;
 
-pub use client::{CallOptions, Rpc, Target};
+pub use client::{CallOptions, Target};
 pub use config::{init_tracing, LogFormat, ServerConfig};
 pub use health::Health;
 pub use policy::{ClientSettings, RpcPolicy};

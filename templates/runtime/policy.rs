@@ -198,6 +198,11 @@ impl ClientSettings {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawClient {
+    // Written by `protogen new`: which crate calls which services. Not policies.
+    #[serde(rename = "crate")]
+    _crate: Option<String>,
+    #[serde(rename = "calls")]
+    _calls: Option<Vec<String>>,
     deadline: Option<String>,
     retry: Option<RawRetry>,
     breaker: Option<RawBreaker>,
@@ -230,15 +235,28 @@ struct RawRpc {
     max_attempts: Option<u32>,
 }
 
-/// Whether the contract marks the RPC at `path` as safe to repeat
-/// (`NO_SIDE_EFFECTS` or `IDEMPOTENT`).
-pub fn contract_idempotent(path: &str) -> bool {
-    contract_rpcs().get(path).copied().unwrap_or(false)
+/// What the contract says about one RPC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RpcShape {
+    /// `idempotency_level` is `NO_SIDE_EFFECTS` or `IDEMPOTENT`: a repeat is harmless.
+    pub idempotent: bool,
+    pub client_streaming: bool,
+    pub server_streaming: bool,
 }
 
-/// Every RPC of the embedded contract, `/package.Service/Method` → idempotent.
-fn contract_rpcs() -> &'static HashMap<String, bool> {
-    static RPCS: OnceLock<HashMap<String, bool>> = OnceLock::new();
+/// The contract's word on the RPC at `path` (`/package.Service/Method`), if it has one.
+pub fn contract_rpc(path: &str) -> Option<RpcShape> {
+    contract_rpcs().get(path).copied()
+}
+
+/// Whether the contract marks the RPC at `path` as safe to repeat.
+pub fn contract_idempotent(path: &str) -> bool {
+    contract_rpc(path).is_some_and(|shape| shape.idempotent)
+}
+
+/// Every RPC of the embedded contract, by path.
+fn contract_rpcs() -> &'static HashMap<String, RpcShape> {
+    static RPCS: OnceLock<HashMap<String, RpcShape>> = OnceLock::new();
     RPCS.get_or_init(|| {
         use prost_types::method_options::IdempotencyLevel;
         let set = prost_types::FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET)
@@ -258,11 +276,15 @@ fn contract_rpcs() -> &'static HashMap<String, bool> {
                         .as_ref()
                         .map(|options| options.idempotency_level())
                         .unwrap_or(IdempotencyLevel::IdempotencyUnknown);
-                    let safe = matches!(
-                        level,
-                        IdempotencyLevel::NoSideEffects | IdempotencyLevel::Idempotent
-                    );
-                    rpcs.insert(format!("/{service_name}/{}", method.name()), safe);
+                    let shape = RpcShape {
+                        idempotent: matches!(
+                            level,
+                            IdempotencyLevel::NoSideEffects | IdempotencyLevel::Idempotent
+                        ),
+                        client_streaming: method.client_streaming(),
+                        server_streaming: method.server_streaming(),
+                    };
+                    rpcs.insert(format!("/{service_name}/{}", method.name()), shape);
                 }
             }
         }
