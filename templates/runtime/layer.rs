@@ -19,7 +19,7 @@ use tonic::{Code, Status};
 use tracing::Span;
 
 use super::deadline::{self, GRPC_TIMEOUT};
-use super::metrics::{code_name, Metrics, RpcName};
+use super::metrics::{code_name, MethodMetrics, Metrics};
 use super::trace::{self, TraceContext, TRACEPARENT};
 use super::BoxError;
 
@@ -95,23 +95,21 @@ where
         request.extensions_mut().insert(context);
 
         let uri = request.uri().clone();
-        let span = tracing::info_span!(
-            "rpc",
-            rpc = %uri.path(),
-            trace_id = %context.trace_id_hex(),
-            span_id = %format_args!("{:016x}", context.span_id),
-        );
-        Metrics::global().server_started(&RpcName::from_path(uri.path()));
+        let span = tracing::info_span!("rpc", rpc = %uri.path(), trace_id = %context.trace_id_hex());
+        let metrics = Metrics::global().server_method(uri.path());
+        metrics.started();
+        let started = Instant::now();
         let call = CallState {
             uri,
             span,
             context,
-            started: Instant::now(),
+            started,
             budget,
+            deadline: budget.map(|budget| started + budget),
+            metrics,
             state: self.state.clone(),
             finished: false,
         };
-        let timer = budget.map(|budget| Box::pin(tokio::time::sleep(budget)));
         let inner = {
             let _entered = call.span.enter();
             self.inner.call(request)
@@ -119,19 +117,20 @@ where
         RpcFuture {
             inner,
             call: Some(call),
-            timer,
+            timer: None,
         }
     }
 }
 
 /// What the middleware knows about one call until it ends.
-#[derive(Debug)]
 struct CallState {
     uri: Uri,
     span: Span,
     context: TraceContext,
     started: Instant,
     budget: Option<Duration>,
+    deadline: Option<Instant>,
+    metrics: Arc<MethodMetrics>,
     state: Arc<LayerState>,
     finished: bool,
 }
@@ -155,7 +154,7 @@ impl CallState {
             return;
         }
         let elapsed = self.started.elapsed();
-        Metrics::global().server_finished(&RpcName::from_path(self.uri.path()), code, elapsed);
+        self.metrics.finished(code, elapsed);
         let code = code_name(code);
         let _entered = self.span.enter();
         match code {
@@ -237,7 +236,8 @@ where
             }
             Ok(Poll::Pending) => {}
         }
-        if let Some(timer) = this.timer.as_mut() {
+        // The timer starts only for calls that wait: most unary handlers answer at once.
+        if let Some(timer) = lazy_timer(this.timer, call.deadline) {
             if timer.as_mut().poll(cx).is_ready() {
                 let call = this.call.take().expect("checked above");
                 let status = call.deadline_status();
@@ -358,7 +358,8 @@ where
                 Poll::Ready(None)
             }
             Ok(Poll::Pending) => {
-                if let Some(timer) = this.timer.as_mut() {
+                let deadline = this.call.as_ref().and_then(|call| call.deadline);
+                if let Some(timer) = lazy_timer(&mut this.timer, deadline) {
                     if timer.as_mut().poll(cx).is_ready() {
                         let status = match &this.call {
                             Some(call) => call.deadline_status(),
@@ -381,6 +382,14 @@ where
             .as_ref()
             .map_or_else(|| SizeHint::with_exact(0), |inner| inner.size_hint())
     }
+}
+
+fn lazy_timer(
+    timer: &mut Option<Pin<Box<Sleep>>>,
+    deadline: Option<Instant>,
+) -> Option<&mut Pin<Box<Sleep>>> {
+    let deadline = deadline?;
+    Some(timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into()))))
 }
 
 fn status_response<B>(status: Status) -> Response<RpcBody<B>> {

@@ -1,11 +1,13 @@
 //! Prometheus metrics per RPC, for the server and the clients of one process, named as in the
 //! widespread go-grpc-prometheus convention so existing dashboards and alerts apply.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 use tonic::Code;
 
@@ -20,6 +22,41 @@ pub struct Metrics {
     client_attempts: IntCounterVec,
     client_latency: HistogramVec,
     client_breaker_rejected: IntCounterVec,
+    server_methods: RwLock<HashMap<String, Arc<MethodMetrics>>>,
+}
+
+const UNKNOWN: &str = "/unknown/unknown";
+
+/// One RPC's server metrics, resolved once so that a call costs atomic increments only.
+pub struct MethodMetrics {
+    service: String,
+    method: String,
+    started: IntCounter,
+    latency: Histogram,
+    in_flight: IntGauge,
+    handled_vec: IntCounterVec,
+    /// By status code, created on first use so that /metrics lists only codes that happened.
+    handled: [OnceLock<IntCounter>; 17],
+}
+
+impl MethodMetrics {
+    /// Marks a call's arrival; pair it with [`MethodMetrics::finished`].
+    pub fn started(&self) {
+        self.started.inc();
+        self.in_flight.inc();
+    }
+
+    pub fn finished(&self, code: Code, elapsed: Duration) {
+        self.in_flight.dec();
+        let slot = (code as usize).min(16);
+        self.handled[slot]
+            .get_or_init(|| {
+                self.handled_vec
+                    .with_label_values(&[&self.service, &self.method, code_name(code)])
+            })
+            .inc();
+        self.latency.observe(elapsed.as_secs_f64());
+    }
 }
 
 /// Latency buckets in seconds, finer than Prometheus' defaults at the low end where most
@@ -94,25 +131,51 @@ impl Metrics {
                 &["target"],
             ),
             registry,
+            server_methods: RwLock::default(),
         }
     }
 
-    /// Marks a call's arrival; pair it with [`Metrics::server_finished`].
-    pub fn server_started(&self, rpc: &RpcName<'_>) {
-        self.server_started
-            .with_label_values(&[rpc.service, rpc.method])
-            .inc();
-        self.server_in_flight.inc();
-    }
-
-    pub fn server_finished(&self, rpc: &RpcName<'_>, code: Code, elapsed: Duration) {
-        self.server_in_flight.dec();
-        self.server_handled
-            .with_label_values(&[rpc.service, rpc.method, code_name(code)])
-            .inc();
-        self.server_latency
-            .with_label_values(&[rpc.service, rpc.method])
-            .observe(elapsed.as_secs_f64());
+    /// The server metrics of the RPC at `path`, looked up once per call. Paths the contract
+    /// does not know are counted together, so random paths cannot blow up the series count.
+    pub fn server_method(&self, path: &str) -> Arc<MethodMetrics> {
+        if let Some(found) = self
+            .server_methods
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(path)
+        {
+            return found.clone();
+        }
+        let known = path.starts_with("/grpc.") || super::policy::contract_rpc(path).is_some();
+        let rpc = if known {
+            RpcName::from_path(path)
+        } else {
+            RpcName {
+                service: "unknown",
+                method: "unknown",
+            }
+        };
+        let labels = [rpc.service, rpc.method];
+        let method = Arc::new(MethodMetrics {
+            service: rpc.service.to_owned(),
+            method: rpc.method.to_owned(),
+            started: self.server_started.with_label_values(&labels),
+            latency: self.server_latency.with_label_values(&labels),
+            in_flight: self.server_in_flight.clone(),
+            handled_vec: self.server_handled.clone(),
+            handled: Default::default(),
+        });
+        let mut methods = self
+            .server_methods
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !known {
+            return methods
+                .entry(UNKNOWN.to_owned())
+                .or_insert(method)
+                .clone();
+        }
+        methods.entry(path.to_owned()).or_insert(method).clone()
     }
 
     pub fn client_attempt(&self, rpc: &RpcName<'_>) {
