@@ -276,6 +276,7 @@ fn run_server_and_example(workspace: &Path) -> String {
     let mut server = Command::new(debug.join("shop-server"))
         .current_dir(workspace)
         .env("SHOP_ADDR", "127.0.0.1:0")
+        .env("HTTP_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

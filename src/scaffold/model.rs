@@ -300,9 +300,18 @@ pub fn client_modules(ws: &Workspace) -> String {
         }
         for &index in &node.services {
             let service = &ws.services[index];
+            // With the runtime, every call goes through the policies of protogen.toml.
+            let (transport, what) = if ws.has_runtime {
+                (
+                    format!("{}::runtime::Target", ws.api_ident),
+                    "connection, circuit breaker and call policies",
+                )
+            } else {
+                ("tonic::transport::Channel".to_string(), "connection")
+            };
             out.push_str(&format!(
-                "{indent}/// Typed client for `{}`; clone it freely, clones share one connection.\n\
-                 {indent}pub type {}Client = {}::{}::{}Client<tonic::transport::Channel>;\n",
+                "{indent}/// Typed client for `{}`; clone it freely, clones share one {what}.\n\
+                 {indent}pub type {}Client = {}::{}::{}Client<{transport}>;\n",
                 service.full_name,
                 service.trait_name,
                 service.package_in(&ws.api_ident),

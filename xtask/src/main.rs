@@ -1,6 +1,6 @@
 //! Project chores: `cargo xtask setup` installs the peers the tests compare against,
 //! `cargo xtask test` runs the whole suite, `cargo xtask demo` runs the main job on the
-//! fixtures, `cargo xtask bench` measures protogen against its peers.
+//! fixtures, `cargo xtask bench-server` measures the generated server's runtime overhead.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,10 +8,13 @@ use std::process::Command;
 use anyhow::{bail, Context};
 
 mod bench;
+mod bench_server;
 mod corpus;
 
 /// Peers and corpora, pinned so that every run compares against the same thing.
 pub(crate) const BUF_VERSION: &str = "1.75.0";
+/// The non-Rust gRPC client of the interop test (tests/interop/client.js).
+const GRPC_JS: [&str; 2] = ["@grpc/grpc-js@1.14.7", "@grpc/proto-loader@0.8.1"];
 const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
 
 fn main() -> anyhow::Result<()> {
@@ -33,12 +36,13 @@ fn main() -> anyhow::Result<()> {
             let args: Vec<String> = std::env::args().skip(2).collect();
             bench::bench(&root, &args)
         }
+        "bench-server" => bench_server::run(&root),
         "corpus-expect" => {
             setup(&root)?;
             corpus::expect(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo|bench|corpus-expect>\n\n  setup             install buf and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  corpus-expect     run buf on every case of fixtures/breaking/ and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers\n  corpus-expect     run buf on every case of fixtures/breaking/ and store its findings as expected.json");
             std::process::exit(2)
         }
     }
@@ -65,6 +69,17 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
             .arg(format!("@bufbuild/buf@{BUF_VERSION}")))?;
+    }
+    if !tools.join("node_modules/@grpc/proto-loader").exists() {
+        eprintln!(
+            "setup: installing {} from npm into .tools/",
+            GRPC_JS.join(" ")
+        );
+        std::fs::create_dir_all(&tools)?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .args(GRPC_JS))?;
     }
     let cache = root.join(".cache");
     for version in GOOGLE_PROTOS {

@@ -1,4 +1,20 @@
 // Generated once by `{{ ws.command }}`; from now on this file is yours.
+{%- if ws.has_runtime %}
+//! Starts the server: gRPC on ${{ ws.addr_env }} (default 127.0.0.1:50051), liveness, readiness
+//! and Prometheus metrics over HTTP on $HTTP_ADDR (default 127.0.0.1:8080). `--help` lists every
+//! setting; SIGTERM or Ctrl-C drains in-flight calls before exiting.
+
+use {{ ws.api_ident }}::runtime::{self, ServerConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), runtime::BoxError> {
+    let config = ServerConfig::from_env_and_args_with_addr_env("{{ ws.addr_env }}");
+    runtime::init_tracing(&config);
+    let running = {{ ws.server_ident }}::router(config).start().await?;
+    println!("{{ ws.server_crate }} listening on {}", running.grpc_addr());
+    running.serve_until_signal().await
+}
+{%- else %}
 //! Starts the server on ${{ ws.addr_env }} (default 127.0.0.1:50051).
 
 #[tokio::main]
@@ -11,3 +27,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     {{ ws.server_ident }}::serve(listener).await?;
     Ok(())
 }
+{%- endif %}

@@ -1,0 +1,103 @@
+//! Load generator of `cargo xtask bench-server`: CONCURRENCY callers over 4 connections for
+//! SECONDS (after a warm-up of a fifth of that), each call with a 5 s deadline as real
+//! clients send. Prints `calls_per_second p50_us p99_us errors`.
+//!
+//! usage: load ADDR unary|stream CONCURRENCY SECONDS
+
+use std::time::{Duration, Instant};
+
+use shop_api::users::v1::users_service_client::UsersServiceClient;
+use shop_api::users::v1::{UserById, UserFilter};
+use tonic::transport::{Channel, Endpoint};
+use tonic::Request;
+
+const CONNECTIONS: usize = 4;
+const STREAM_MESSAGES: i32 = 100;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, addr, scenario, concurrency, seconds] = args.as_slice() else {
+        return Err("usage: load ADDR unary|stream CONCURRENCY SECONDS".into());
+    };
+    let concurrency: usize = concurrency.parse()?;
+    let seconds: f64 = seconds.parse()?;
+    let unary = scenario == "unary";
+    let mut channels = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let endpoint = Endpoint::from_shared(format!("http://{addr}"))?.tcp_nodelay(true);
+        channels.push(endpoint.connect().await?);
+    }
+    let run = |duration: Duration| {
+        (0..concurrency)
+            .map(|worker| {
+                let channel: Channel = channels[worker % CONNECTIONS].clone();
+                tokio::spawn(async move { caller(channel, unary, duration).await })
+            })
+            .collect::<Vec<_>>()
+    };
+    for task in run(Duration::from_secs_f64(seconds / 5.0)) {
+        task.await?;
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in run(Duration::from_secs_f64(seconds)) {
+        let (mut measured, failed) = task.await?;
+        latencies.append(&mut measured);
+        errors += failed;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        let index = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
+        latencies.get(index).copied().unwrap_or(0)
+    };
+    println!(
+        "{:.0} {} {} {errors}",
+        latencies.len() as f64 / elapsed,
+        percentile(0.50),
+        percentile(0.99)
+    );
+    Ok(())
+}
+
+/// Calls back to back until `duration` is over; returns each call's latency in µs and the
+/// number of failed calls.
+async fn caller(channel: Channel, unary: bool, duration: Duration) -> (Vec<u64>, u64) {
+    let mut client = UsersServiceClient::new(channel);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let until = Instant::now() + duration;
+    while Instant::now() < until {
+        let started = Instant::now();
+        let ok = if unary {
+            let mut request = Request::new(UserById { id: "u42".into() });
+            request.set_timeout(Duration::from_secs(5));
+            client.find_one(request).await.is_ok()
+        } else {
+            let mut request = Request::new(UserFilter {
+                role: "admin".into(),
+                limit: STREAM_MESSAGES,
+            });
+            request.set_timeout(Duration::from_secs(5));
+            match client.find_many(request).await {
+                Ok(response) => {
+                    let mut stream = response.into_inner();
+                    let mut received = 0;
+                    while let Ok(Some(_)) = stream.message().await {
+                        received += 1;
+                    }
+                    received == STREAM_MESSAGES
+                }
+                Err(_) => false,
+            }
+        };
+        if ok {
+            latencies.push(started.elapsed().as_micros() as u64);
+        } else {
+            errors += 1;
+        }
+    }
+    (latencies, errors)
+}

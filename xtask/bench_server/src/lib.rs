@@ -1,0 +1,1 @@
+//! The plain server and the load generator of `cargo xtask bench-server`.

@@ -1,0 +1,288 @@
+//! `cargo xtask bench-server`: the server `protogen new` generates, with its whole runtime on,
+//! against a plain hand-written tonic server running the same handlers, under the same load
+//! generator, on loopback: unary calls at 64 in flight, 100-message server streams at 16.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use super::{cargo, run as run_command};
+
+const SECONDS: &str = "5";
+const ROUNDS: usize = 3;
+const SCENARIOS: [(&str, &str, &str); 2] = [
+    ("unary", "64", "unary, 64 in flight"),
+    ("stream", "16", "stream of 100, 16 in flight"),
+];
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    let target = std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/generated"));
+    let dir = target.join("bench-server");
+    let workspace = scaffold(root, &dir)?;
+    eprintln!("bench-server: building the generated server and the baseline (release)");
+    run_command(
+        Command::new(cargo())
+            .current_dir(&workspace)
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["build", "--release", "-p", "shop-server", "-p", "bench"]),
+    )?;
+    let release = target.join("release");
+
+    // rows[scenario][server] = samples of (calls/s, p50 µs, p99 µs, server CPU µs per call)
+    let mut rows = vec![[Vec::new(), Vec::new()]; SCENARIOS.len()];
+    for round in 0..ROUNDS {
+        for (index, (scenario, concurrency, _)) in SCENARIOS.iter().enumerate() {
+            // Alternate the order, so neither server always runs on a warmer machine.
+            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for server in order {
+                let addr = free_addr()?;
+                let child = match server {
+                    0 => start(Command::new(release.join("plain")).arg(&addr), &addr, false)?,
+                    _ => start(
+                        Command::new(release.join("shop-server"))
+                            .env("SHOP_ADDR", &addr)
+                            .env("HTTP_ADDR", free_addr()?),
+                        &addr,
+                        true,
+                    )?,
+                };
+                let sample = measure(&release, child, &addr, scenario, concurrency)?;
+                rows[index][server].push(sample);
+            }
+        }
+    }
+
+    println!("| scenario | server | calls/s | p50 (µs) | p99 (µs) | server CPU (µs/call) |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for (index, (_, _, label)) in SCENARIOS.iter().enumerate() {
+        let mut medians = Vec::new();
+        for (server, name) in ["plain tonic", "generated (runtime on)"].iter().enumerate() {
+            let samples = &rows[index][server];
+            let median = |field: fn(&Sample) -> f64| {
+                let mut values: Vec<f64> = samples.iter().map(field).collect();
+                values.sort_by(f64::total_cmp);
+                values[values.len() / 2]
+            };
+            let row = (
+                median(|s| s.rate),
+                median(|s| s.p50),
+                median(|s| s.p99),
+                median(|s| s.cpu_per_call),
+            );
+            println!(
+                "| {label} | {name} | {:.0} | {:.0} | {:.0} | {:.1} |",
+                row.0, row.1, row.2, row.3
+            );
+            medians.push(row);
+        }
+        println!(
+            "| {label} | generated / plain | {:.2} | {:.2} | {:.2} | {:.2} |",
+            medians[1].0 / medians[0].0,
+            medians[1].1 / medians[0].1,
+            medians[1].2 / medians[0].2,
+            medians[1].3 / medians[0].3
+        );
+    }
+    println!(
+        "\nmedians of {ROUNDS} rounds of {SECONDS} s each; goal: generated/plain >= 0.90 for calls/s, <= 1.20 for p99"
+    );
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct Sample {
+    rate: f64,
+    p50: f64,
+    p99: f64,
+    cpu_per_call: f64,
+}
+
+/// A fresh `protogen new shop` of the fixtures, with the benchmark's handler bodies and the
+/// baseline crate added.
+fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    run_command(
+        Command::new("cp")
+            .arg("-r")
+            .arg(root.join("fixtures/proto"))
+            .arg(dir.join("proto")),
+    )?;
+    run_command(
+        Command::new(cargo())
+            .current_dir(dir)
+            .arg("run")
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
+            .args([
+                "--quiet", "-p", "protogen", "--", "new", "shop", "--proto", "proto",
+            ]),
+    )?;
+    let workspace = dir.join("shop");
+    let handlers = workspace.join("shop-server/src/handlers");
+    implement(
+        &handlers.join("users_v1_users_service.rs"),
+        &[
+            (
+                "users.v1.UsersService/FindOne",
+                "Ok(Response::new(pb::User { email: format!(\"{}@example.com\", request.get_ref().id), id: request.into_inner().id, name: \"Ada Lovelace\".into(), role: \"admin\".into() }))",
+            ),
+            (
+                "users.v1.UsersService/FindMany",
+                "let filter = request.into_inner(); let users: Vec<Result<pb::User, Status>> = (0..filter.limit).map(|i| Ok(pb::User { id: format!(\"u{i}\"), email: format!(\"u{i}@example.com\"), name: \"Ada Lovelace\".into(), role: filter.role.clone() })).collect(); Ok(Response::new(Box::pin(tokio_stream::iter(users))))",
+            ),
+        ],
+    )?;
+    implement(
+        &handlers.join("orders_v1_orders_service.rs"),
+        &[
+            (
+                "orders.v1.OrdersService/CreateOrder",
+                "let _ = request; Ok(Response::new(pb::Order::default()))",
+            ),
+            (
+                "orders.v1.OrdersService/ListOrders",
+                "let _ = request; Ok(Response::new(Box::pin(tokio_stream::iter(Vec::new()))))",
+            ),
+            (
+                "orders.v1.OrdersService/UploadItems",
+                "let _ = request; Ok(Response::new(pb::Order::default()))",
+            ),
+            (
+                "orders.v1.OrdersService/TrackOrders",
+                "let _ = request; Ok(Response::new(Box::pin(tokio_stream::iter(Vec::new()))))",
+            ),
+        ],
+    )?;
+    let baseline = root.join("xtask/bench_server");
+    let bench = workspace.join("bench");
+    std::fs::create_dir_all(bench.join("src/bin"))?;
+    std::fs::copy(baseline.join("Cargo.toml.in"), bench.join("Cargo.toml"))?;
+    for file in ["src/lib.rs", "src/bin/plain.rs", "src/bin/load.rs"] {
+        std::fs::copy(baseline.join(file), bench.join(file))?;
+    }
+    let manifest = workspace.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)?;
+    let members = "\"shop-client\"]";
+    if !text.contains(members) {
+        bail!("unexpected members in {}", manifest.display());
+    }
+    std::fs::write(
+        &manifest,
+        text.replace(members, "\"shop-client\", \"bench\"]"),
+    )?;
+    Ok(workspace)
+}
+
+fn implement(file: &Path, bodies: &[(&str, &str)]) -> anyhow::Result<()> {
+    let mut text = std::fs::read_to_string(file)?;
+    for (route, body) in bodies {
+        let stub = format!(
+            "        let _ = request;\n        shop_api::unimplemented_rpc!(\"{route}\")\n"
+        );
+        if !text.contains(&stub) {
+            bail!("no stub for {route} in {}", file.display());
+        }
+        text = text.replace(&stub, &format!("        {body}\n"));
+    }
+    std::fs::write(file, text)?;
+    Ok(())
+}
+
+fn free_addr() -> anyhow::Result<String> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string())
+}
+
+/// Starts a server and waits until it accepts connections.
+fn start(command: &mut Command, addr: &str, prints_addr: bool) -> anyhow::Result<Child> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start a server")?;
+    if prints_addr {
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+    }
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return Ok(child);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    bail!("the server on {addr} did not start")
+}
+
+fn measure(
+    release: &Path,
+    mut server: Child,
+    addr: &str,
+    scenario: &str,
+    concurrency: &str,
+) -> anyhow::Result<Sample> {
+    let cpu_before = cpu_ticks(server.id());
+    let output = Command::new(release.join("load"))
+        .args([addr, scenario, concurrency, SECONDS])
+        .output()?;
+    let cpu_after = cpu_ticks(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    if !output.status.success() {
+        bail!("load failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let text = String::from_utf8(output.stdout)?;
+    let fields: Vec<f64> = text
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("unexpected load output {text:?}"))?;
+    let [rate, p50, p99, errors] = fields[..] else {
+        bail!("unexpected load output {text:?}");
+    };
+    if errors > 0.0 {
+        bail!("{errors} calls failed against {addr}");
+    }
+    // Calls in the measured window plus the warm-up (a fifth of it), as the CPU counter saw.
+    let seconds: f64 = SECONDS.parse()?;
+    let calls = rate * seconds * 1.2;
+    let cpu_per_call = match (cpu_before, cpu_after) {
+        (Some(before), Some(after)) => (after - before) as f64 * 1e6 / ticks_per_second() / calls,
+        _ => f64::NAN,
+    };
+    Ok(Sample {
+        rate,
+        p50,
+        p99,
+        cpu_per_call,
+    })
+}
+
+/// User plus system CPU time of a process, in clock ticks (Linux `/proc`; `None` elsewhere).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100.0)
+}
