@@ -1,6 +1,7 @@
 //! Project chores: `cargo xtask setup` installs the peers the tests compare against,
 //! `cargo xtask test` runs the whole suite, `cargo xtask demo` runs the main job on the
-//! fixtures, `cargo xtask bench-server` measures the generated server's runtime overhead.
+//! fixtures, `cargo xtask bench` measures protogen against its peers, `cargo xtask bench-server`
+//! the generated server's runtime overhead.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
