@@ -315,13 +315,15 @@ where
             }
         }
         let polled = match &this.call {
-            Some(call) => {
+            // A unary answer's body is the encoded message: no handler code runs in it, so
+            // it needs neither the span nor panic capture.
+            Some(call) if call.metrics.streams_response => {
                 let _entered = call.span.enter();
                 trace::sync_scope(call.context, || {
                     catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *inner).poll_frame(cx)))
                 })
             }
-            None => Ok(Pin::new(inner).poll_frame(cx)),
+            _ => Ok(Pin::new(inner).poll_frame(cx)),
         };
         match polled {
             Err(panic) => {

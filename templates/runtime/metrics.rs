@@ -30,6 +30,8 @@ const UNKNOWN: &str = "/unknown/unknown";
 
 /// One RPC's server metrics, resolved once so that a call costs atomic increments only.
 pub struct MethodMetrics {
+    /// The RPC answers with a stream, so its body runs handler code (unknown RPCs: assumed).
+    pub streams_response: bool,
     service: String,
     method: String,
     started: IntCounter,
@@ -151,7 +153,8 @@ impl Metrics {
         {
             return found.clone();
         }
-        let known = path.starts_with("/grpc.") || super::policy::contract_rpc(path).is_some();
+        let shape = super::policy::contract_rpc(path);
+        let known = path.starts_with("/grpc.") || shape.is_some();
         let rpc = if known {
             RpcName::from_path(path)
         } else {
@@ -162,6 +165,7 @@ impl Metrics {
         };
         let labels = [rpc.service, rpc.method];
         let method = Arc::new(MethodMetrics {
+            streams_response: shape.is_none_or(|shape| shape.server_streaming),
             service: rpc.service.to_owned(),
             method: rpc.method.to_owned(),
             started: self.server_started.with_label_values(&labels),
