@@ -293,6 +293,9 @@ fn force_keeps_edited_handlers_and_foreign_files() {
     let handler = workspace.join("shop-server/src/handlers/users_v1_users_service.rs");
     std::fs::write(&handler, "// my handlers\n").unwrap();
     std::fs::write(workspace.join("NOTES.md"), "mine\n").unwrap();
+    let settings = workspace.join("protogen.toml");
+    let edited = std::fs::read_to_string(&settings).unwrap() + "# my deadline tuning\n";
+    std::fs::write(&settings, &edited).unwrap();
     std::fs::remove_file(workspace.join("shop-api/build.rs")).unwrap();
 
     let output = protogen(dir.path())
@@ -313,4 +316,5 @@ fn force_keeps_edited_handlers_and_foreign_files() {
         std::fs::read_to_string(workspace.join("NOTES.md")).unwrap(),
         "mine\n"
     );
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), edited);
 }

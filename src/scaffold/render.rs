@@ -79,11 +79,8 @@ pub fn render(ws: &Workspace) -> askama::Result<Vec<RenderedFile>> {
     };
     use Owner::{Protogen, User};
     add("Cargo.toml".into(), WorkspaceCargo { ws }.render()?, User);
-    add(
-        "protogen.toml".into(),
-        ProtogenToml { ws }.render()?,
-        Protogen,
-    );
+    // The user's from the start: it holds their call policies and `calls` narrowing.
+    add("protogen.toml".into(), ProtogenToml { ws }.render()?, User);
     add("README.md".into(), Readme { ws }.render()?, User);
     add(".gitignore".into(), Gitignore { ws }.render()?, User);
     add(
