@@ -191,7 +191,7 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             subset(&scratch, &new, &old, &new_files, &old_files, percent)?;
         measure(
             "protogen check",
-            &format!("scaling: {percent}% of the files"),
+            &format!("scaling: {percent}% of the API folders"),
             &files,
             Output::ProtogenJson,
             &mut || check(&sub_new, &sub_old),
