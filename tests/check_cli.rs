@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::git;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -296,28 +298,6 @@ fn unknown_rule_in_config_is_bad_input() {
         .code(2)
         .stderr(predicate::str::contains("FIELD_NO_DELET"))
         .stderr(predicate::str::contains("protogen.toml"));
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

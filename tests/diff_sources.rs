@@ -2,32 +2,13 @@
 //! the working tree as the default NEW, and a FileDescriptorSet without source info.
 
 use std::path::Path;
-use std::process::Command as Process;
 
 use assert_cmd::Command;
 use prost::Message;
 
-fn git(repo: &Path, args: &[&str]) {
-    let out = Process::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod common;
+
+use common::git;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -7,6 +7,8 @@ use assert_cmd::Command;
 
 mod common;
 
+use common::copy_dir;
+
 fn protogen(cwd: &Path) -> Command {
     let mut command = Command::cargo_bin("protogen").unwrap();
     command.current_dir(cwd);
@@ -22,18 +24,6 @@ fn sandbox(fixture: &str) -> tempfile::TempDir {
         &dir.path().join("proto"),
     );
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every file under `dir`, sorted, as `== path ==` followed by its contents.

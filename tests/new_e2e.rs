@@ -3,17 +3,13 @@
 //! `PROTOGEN_GEN_TARGET_DIR`, or `<CARGO_TARGET_TMPDIR>/generated`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
 mod common;
 
-fn generated_target_dir() -> PathBuf {
-    std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated"))
-}
+use common::{copy_dir, generated_target_dir, implement, ORDERS, USERS};
 
 fn protogen(cwd: &Path, args: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
@@ -61,18 +57,6 @@ fn succeeded(output: Output, what: &str) -> Output {
     output
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Every `unimplemented_rpc!` stub in the handler files: (route, "file:line").
 fn stubs(workspace: &Path, server: &str) -> Vec<(String, String)> {
     let handlers = workspace.join(server).join("src/handlers");
@@ -110,19 +94,6 @@ fn assert_fails_at_every_stub(output: &Output, stubs: &[(String, String)]) {
         );
     }
 }
-
-/// Replaces the stub of `route` (and the `let _ = request;` before it) with `body`.
-fn implement(workspace: &Path, handler: &str, route: &str, body: &str) {
-    let path = workspace.join(handler);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let stub =
-        format!("        let _ = request;\n        shop_api::unimplemented_rpc!(\"{route}\")\n");
-    assert!(text.contains(&stub), "no stub for {route} in {handler}");
-    std::fs::write(&path, text.replace(&stub, body)).unwrap();
-}
-
-const USERS: &str = "shop-server/src/handlers/users_v1_users_service.rs";
-const ORDERS: &str = "shop-server/src/handlers/orders_v1_orders_service.rs";
 
 fn write_handlers(workspace: &Path) {
     implement(

@@ -11,11 +11,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-fn generated_target_dir() -> PathBuf {
-    std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated"))
-}
+use common::{copy_dir, generated_target_dir, implement, ORDERS, USERS};
 
 fn cargo(workspace: &Path, args: &[&str]) -> Output {
     let started = Instant::now();
@@ -40,31 +36,6 @@ fn cargo(workspace: &Path, args: &[&str]) -> Output {
     );
     output
 }
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Replaces the stub of `route` in a generated handler file with `body`.
-fn implement(workspace: &Path, handler: &str, route: &str, body: &str) {
-    let path = workspace.join(handler);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let stub =
-        format!("        let _ = request;\n        shop_api::unimplemented_rpc!(\"{route}\")\n");
-    assert!(text.contains(&stub), "no stub for {route} in {handler}");
-    std::fs::write(&path, text.replace(&stub, body)).unwrap();
-}
-
-const USERS: &str = "shop-server/src/handlers/users_v1_users_service.rs";
-const ORDERS: &str = "shop-server/src/handlers/orders_v1_orders_service.rs";
 
 /// Handler bodies for the server binary that the Node.js client calls: a slow RPC for the
 /// deadline, NOT_FOUND, a stream that ends with an error status.

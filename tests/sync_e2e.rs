@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{copy_dir, generated_target_dir, run};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,15 +15,6 @@ use assert_cmd::cargo::CommandCargoExt;
 
 fn protogen() -> Command {
     Command::cargo_bin("protogen").unwrap()
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Every file of `dir` (skipping `target`) with its bytes.
@@ -38,18 +31,6 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             )
         })
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Replaces every stub body in a handler file with a body a person might write, and adds
@@ -89,13 +70,6 @@ fn grow_contract(proto: &Path) {
     );
     assert_ne!(grown, text, "the fixture changed; update the test");
     std::fs::write(&users, grown).unwrap();
-}
-
-/// Where generated workspaces build, shared by every end-to-end test.
-fn generated_target_dir() -> PathBuf {
-    std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("generated"))
 }
 
 #[test]

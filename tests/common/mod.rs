@@ -1,7 +1,8 @@
 //! Shared test helpers: where the peers installed by `cargo xtask setup` live.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -28,4 +29,71 @@ pub fn buf() -> Option<PathBuf> {
 /// The unpacked `package/` folder of google-proto-files at `version` (5.0.0 or 6.0.1).
 pub fn google_protos(version: &str) -> Option<PathBuf> {
     peer(&format!(".cache/google-proto-files-{version}/package"))
+}
+
+/// Where the end-to-end tests build generated workspaces: one shared target dir, so tonic and
+/// friends compile once for all of them.
+pub fn generated_target_dir() -> PathBuf {
+    std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("generated"))
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Runs git in `dir` as a throwaway identity; panics with git's message on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Exit code, stdout and stderr of a command.
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The handler files `protogen new` writes for the fixtures.
+pub const USERS: &str = "shop-server/src/handlers/users_v1_users_service.rs";
+pub const ORDERS: &str = "shop-server/src/handlers/orders_v1_orders_service.rs";
+
+/// Replaces the stub of `route` (and the `let _ = request;` before it) with `body`.
+pub fn implement(workspace: &Path, handler: &str, route: &str, body: &str) {
+    let path = workspace.join(handler);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let stub =
+        format!("        let _ = request;\n        shop_api::unimplemented_rpc!(\"{route}\")\n");
+    assert!(text.contains(&stub), "no stub for {route} in {handler}");
+    std::fs::write(&path, text.replace(&stub, body)).unwrap();
 }
