@@ -9,7 +9,7 @@ use std::time::Instant;
 
 mod common;
 
-use common::{copy_dir, generated_target_dir, implement, ORDERS, USERS};
+use common::{cargo, copy_dir, generated_target_dir, implement, ORDERS, USERS};
 
 fn protogen(cwd: &Path, args: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
@@ -22,25 +22,6 @@ fn protogen(cwd: &Path, args: &[&str]) {
         "protogen {args:?} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Runs cargo in a generated workspace, with the shared target dir; prints how long it took.
-fn cargo(workspace: &Path, args: &[&str]) -> Output {
-    let started = Instant::now();
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(workspace)
-        .args(args)
-        .env("CARGO_TARGET_DIR", generated_target_dir())
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    eprintln!(
-        "cargo {} in {}: {:.1}s",
-        args.join(" "),
-        workspace.display(),
-        started.elapsed().as_secs_f64()
-    );
-    output
 }
 
 fn stderr(output: &Output) -> String {

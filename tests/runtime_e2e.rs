@@ -13,21 +13,9 @@ mod common;
 
 use common::{copy_dir, generated_target_dir, implement, ORDERS, USERS};
 
+/// `common::cargo` that must succeed.
 fn cargo(workspace: &Path, args: &[&str]) -> Output {
-    let started = Instant::now();
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(workspace)
-        .args(args)
-        .env("CARGO_TARGET_DIR", generated_target_dir())
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    eprintln!(
-        "cargo {} in {}: {:.1}s",
-        args.join(" "),
-        workspace.display(),
-        started.elapsed().as_secs_f64()
-    );
+    let output = common::cargo(workspace, args);
     assert!(
         output.status.success(),
         "cargo {args:?} failed:\n{}\n{}",

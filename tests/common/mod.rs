@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::time::Instant;
 
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -96,4 +97,23 @@ pub fn implement(workspace: &Path, handler: &str, route: &str, body: &str) {
         format!("        let _ = request;\n        shop_api::unimplemented_rpc!(\"{route}\")\n");
     assert!(text.contains(&stub), "no stub for {route} in {handler}");
     std::fs::write(&path, text.replace(&stub, body)).unwrap();
+}
+
+/// Runs cargo in a generated workspace, with the shared target dir; prints how long it took.
+pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
+    let started = Instant::now();
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace)
+        .args(args)
+        .env("CARGO_TARGET_DIR", generated_target_dir())
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    eprintln!(
+        "cargo {} in {}: {:.1}s",
+        args.join(" "),
+        workspace.display(),
+        started.elapsed().as_secs_f64()
+    );
+    output
 }
