@@ -87,15 +87,9 @@ pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<C
 }
 
 /// Renders a protox error the way rustc does: message, file:line:column, the source line
-/// and a caret.
+/// (an excerpt around the column when the line is long) and a caret.
 pub fn render_diagnostic(error: protox::Error) -> String {
-    let mut out = String::new();
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
-    if handler.render_report(&mut out, &error).is_err() {
-        return error.to_string();
-    }
-    out.trim_end().to_string()
+    crate::report::snippet::diagnostic(&error)
 }
 
 struct MemoryResolver {

@@ -11,6 +11,7 @@ mod json;
 mod junit;
 mod markdown;
 mod sarif;
+pub mod snippet;
 mod text;
 
 use std::collections::BTreeMap;

@@ -26,15 +26,10 @@ fn diagnostic(
             item.column
         ));
         if let Some(source) = report.source_line(&item.path, item.line) {
-            // Keep the caret under the right character when the line holds tabs.
-            let before: String = source
-                .chars()
-                .take(item.column.saturating_sub(1) as usize)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let shown = super::snippet::excerpt(source, item.column as usize, 1);
             out.push_str(&format!(
-                "{pad} |\n{} | {source}\n{pad} | {before}^\n",
-                item.line
+                "{pad} |\n{} | {}\n{pad} | {}\n",
+                item.line, shown.text, shown.caret
             ));
         }
     }
