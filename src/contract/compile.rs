@@ -62,7 +62,8 @@ pub fn is_excluded(name: &str, excludes: &[PathBuf]) -> bool {
     })
 }
 
-/// Compiles every file of `sources`; imports resolve among them, then to the well-known types.
+/// Compiles every file of `sources`; imports resolve among them, then to the well-known types,
+/// then to the files protogen carries (`known`).
 pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<Contract> {
     if sources.is_empty() {
         bail!("no .proto files found in {origin}");
@@ -75,6 +76,7 @@ pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<C
             .collect(),
     });
     resolver.add(GoogleFileResolver::new());
+    resolver.add(super::known::KnownFileResolver);
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(false);
     for name in sources.keys() {

@@ -24,6 +24,7 @@ pub fn compile_files(root: &Path, names: &[String]) -> anyhow::Result<Contract> 
     let mut resolver = ChainFileResolver::new();
     resolver.add(GoogleFileResolver::new());
     resolver.add(IncludeFileResolver::new(root.to_path_buf()));
+    resolver.add(super::known::KnownFileResolver);
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(true);
     for name in names {
@@ -39,7 +40,7 @@ pub fn compile_files(root: &Path, names: &[String]) -> anyhow::Result<Contract> 
         .collect();
     for file in compiler.file_descriptor_set().file {
         let Some((_, path)) = own.iter().find(|(name, _)| name == file.name()) else {
-            continue; // a well-known type, built into protox
+            continue; // a well-known type, or a file protogen carries (`known`)
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;

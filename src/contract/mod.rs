@@ -5,6 +5,7 @@ mod compile;
 mod descriptor_set;
 mod files;
 mod git;
+pub mod known;
 pub mod location;
 mod source;
 

@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context};
 use heck::ToShoutySnakeCase;
 
-use crate::contract::Contract;
+use crate::contract::{self, Contract};
 pub use model::Workspace;
 pub use render::{Owner, RenderedFile};
 pub use write::{write, Outcome};
@@ -42,6 +42,9 @@ pub struct Plan {
     pub workspace: Workspace,
     pub files: Vec<RenderedFile>,
 }
+
+/// The protovalidate rules' file; a contract importing it gets request validation.
+const VALIDATE_PROTO: &str = "buf/validate/validate.proto";
 
 /// Where `--vendor` puts the .proto files, relative to the workspace.
 const VENDOR_DIR: &str = "proto";
@@ -112,13 +115,31 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
         has_runtime: embedded::RUNTIME_FILES
             .iter()
             .any(|(path, _)| *path == "mod.rs"),
+        has_validation: false,
     };
+    workspace.has_validation = workspace.has_runtime
+        && contract
+            .files
+            .iter()
+            .any(|file| file.dependency.iter().any(|d| d == VALIDATE_PROTO));
     workspace.resolve_types();
     let mut files = render::render(&workspace).context("cannot render the templates")?;
     for (path, contents) in embedded::RUNTIME_FILES {
         files.push(RenderedFile {
             path: format!("{}/src/runtime/{path}", workspace.api_crate),
             contents: contents.to_vec(),
+            owner: Owner::Protogen,
+        });
+    }
+    if workspace.has_validation {
+        // The api crate's build.rs resolves it after the contract's root (see contract::known).
+        let (name, text) = contract::known::FILES
+            .iter()
+            .find(|(name, _)| *name == VALIDATE_PROTO)
+            .expect("contract::known carries validate.proto");
+        files.push(RenderedFile {
+            path: format!("{}/proto/{name}", workspace.api_crate),
+            contents: text.as_bytes().to_vec(),
             owner: Owner::Protogen,
         });
     }

@@ -34,6 +34,9 @@ pub struct Workspace {
     pub services: Vec<Service>,
     /// Whether the api crate carries the production runtime (`templates/runtime/mod.rs`).
     pub has_runtime: bool,
+    /// Whether the contract imports `buf/validate/validate.proto`: the api crate then carries
+    /// that file and validates requests by default (its `validate` feature).
+    pub has_validation: bool,
 }
 
 #[derive(Debug, Clone)]

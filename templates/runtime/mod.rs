@@ -19,6 +19,7 @@ pub mod retry;
 pub mod server;
 pub mod stream;
 pub mod trace;
+pub mod validate;
 pub mod web;
 
 pub use client::{CallOptions, ClientError, Target};

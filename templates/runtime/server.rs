@@ -144,6 +144,8 @@ impl Server {
             .max_concurrent_streams(config.max_concurrent_streams)
             .http2_keepalive_interval(config.http2_keepalive)
             .layer(RpcLayer::new(layer_state.clone()))
+            // Pipes: requests checked against the contract's buf.validate rules.
+            .layer(super::validate::layer()?)
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(incoming, changed(grpc_stopping));
         let grpc_task = tokio::spawn(grpc);

@@ -117,3 +117,24 @@ pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
     );
     output
 }
+
+/// `protoc`, from $PROTOC or PATH: generated crates that validate requests need it at build
+/// time (prost-protovalidate-types runs prost-build). `cargo xtask setup` installs it (apt);
+/// like `peer`, a missing one fails under CI and skips elsewhere.
+pub fn protoc() -> Option<PathBuf> {
+    let found = std::env::var_os("PROTOC")
+        .map(PathBuf::from)
+        .filter(|path| path.is_file())
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|dir| dir.join("protoc"))
+                .find(|path| path.is_file())
+        });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("protoc is missing: `cargo xtask setup` installs it");
+        }
+        eprintln!("skipped: protoc is missing; run `cargo xtask setup`");
+    }
+    found
+}

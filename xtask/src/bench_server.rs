@@ -182,7 +182,7 @@ fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(workspace)
 }
 
-fn implement(file: &Path, bodies: &[(&str, &str)]) -> anyhow::Result<()> {
+pub fn implement(file: &Path, bodies: &[(&str, &str)]) -> anyhow::Result<()> {
     let mut text = std::fs::read_to_string(file)?;
     for (route, body) in bodies {
         let stub = format!(
@@ -197,12 +197,12 @@ fn implement(file: &Path, bodies: &[(&str, &str)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn free_addr() -> anyhow::Result<String> {
+pub fn free_addr() -> anyhow::Result<String> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.to_string())
 }
 
 /// Starts a server and waits until it accepts connections.
-fn start(command: &mut Command, addr: &str, prints_addr: bool) -> anyhow::Result<Child> {
+pub fn start(command: &mut Command, addr: &str, prints_addr: bool) -> anyhow::Result<Child> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

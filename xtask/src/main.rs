@@ -1,7 +1,7 @@
 //! Project chores: `cargo xtask setup` installs the peers the tests compare against,
 //! `cargo xtask test` runs the whole suite, `cargo xtask demo` runs the main job on the
 //! fixtures, `cargo xtask bench` measures protogen against its peers, `cargo xtask bench-server`
-//! the generated server's runtime overhead.
+//! the generated server's runtime overhead and the cost of request validation.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 
 mod bench;
 mod bench_server;
+mod bench_validate;
 mod corpus;
 
 /// Peers and corpora, pinned so that every run compares against the same thing.
@@ -37,13 +38,17 @@ fn main() -> anyhow::Result<()> {
             let args: Vec<String> = std::env::args().skip(2).collect();
             bench::bench(&root, &args)
         }
-        "bench-server" => bench_server::run(&root),
+        "bench-server" => match std::env::args().nth(2).as_deref() {
+            // Just the validation on/off comparison (bench_validate.rs).
+            Some("--validation-only") => bench_validate::run(&root),
+            _ => bench_server::run(&root).and_then(|()| bench_validate::run(&root)),
+        },
         "corpus-expect" => {
             setup(&root)?;
             corpus::expect(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers\n  corpus-expect     run buf on every case of fixtures/breaking/ and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, protoc (apt) and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ and store its findings as expected.json");
             std::process::exit(2)
         }
     }
@@ -82,6 +87,9 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             .arg(&tools)
             .args(GRPC_JS))?;
     }
+    // Generated crates that validate requests build prost-protovalidate-types, whose build
+    // script runs protoc on validate.proto (tests/validate_e2e.rs).
+    bench::ensure_protoc()?;
     let cache = root.join(".cache");
     for version in GOOGLE_PROTOS {
         let dir = cache.join(format!("google-proto-files-{version}"));

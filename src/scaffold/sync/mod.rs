@@ -189,6 +189,8 @@ pub fn load(dir: &Path) -> anyhow::Result<Loaded> {
             .join(&config.api.name)
             .join("src/runtime/mod.rs")
             .is_file(),
+        // sync renders no file that depends on it (only new handlers and stubs).
+        has_validation: false,
     };
     workspace.resolve_types();
     Ok(Loaded {

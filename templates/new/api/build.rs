@@ -53,6 +53,9 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     let mut resolver = protox::file::ChainFileResolver::new();
     resolver.add(protox::file::GoogleFileResolver::new());
     resolver.add(protox::file::IncludeFileResolver::new(root.clone()));
+    // Files protogen carries (buf/validate/validate.proto), after the contract's own root so
+    // that a contract with its own copy uses that one.
+    resolver.add(protox::file::IncludeFileResolver::new(crate_dir.join("proto")));
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_imports(true).include_source_info(true);
     for file in &files {
@@ -67,7 +70,10 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     // Also for gRPC server reflection: `{{ ws.api_ident }}::FILE_DESCRIPTOR_SET`.
     let descriptor_set = out_dir.join("file_descriptor_set.bin");
-    std::fs::write(&descriptor_set, compiler.encode_file_descriptor_set())?;
+    let encoded = compiler.encode_file_descriptor_set();
+    #[cfg(feature = "validate")]
+    check_rules(&encoded)?;
+    std::fs::write(&descriptor_set, encoded)?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
@@ -105,4 +111,93 @@ fn proto_files_under(root: &Path, dir: &Path) -> Result<Vec<String>, Box<dyn std
         }
     }
     Ok(files)
+}
+
+/// Compiles the buf.validate rules of every message of the contract as the server will at
+/// start (prost-protovalidate), so that a rule it cannot compile (a CEL syntax error, a bad
+/// regex) fails this build, naming the field and the rule, instead of a call at run time.
+#[cfg(feature = "validate")]
+fn check_rules(encoded: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+    use prost_reflect::{DescriptorPool, DynamicMessage, Value};
+
+    let pool = DescriptorPool::decode(encoded)?;
+    let validator = prost_protovalidate::Validator::new();
+    let mut problems = Vec::new();
+    for message in pool.all_messages() {
+        let file = message.parent_file();
+        if file.name().starts_with("google/protobuf/") || file.package_name() == "buf.validate" {
+            continue;
+        }
+        // An empty message runs every rule of its own fields and of the message itself.
+        let Err(prost_protovalidate::Error::Compilation(error)) =
+            validator.validate(&DynamicMessage::new(message.clone()))
+        else {
+            continue;
+        };
+        // The error names the rule by its text (an expression, a pattern): find the field
+        // and the rule that hold it.
+        let cause = error.cause.as_str();
+        let rules_of = |options: DynamicMessage, name: &str| {
+            let extension = pool.get_extension_by_name(name)?;
+            options
+                .has_extension(&extension)
+                .then(|| options.get_extension(&extension).into_owned())
+        };
+        let mentioned = |rules: Option<Value>| {
+            let mut found = Vec::new();
+            if let Some(rules) = rules {
+                strings_in(&rules, String::new(), &mut found);
+            }
+            found
+                .into_iter()
+                .find(|(_, text)| text.len() > 1 && cause.contains(text.as_str()))
+                .map(|(rule, _)| rule)
+        };
+        let place = message
+            .fields()
+            .find_map(|field| {
+                let rule = mentioned(rules_of(field.options(), "buf.validate.field"))?;
+                Some(format!("field {}, rule (buf.validate.field).{rule}", field.full_name()))
+            })
+            .or_else(|| {
+                let rule = mentioned(rules_of(message.options(), "buf.validate.message"))?;
+                Some(format!("message {}, rule (buf.validate.message).{rule}", message.full_name()))
+            })
+            .unwrap_or_else(|| format!("message {}", message.full_name()));
+        problems.push(format!(
+            "{} ({}): the buf.validate rule does not compile: {cause}",
+            place,
+            file.name()
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(problems.join("\n").into())
+}
+
+/// Every string inside a rule value (patterns, CEL expressions), with its path in the rules
+/// (`string.pattern`, `cel[0].expression`).
+#[cfg(feature = "validate")]
+fn strings_in(value: &prost_reflect::Value, path: String, found: &mut Vec<(String, String)>) {
+    use prost_reflect::Value;
+    match value {
+        Value::String(text) => found.push((path, text.clone())),
+        Value::Message(message) => {
+            for (field, value) in message.fields() {
+                let name = if path.is_empty() {
+                    field.name().to_owned()
+                } else {
+                    format!("{path}.{}", field.name())
+                };
+                strings_in(value, name, found);
+            }
+        }
+        Value::List(values) => {
+            for (index, value) in values.iter().enumerate() {
+                strings_in(value, format!("{path}[{index}]"), found);
+            }
+        }
+        _ => {}
+    }
 }

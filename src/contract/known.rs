@@ -1,0 +1,91 @@
+//! Third-party contract files that protogen carries, so a contract can import them without
+//! vendoring: `buf/validate/validate.proto`, the protovalidate rules.
+//!
+//! They resolve after the user's own files, so a contract that carries its own copy uses it.
+//! The copy is the one prost-protovalidate 0.6 (the generated crates' validator) is built from.
+
+use protox::file::{File, FileResolver};
+
+/// Import name and text of every file carried here, sorted by name.
+pub const FILES: &[(&str, &str)] = &[(
+    "buf/validate/validate.proto",
+    include_str!("known/buf/validate/validate.proto"),
+)];
+
+/// Resolves the files of [`FILES`]; chained after the user's roots.
+pub struct KnownFileResolver;
+
+impl FileResolver for KnownFileResolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        match FILES.iter().find(|(known, _)| *known == name) {
+            Some((_, text)) => File::from_source(name, text),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::contract::{compile_files, load, LoadOptions, Side, Source};
+
+    const RULED: &str = r#"syntax = "proto3";
+package shop.v1;
+import "buf/validate/validate.proto";
+message Signup {
+  string email = 1 [(buf.validate.field).string.email = true];
+}
+"#;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn validate_proto_resolves_without_vendoring() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "shop/v1/signup.proto", RULED);
+        let contract = load(
+            &Source::Dir(dir.path().to_path_buf()),
+            Side::Current,
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        // The carried file resolves the import but is not part of the contract.
+        let names: Vec<_> = contract.files.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["shop/v1/signup.proto"]);
+        let chosen = compile_files(dir.path(), &["shop/v1/signup.proto".to_string()]).unwrap();
+        let names: Vec<_> = chosen.files.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["shop/v1/signup.proto"]);
+    }
+
+    #[test]
+    fn a_contracts_own_copy_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        // A copy that lacks the `string` rules: resolving it, the rule is an unknown option.
+        write(
+            dir.path(),
+            "buf/validate/validate.proto",
+            "syntax = \"proto2\";\npackage buf.validate;\nmessage Own {}\n",
+        );
+        write(dir.path(), "shop/v1/signup.proto", RULED);
+        let error = compile_files(dir.path(), &["shop/v1/signup.proto".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("buf.validate.field"), "{error}");
+        write(
+            dir.path(),
+            "shop/v1/signup.proto",
+            "syntax = \"proto3\";\npackage shop.v1;\nimport \"buf/validate/validate.proto\";\nmessage S { buf.validate.Own own = 1; }\n",
+        );
+        let chosen = compile_files(dir.path(), &["shop/v1/signup.proto".to_string()]).unwrap();
+        let names: Vec<_> = chosen.files.iter().map(|f| f.name()).collect();
+        assert_eq!(
+            names,
+            ["buf/validate/validate.proto", "shop/v1/signup.proto"]
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Only the load generator of the validation benchmark lives here (src/bin/).
