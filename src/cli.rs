@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     version,
     about = "Contract-first gRPC for Rust: scaffold tonic crates from shared .proto packages, and guard the contract in CI",
     long_about = None,
-    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks"
+    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks\n  protogen lint proto                         CI: buf's lint rules"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,6 +28,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Summarise every change between two versions of the contract, breaking ones first
     Diff(DiffArgs),
+    /// Check the contract against buf's lint rules (style, layout, documentation)
+    Lint(LintArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,6 +91,25 @@ pub struct CheckArgs {
     /// workspaces whose protogen.toml names PATH as their contract, anywhere in its git repository
     #[arg(long, value_name = "GLOB")]
     pub consumers: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Rules and settings come from PATH/protogen.toml [lint] or PATH/buf.yaml `lint:` (v1beta1, v1, v2),\nwith buf's rule IDs and categories; default STANDARD. Silence one finding with a leading comment\n`// buf:lint:ignore RULE_ID` on the element or on an enclosing one (v2; v1 with allow_comment_ignores).\n\nExamples:\n  protogen lint proto\n  protogen lint proto --format github\n  protogen lint --list-rules\n\nExit codes: 0 no findings, 1 findings, 2 the contract or the configuration could not be read."
+)]
+pub struct LintArgs {
+    /// The module root: the import root of the .proto files
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Configuration file (default: PATH/protogen.toml, then PATH/buf.yaml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print every lint rule with its categories (v2) and purpose, then exit
+    #[arg(long)]
+    pub list_rules: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -19,6 +19,8 @@ pub struct Config {
     pub breaking: Breaking,
     /// How deployed consumers are judged against their locks (`[consumers]`).
     pub consumers: ConsumerRules,
+    /// `protogen lint` settings (buf.yaml `lint:`, protogen.toml `[lint]`), parsed by `lint::config`.
+    pub lint: crate::lint::LintConfig,
 }
 
 /// The `[consumers]` settings: rule IDs and categories (default `WIRE_JSON`: what old
@@ -113,6 +115,8 @@ impl Config {
             parse_protogen_toml(&text)
         }
         .with_context(|| format!("invalid configuration in {}", path.display()))?;
+        config.lint = crate::lint::config::parse(&text, is_yaml)
+            .with_context(|| format!("invalid configuration in {}", path.display()))?;
         config.source = Some(path);
         Ok(config)
     }
@@ -203,6 +207,7 @@ pub fn parse_protogen_toml(text: &str) -> anyhow::Result<Config> {
                 .unwrap_or_else(|| ConsumerRules::default().use_),
             except: consumers.except,
         },
+        lint: Default::default(),
     })
 }
 
@@ -262,6 +267,7 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
                     .unwrap_or_default(),
                 breaking: from_buf(b, "", true),
                 consumers: ConsumerRules::default(),
+                lint: Default::default(),
             })
         }
         "v2" => {
@@ -292,6 +298,7 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
                     .unwrap_or_default(),
                 breaking: from_buf(breaking, &prefix, false),
                 consumers: ConsumerRules::default(),
+                lint: Default::default(),
             })
         }
         other => bail!("unknown buf.yaml version '{other}' (expected v1 or v2)"),

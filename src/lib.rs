@@ -7,5 +7,6 @@ pub mod config;
 pub mod consumers;
 pub mod contract;
 pub mod diff;
+pub mod lint;
 pub mod report;
 pub mod scaffold;

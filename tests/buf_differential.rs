@@ -87,7 +87,7 @@ struct Case {
 #[test]
 fn fixture_corpus_matches_buf() {
     let cases = cases();
-    let buf = native_buf();
+    let buf = common::native_buf();
     let known: BTreeMap<&str, &str> = KNOWN_DIFFERENCES.iter().copied().collect();
     for id in known.keys() {
         assert!(
@@ -190,7 +190,7 @@ fn fixture_corpus_matches_buf() {
 #[test]
 fn google_protos_match_buf() {
     let (Some(buf), Some(old), Some(new)) = (
-        native_buf(),
+        common::native_buf(),
         common::google_protos("5.0.0"),
         common::google_protos("6.0.1"),
     ) else {
@@ -429,20 +429,6 @@ fn run_buf(buf: &Path, current: &Path, against: &Path) -> Result<Vec<Located>, S
     }
     findings.sort();
     Ok(findings)
-}
-
-/// buf's native binary next to the npm wrapper: the wrapper costs a Node.js start per run.
-fn native_buf() -> Option<PathBuf> {
-    let wrapper = common::buf()?;
-    let scope = wrapper.parent()?.parent()?.join("@bufbuild");
-    let native = std::fs::read_dir(scope).ok().and_then(|entries| {
-        entries.flatten().find_map(|entry| {
-            let path = entry.path().join("bin/buf");
-            (entry.file_name().to_string_lossy().starts_with("buf-") && path.exists())
-                .then_some(path)
-        })
-    });
-    Some(native.unwrap_or(wrapper))
 }
 
 /// Runs `work` on every item on a few threads, keeping the order.

@@ -67,6 +67,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     )?;
     let broken_consumers = consumers.as_ref().map_or(0, |c| c.broken());
     let report = CheckReport {
+        kind: report::Kind::Breaking,
         items: judgement.findings.iter().map(item).collect(),
         acknowledged: judgement
             .acknowledged
@@ -115,7 +116,7 @@ fn consumer_rules_label(rules: &crate::config::ConsumerRules) -> String {
     label
 }
 
-fn item(finding: &Finding) -> Item {
+pub(super) fn item(finding: &Finding) -> Item {
     Item {
         rule: finding.rule.to_string(),
         path: finding.path.clone(),
@@ -131,7 +132,7 @@ fn item(finding: &Finding) -> Item {
 }
 
 /// `proto/` for a module root `proto` or `./proto/`, nothing for `.`.
-fn root_prefix(root: &Path) -> String {
+pub(super) fn root_prefix(root: &Path) -> String {
     let text: Vec<String> = root
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))

@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod lint;
 mod new;
 mod sync;
 
@@ -15,6 +16,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(args),
         Command::Check(args) => check::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Lint(args) => lint::run(args),
     }
 }
 

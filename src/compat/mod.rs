@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::contract::Contract;
 
 pub use rules::{Rule, RULES};
+pub use sink::path_within;
 
 /// How a finding counts: an `error` fails the check, a `warning` is reported only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]

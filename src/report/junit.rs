@@ -16,9 +16,11 @@ pub fn junit(report: &CheckReport) -> String {
         .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"protogen check\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"breaking changes against {}\" tests=\"{}\" failures=\"{failures}\">\n",
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"{}s{}\" tests=\"{}\" failures=\"{failures}\">\n",
+        report.command(),
         report.rules.len(),
-        xml_escape(&report.baseline),
+        report.noun(),
+        xml_escape(&report.scope()),
         report.rules.len()
     ));
     for rule in &report.rules {
@@ -47,7 +49,11 @@ pub fn junit(report: &CheckReport) -> String {
             .map(|i| line(i))
             .collect();
         out.push_str(&format!(
-            "    <testcase classname=\"breaking\" name=\"{}\"",
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            match report.kind {
+                super::Kind::Breaking => "breaking",
+                super::Kind::Lint => "lint",
+            },
             xml_escape(&rule.id)
         ));
         if errors.is_empty() && warnings.is_empty() {
@@ -58,7 +64,7 @@ pub fn junit(report: &CheckReport) -> String {
         if !errors.is_empty() {
             out.push_str(&format!(
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                xml_escape(&super::plural(errors.len(), "breaking change")),
+                xml_escape(&super::plural(errors.len(), report.noun())),
                 xml_escape(&rule.id),
                 xml_escape(&errors.join("\n"))
             ));

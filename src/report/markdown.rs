@@ -11,18 +11,27 @@ pub fn markdown(report: &CheckReport) -> String {
     let mut out = String::new();
     if errors == 0 && warnings == 0 {
         out.push_str(&format!(
-            "### ✅ protogen check: no breaking changes against {}\n",
-            report.baseline
+            "### ✅ {}: no {}s{}\n",
+            report.command(),
+            report.noun(),
+            report.scope()
         ));
     } else {
         let icon = if errors > 0 { "❌" } else { "⚠️" };
         out.push_str(&format!(
-            "### {icon} protogen check: {}, {} against {}\n\n",
-            plural(errors, "breaking change"),
+            "### {icon} {}: {}, {}{}\n\n",
+            report.command(),
+            plural(errors, report.noun()),
             plural(warnings, "warning"),
-            report.baseline
+            report.scope()
         ));
-        out.push_str("| | Rule | Location | What breaks |\n|---|---|---|---|\n");
+        let what = match report.kind {
+            super::Kind::Breaking => "What breaks",
+            super::Kind::Lint => "What to fix",
+        };
+        out.push_str(&format!(
+            "| | Rule | Location | {what} |\n|---|---|---|---|\n"
+        ));
         let mut items: Vec<_> = report.items.iter().collect();
         items.sort_by_key(|i| i.severity == Level::Warning);
         for item in items {

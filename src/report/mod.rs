@@ -69,9 +69,19 @@ pub struct RuleInfo {
     pub meaning: String,
 }
 
+/// What a report is about: breaking changes (`check`) or lint findings (`lint`); the
+/// findings render the same way, only the words around them differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    #[default]
+    Breaking,
+    Lint,
+}
+
 /// Everything a reporter needs.
 #[derive(Debug, Clone, Default)]
 pub struct CheckReport {
+    pub kind: Kind,
     /// Sorted as they should be shown.
     pub items: Vec<Item>,
     pub acknowledged: Vec<AcknowledgedItem>,
@@ -99,6 +109,31 @@ impl CheckReport {
             .iter()
             .filter(|i| i.severity == Level::Warning)
             .count()
+    }
+
+    /// `protogen check` or `protogen lint`.
+    pub fn command(&self) -> &'static str {
+        match self.kind {
+            Kind::Breaking => "protogen check",
+            Kind::Lint => "protogen lint",
+        }
+    }
+
+    /// What one finding is called: `breaking change` or `lint finding`.
+    pub fn noun(&self) -> &'static str {
+        match self.kind {
+            Kind::Breaking => "breaking change",
+            Kind::Lint => "lint finding",
+        }
+    }
+
+    /// What the findings were judged against: ` against git ref main`, or ` in proto/`.
+    pub fn scope(&self) -> String {
+        match self.kind {
+            Kind::Breaking => format!(" against {}", self.baseline),
+            Kind::Lint if self.root_prefix.is_empty() => " in .".to_string(),
+            Kind::Lint => format!(" in {}", self.root_prefix),
+        }
     }
 
     /// The path as a user (or GitHub) finds the file: the module root joined with it.
@@ -151,6 +186,7 @@ pub(crate) mod sample {
             element: "users.v1.User".into(),
         };
         CheckReport {
+            kind: Kind::Breaking,
             items: vec![
                 item("FILE_NO_DELETE", "", 1, 1, Level::Error, "file \"old.proto\" was deleted"),
                 item("FIELD_NO_DELETE", "users.proto", 3, 1, Level::Error, "field 2 \"role\" was deleted"),

@@ -76,15 +76,16 @@ pub fn text(report: &CheckReport) -> String {
         ));
     } else if errors > 0 {
         out.push_str(&format!(
-            "error: {} against {} ({}{acknowledged})\n",
-            plural(errors, "breaking change"),
-            report.baseline,
+            "error: {}{} ({}{acknowledged})\n",
+            plural(errors, report.noun()),
+            report.scope(),
             plural(warnings, "warning")
         ));
     } else {
         out.push_str(&format!(
-            "ok: no breaking changes against {} ({}{acknowledged})\n",
-            report.baseline,
+            "ok: no {}s{} ({}{acknowledged})\n",
+            report.noun(),
+            report.scope(),
             plural(warnings, "warning")
         ));
     }

@@ -27,6 +27,20 @@ pub fn buf() -> Option<PathBuf> {
     peer(".tools/node_modules/.bin/buf")
 }
 
+/// buf's native binary next to the npm wrapper (the wrapper costs a Node.js start per run).
+pub fn native_buf() -> Option<PathBuf> {
+    let wrapper = buf()?;
+    let scope = wrapper.parent()?.parent()?.join("@bufbuild");
+    let native = std::fs::read_dir(scope).ok().and_then(|entries| {
+        entries.flatten().find_map(|entry| {
+            let path = entry.path().join("bin/buf");
+            (entry.file_name().to_string_lossy().starts_with("buf-") && path.exists())
+                .then_some(path)
+        })
+    });
+    Some(native.unwrap_or(wrapper))
+}
+
 /// The unpacked `package/` folder of google-proto-files at `version` (5.0.0 or 6.0.1).
 pub fn google_protos(version: &str) -> Option<PathBuf> {
     peer(&format!(".cache/google-proto-files-{version}/package"))

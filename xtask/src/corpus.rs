@@ -1,5 +1,6 @@
-//! `cargo xtask corpus-expect`: runs buf on every case of `fixtures/breaking/` and stores its
-//! findings next to the case, so the tests show what buf said even where buf is not installed.
+//! `cargo xtask corpus-expect`: runs buf on every case of `fixtures/breaking/` (`buf breaking`)
+//! and `fixtures/lint/` (`buf lint`) and stores its findings next to the case, so the tests show
+//! what buf said even where buf is not installed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -160,8 +161,14 @@ fn run_buf(buf: &Path, case: &Path) -> anyhow::Result<Vec<Value>> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    parse_findings(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// buf's `--error-format json` (one object a line), normalized: rule, path relative to the
+/// module root ("" when buf gives none), 1-based line and column (0 when none), message; sorted.
+fn parse_findings(stdout: &str) -> anyhow::Result<Vec<Value>> {
     let mut findings = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in stdout.lines() {
         if line.trim().is_empty() {
             continue;
         }
@@ -189,4 +196,71 @@ fn run_buf(buf: &Path, case: &Path) -> anyhow::Result<Vec<Value>> {
         )
     });
     Ok(findings)
+}
+
+/// `fixtures/lint/<RULE>/<case>/`: each case is a module (buf.yaml and protos); `fires-` cases
+/// must make buf report RULE, `near-miss-` cases must not.
+pub fn expect_lint(root: &Path) -> anyhow::Result<()> {
+    let buf = buf_binary(root)?;
+    let cases = cases(&root.join("fixtures/lint"))?;
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = write_lint_expected(&buf, case) {
+            failures.push(format!("{e:#}"));
+        }
+    }
+    if !failures.is_empty() {
+        bail!(
+            "{} lint case(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+    eprintln!(
+        "corpus-expect: wrote expected.json for {} lint cases",
+        cases.len()
+    );
+    Ok(())
+}
+
+fn write_lint_expected(buf: &Path, case: &Case) -> anyhow::Result<()> {
+    let label = format!("{}/{}", case.rule, case.name);
+    let fires = case.name.starts_with("fires-");
+    if !fires && !case.name.starts_with("near-miss-") {
+        bail!("{label}: a lint case name starts with fires- or near-miss-");
+    }
+    let output = Command::new(buf)
+        .current_dir(&case.dir)
+        .args(["lint", "--error-format", "json"])
+        .output()
+        .with_context(|| format!("cannot run {}", buf.display()))?;
+    // buf exits 100 when it finds something, 0 when not; anything else is a failure.
+    if !matches!(output.status.code(), Some(0) | Some(100)) {
+        bail!(
+            "{label}: buf lint failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let findings =
+        parse_findings(&String::from_utf8_lossy(&output.stdout)).with_context(|| label.clone())?;
+    let hits = findings
+        .iter()
+        .filter(|finding| finding["rule"] == case.rule.as_str())
+        .count();
+    if fires && hits == 0 {
+        bail!("{label}: buf does not report {} here", case.rule);
+    }
+    if !fires && hits > 0 {
+        bail!("{label}: a near miss, yet buf reports {}", case.rule);
+    }
+    let expected = json!({
+        "buf_version": BUF_VERSION,
+        "rule": case.rule,
+        "kind": if fires { "fires" } else { "near miss" },
+        "findings": findings,
+    });
+    let text = serde_json::to_string_pretty(&expected)? + "\n";
+    std::fs::write(case.dir.join("expected.json"), text)
+        .with_context(|| format!("{label}: cannot write expected.json"))
 }

@@ -45,10 +45,11 @@ fn main() -> anyhow::Result<()> {
         },
         "corpus-expect" => {
             setup(&root)?;
-            corpus::expect(&root)
+            corpus::expect(&root)?;
+            corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, protoc (apt) and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, protoc (apt) and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }

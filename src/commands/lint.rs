@@ -1,0 +1,104 @@
+//! `protogen lint`: loads the module's contract and its lint settings, runs buf's lint rules,
+//! prints the findings in the chosen format, returns 0 (none), 1 (findings) or 2 (bad input).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::{Format, LintArgs};
+use crate::config::Config;
+use crate::contract::{self, Side, Source};
+use crate::lint::{self, RuleSet, Version};
+use crate::report::{self, CheckReport, RuleInfo};
+
+use super::check::{item, root_prefix};
+
+pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
+    if args.list_rules {
+        print!("{}", list_rules());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let root = &args.path;
+    if !root.is_dir() {
+        anyhow::bail!(
+            "the module root {} is not a directory\nhelp: pass the folder that holds your .proto files (their import root)",
+            root.display()
+        );
+    }
+    let config = Config::load(root, args.config.as_deref())?;
+    let rules = RuleSet::from_config(&config.lint).with_context(|| match &config.source {
+        Some(path) => format!("invalid lint rules in {}", path.display()),
+        None => "invalid lint rules".to_string(),
+    })?;
+    let contract = contract::load(
+        &Source::Dir(root.clone()),
+        Side::Current,
+        &config.load_options(),
+    )?;
+    let findings = lint::lint(&contract, &rules);
+    let report = CheckReport {
+        kind: report::Kind::Lint,
+        items: findings.iter().map(item).collect(),
+        acknowledged: Vec::new(),
+        rules: lint::RULES
+            .iter()
+            .filter(|r| rules.is_enabled(r.id))
+            .map(|r| RuleInfo {
+                id: r.id.to_string(),
+                meaning: r.purpose.to_string(),
+            })
+            .collect(),
+        sources: contract.sources.clone(),
+        root_prefix: root_prefix(root),
+        baseline: String::new(),
+        consumers: None,
+    };
+    let out = match args.format {
+        Format::Text => report::text(&report),
+        Format::Json => report::json(&report),
+        Format::Github => report::github(&report),
+        Format::Markdown => report::markdown(&report),
+        Format::Sarif => report::sarif(&report),
+        Format::Junit => report::junit(&report),
+    };
+    print!("{out}");
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn list_rules() -> String {
+    let rows: Vec<(&str, String, &str)> = lint::RULES
+        .iter()
+        .map(|r| {
+            let categories = match r.in_version(Version::V2) {
+                Some(v2) => v2.categories.join(","),
+                None => format!(
+                    "(v1beta1 only: {})",
+                    r.v1beta1
+                        .map(|v| v.categories.join(","))
+                        .unwrap_or_default()
+                ),
+            };
+            (r.id, categories, r.purpose)
+        })
+        .collect();
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let cat_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let mut out = format!(
+        "{:width$}  {:cat_width$}  PURPOSE\n",
+        "RULE", "CATEGORIES (v2)"
+    );
+    for (id, categories, purpose) in &rows {
+        out.push_str(&format!(
+            "{id:width$}  {categories:cat_width$}  {purpose}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} rules. Default: STANDARD (v1beta1, v1: DEFAULT). Choose with `use`/`except` in protogen.toml [lint] or buf.yaml `lint:`;\nv1 and v1beta1 names (DEFAULT, FILE_LAYOUT, PACKAGE_AFFINITY, SENSIBLE, STYLE_BASIC, STYLE_DEFAULT, OTHER) work in those versions.\n",
+        rows.len()
+    ));
+    out
+}

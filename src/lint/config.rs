@@ -1,0 +1,246 @@
+//! Lint settings: buf.yaml's `lint:` (v1beta1, v1, v2; per module in v2) and protogen.toml's
+//! `[lint]` (the same keys, read as v2), resolved into one [`LintConfig`].
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::rules::Version;
+
+/// The resolved lint settings, with buf's defaults where nothing is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LintConfig {
+    /// The buf.yaml version the rule and category names are read in.
+    pub version: Version,
+    /// Rule IDs and categories; `None` runs the version's defaults (STANDARD in v2).
+    pub use_: Option<Vec<String>>,
+    pub except: Vec<String>,
+    /// Files or directories (relative to the module root) whose findings are dropped.
+    pub ignore: Vec<String>,
+    /// Rule ID or category → files or directories whose findings for it are dropped.
+    pub ignore_only: BTreeMap<String, Vec<String>>,
+    pub enum_zero_value_suffix: String,
+    pub rpc_allow_same_request_response: bool,
+    pub rpc_allow_google_protobuf_empty_requests: bool,
+    pub rpc_allow_google_protobuf_empty_responses: bool,
+    pub service_suffix: String,
+    /// Whether `// buf:lint:ignore RULE_ID` comments count: on in v2 (unless
+    /// `disallow_comment_ignores`), off in v1 and v1beta1 (unless `allow_comment_ignores`).
+    pub comment_ignores: bool,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        LintConfig {
+            version: Version::V2,
+            use_: None,
+            except: Vec::new(),
+            ignore: Vec::new(),
+            ignore_only: BTreeMap::new(),
+            enum_zero_value_suffix: "_UNSPECIFIED".to_string(),
+            rpc_allow_same_request_response: false,
+            rpc_allow_google_protobuf_empty_requests: false,
+            rpc_allow_google_protobuf_empty_responses: false,
+            service_suffix: "Service".to_string(),
+            comment_ignores: true,
+        }
+    }
+}
+
+/// The keys of a `lint:` section, in every version.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    #[serde(rename = "use")]
+    use_: Option<Vec<String>>,
+    #[serde(default)]
+    except: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    ignore_only: BTreeMap<String, Vec<String>>,
+    enum_zero_value_suffix: Option<String>,
+    #[serde(default)]
+    rpc_allow_same_request_response: bool,
+    #[serde(default)]
+    rpc_allow_google_protobuf_empty_requests: bool,
+    #[serde(default)]
+    rpc_allow_google_protobuf_empty_responses: bool,
+    service_suffix: Option<String>,
+    allow_comment_ignores: Option<bool>,
+    disallow_comment_ignores: Option<bool>,
+}
+
+/// Reads the lint settings of a configuration file's text: buf.yaml when `yaml`, else
+/// protogen.toml.
+pub fn parse(text: &str, yaml: bool) -> anyhow::Result<LintConfig> {
+    if yaml {
+        parse_buf_yaml(text)
+    } else {
+        parse_protogen_toml(text)
+    }
+}
+
+#[derive(Deserialize)]
+struct BufYaml {
+    version: Option<String>,
+    #[serde(default)]
+    lint: Option<Section>,
+    #[serde(default)]
+    modules: Vec<BufModule>,
+}
+
+#[derive(Deserialize)]
+struct BufModule {
+    path: String,
+    #[serde(default)]
+    lint: Option<Section>,
+}
+
+pub fn parse_buf_yaml(text: &str) -> anyhow::Result<LintConfig> {
+    let file: BufYaml = serde_norway::from_str(text).context("invalid lint settings")?;
+    let version = match file.version.as_deref().unwrap_or("v1beta1") {
+        "v1beta1" => Version::V1Beta1,
+        "v1" => Version::V1,
+        "v2" => Version::V2,
+        other => anyhow::bail!("unknown buf.yaml version '{other}'; use v1beta1, v1 or v2"),
+    };
+    // v2: the module whose directory is the module root (path "." or the only one); its own
+    // `lint:` replaces the top-level one, as in buf.
+    let module = file
+        .modules
+        .iter()
+        .find(|m| normalize(&m.path).is_empty())
+        .or(if file.modules.len() == 1 {
+            file.modules.first()
+        } else {
+            None
+        });
+    let prefix = module.map(|m| normalize(&m.path)).unwrap_or_default();
+    let section = module
+        .and_then(|m| m.lint.clone())
+        .or(file.lint)
+        .unwrap_or_default();
+    resolve(section, version, &prefix)
+}
+
+#[derive(Deserialize)]
+struct TomlFile {
+    #[serde(default)]
+    lint: Option<Section>,
+}
+
+pub fn parse_protogen_toml(text: &str) -> anyhow::Result<LintConfig> {
+    let file: TomlFile = toml::from_str(text).context("invalid [lint] settings")?;
+    resolve(file.lint.unwrap_or_default(), Version::V2, "")
+}
+
+fn resolve(section: Section, version: Version, prefix: &str) -> anyhow::Result<LintConfig> {
+    let defaults = LintConfig::default();
+    let comment_ignores = match version {
+        Version::V2 => {
+            if section.allow_comment_ignores.is_some() {
+                anyhow::bail!(
+                    "`allow_comment_ignores` is a v1 key; in v2 comment ignores are on unless `disallow_comment_ignores: true`"
+                );
+            }
+            !section.disallow_comment_ignores.unwrap_or(false)
+        }
+        Version::V1 | Version::V1Beta1 => {
+            if section.disallow_comment_ignores.is_some() {
+                anyhow::bail!(
+                    "`disallow_comment_ignores` is a v2 key; in {} comment ignores are off unless `allow_comment_ignores: true`",
+                    version.name()
+                );
+            }
+            section.allow_comment_ignores.unwrap_or(false)
+        }
+    };
+    let paths = |v: Vec<String>| v.iter().map(|p| relative_to(p, prefix)).collect();
+    Ok(LintConfig {
+        version,
+        use_: section.use_,
+        except: section.except,
+        ignore: paths(section.ignore),
+        ignore_only: section
+            .ignore_only
+            .into_iter()
+            .map(|(k, v)| (k, paths(v)))
+            .collect(),
+        enum_zero_value_suffix: section
+            .enum_zero_value_suffix
+            .unwrap_or(defaults.enum_zero_value_suffix),
+        rpc_allow_same_request_response: section.rpc_allow_same_request_response,
+        rpc_allow_google_protobuf_empty_requests: section.rpc_allow_google_protobuf_empty_requests,
+        rpc_allow_google_protobuf_empty_responses: section
+            .rpc_allow_google_protobuf_empty_responses,
+        service_suffix: section.service_suffix.unwrap_or(defaults.service_suffix),
+        comment_ignores,
+    })
+}
+
+fn normalize(path: &str) -> String {
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    if path == "." {
+        String::new()
+    } else {
+        path.to_string()
+    }
+}
+
+/// buf v2 paths are relative to buf.yaml's folder; ours to the module root below it.
+fn relative_to(path: &str, prefix: &str) -> String {
+    let path = normalize(path);
+    if prefix.is_empty() {
+        return path;
+    }
+    match path.strip_prefix(prefix) {
+        Some("") => String::new(),
+        Some(rest) if rest.starts_with('/') => rest[1..].to_string(),
+        _ => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_defaults() {
+        let v2 = parse_buf_yaml("version: v2\n").unwrap();
+        assert_eq!(v2, LintConfig::default());
+        let v1 = parse_buf_yaml("version: v1\nlint:\n  use: [DEFAULT]\n  allow_comment_ignores: true\n  service_suffix: API\n").unwrap();
+        assert_eq!(v1.version, Version::V1);
+        assert_eq!(v1.use_.as_deref(), Some(&["DEFAULT".to_string()][..]));
+        assert!(v1.comment_ignores);
+        assert_eq!(v1.service_suffix, "API");
+        let beta = parse_buf_yaml("lint:\n  except: [ENUM_FIRST_VALUE_ZERO]\n").unwrap();
+        assert_eq!(beta.version, Version::V1Beta1);
+        assert!(!beta.comment_ignores);
+        assert!(parse_buf_yaml("version: v2\nlint:\n  allow_comment_ignores: true\n").is_err());
+        assert!(parse_buf_yaml("version: v2\nlint:\n  usee: [STANDARD]\n").is_err());
+    }
+
+    #[test]
+    fn v2_module_lint_replaces_the_top_level() {
+        let c = parse_buf_yaml(
+            "version: v2\nmodules:\n  - path: proto\n    lint:\n      use: [MINIMAL]\n      ignore: [proto/legacy]\nlint:\n  use: [COMMENTS]\n",
+        )
+        .unwrap();
+        assert_eq!(c.use_.as_deref(), Some(&["MINIMAL".to_string()][..]));
+        assert_eq!(c.ignore, ["legacy"]);
+    }
+
+    #[test]
+    fn protogen_toml_reads_as_v2() {
+        let c = parse_protogen_toml(
+            "[breaking]\nuse = [\"FILE\"]\n[lint]\nuse = [\"STANDARD\", \"COMMENTS\"]\ndisallow_comment_ignores = true\nenum_zero_value_suffix = \"_NONE\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.version, Version::V2);
+        assert!(!c.comment_ignores);
+        assert_eq!(c.enum_zero_value_suffix, "_NONE");
+        assert!(parse_protogen_toml("[lint]\nexcept = 3\n").is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! Collects what the lint rules report, then places each finding where buf does (the
+//! recorded location of a SourceCodeInfo path, else 1:1 of the file) and drops ignored ones.
+
+use std::collections::HashMap;
+
+use prost_types::source_code_info::Location;
+
+use super::model::{self, Model};
+use super::RuleSet;
+use crate::compat::{path_within, Finding, Severity};
+
+const IGNORE_PREFIX: &str = "buf:lint:ignore";
+
+/// One finding before its location and the ignores are applied.
+struct Report {
+    rule: &'static str,
+    file: usize,
+    /// The SourceCodeInfo path buf points at; `None` for the file as a whole (1:1).
+    path: Option<Vec<i32>>,
+    element: String,
+    message: String,
+}
+
+pub struct Sink<'r, 'a> {
+    rules: &'r RuleSet,
+    pub model: &'r Model<'a>,
+    reports: Vec<Report>,
+}
+
+impl<'r, 'a> Sink<'r, 'a> {
+    pub fn new(rules: &'r RuleSet, model: &'r Model<'a>) -> Self {
+        Sink {
+            rules,
+            model,
+            reports: Vec::new(),
+        }
+    }
+
+    /// Whether `rule` runs; rules check this first so that disabled ones cost nothing.
+    pub fn on(&self, rule: &str) -> bool {
+        self.rules.is_enabled(rule)
+    }
+
+    pub fn settings(&self) -> &super::LintConfig {
+        &self.rules.config
+    }
+
+    pub fn add(
+        &mut self,
+        rule: &'static str,
+        file: usize,
+        path: Option<&[i32]>,
+        element: impl Into<String>,
+        message: String,
+    ) {
+        if self.on(rule) {
+            self.reports.push(Report {
+                rule,
+                file,
+                path: path.map(<[i32]>::to_vec),
+                element: element.into(),
+                message,
+            });
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<Finding> {
+        let reports = std::mem::take(&mut self.reports);
+        let mut locations: HashMap<usize, HashMap<&[i32], &Location>> = HashMap::new();
+        let mut findings = Vec::new();
+        for report in reports {
+            let file = &self.model.files[report.file];
+            if self.is_ignored(report.rule, file.name) {
+                continue;
+            }
+            let by_path = locations
+                .entry(report.file)
+                .or_insert_with(|| model::locations(file.desc));
+            let location = report.path.as_deref().and_then(|p| by_path.get(p).copied());
+            // Only a finding with a location can be ignored in a comment, as in buf.
+            if self.rules.config.comment_ignores && location.is_some() {
+                if let Some(path) = report.path.as_deref() {
+                    if ignored_in_comments(by_path, path, report.rule) {
+                        continue;
+                    }
+                }
+            }
+            let (line, column) = location
+                .and_then(|l| Some((*l.span.first()? + 1, *l.span.get(1)? + 1)))
+                .map_or((1, 1), |(l, c)| (l as u32, c as u32));
+            findings.push(Finding {
+                rule: report.rule,
+                path: file.name.to_string(),
+                line,
+                column,
+                message: report.message,
+                element: report.element,
+                severity: Severity::Error,
+            });
+        }
+        findings.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.rule, &a.message)
+                .cmp(&(&b.path, b.line, b.column, b.rule, &b.message))
+        });
+        findings.dedup();
+        findings
+    }
+
+    fn is_ignored(&self, rule: &str, name: &str) -> bool {
+        let within = |paths: &[String]| paths.iter().any(|p| path_within(name, p));
+        within(&self.rules.config.ignore)
+            || self
+                .rules
+                .ignore_only()
+                .iter()
+                .any(|(key, paths)| self.rules.covers(key, rule) && within(paths))
+    }
+}
+
+/// buf's comment ignores: a leading comment line `buf:lint:ignore RULE_ID` on the element the
+/// finding points at or on any declaration that encloses it (the field's message, the RPC's
+/// service, ...), which makes an ignore on a message cascade to its fields.
+fn ignored_in_comments(by_path: &HashMap<&[i32], &Location>, path: &[i32], rule: &str) -> bool {
+    let wanted = format!("{IGNORE_PREFIX} {rule}");
+    let mut candidates: Vec<&[i32]> = (1..=path.len() / 2).map(|n| &path[..n * 2]).collect();
+    if path.len() == 1 {
+        // `package` and `syntax` statements.
+        candidates.push(path);
+    }
+    candidates.into_iter().any(|p| {
+        by_path.get(p).is_some_and(|l| {
+            l.leading_comments()
+                .lines()
+                .any(|line| line.trim().starts_with(&wanted))
+        })
+    })
+}
