@@ -134,6 +134,18 @@ fn requests_breaking_the_contracts_rules_never_reach_the_handler() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = scaffold(dir.path());
     cargo(&workspace, &["build", "-p", "shop-server"]);
+    // The layer's own unit tests (messages split across chunks, refusal after good ones).
+    let tested = cargo(&workspace, &["test", "-p", "shop-api", "runtime::validate"]);
+    let stdout = String::from_utf8_lossy(&tested.stdout);
+    for unit in [
+        "messages_split_across_chunks_go_on_whole_and_intact",
+        "a_bad_message_ends_the_body_after_the_good_ones_before_it",
+    ] {
+        assert!(
+            stdout.contains(&format!("runtime::validate::enabled::tests::{unit} ... ok")),
+            "{unit} did not pass:\n{stdout}"
+        );
+    }
 
     let mut server = Command::new(generated_target_dir().join("debug/shop-server"))
         .current_dir(&workspace)

@@ -614,4 +614,110 @@ mod enabled {
             Poll::Ready(Ok(response.map(|body| Checked::new(body, check, refused))))
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use http_body_util::{BodyExt, StreamBody};
+        use prost::Message;
+        use prost_protovalidate::types::{StringRules, DESCRIPTOR_POOL};
+
+        use super::*;
+
+        /// Checks of `buf.validate.StringRules`, a message of the rules' own file: the same
+        /// in every contract. It has no rules, so only undecodable bytes fail.
+        fn check() -> Check {
+            let validation = Validation {
+                validator: Validator::new(),
+                rpcs: BTreeMap::new(),
+            };
+            Check {
+                validation: Arc::new(validation),
+                message: DESCRIPTOR_POOL
+                    .get_message_by_name("buf.validate.StringRules")
+                    .unwrap(),
+                side: Side::Request,
+            }
+        }
+
+        fn frame(message: &[u8]) -> Vec<u8> {
+            let mut framed = vec![0];
+            framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
+            framed.extend_from_slice(message);
+            framed
+        }
+
+        fn body(
+            chunks: Vec<Vec<u8>>,
+        ) -> Checked<impl Body<Data = Bytes, Error = BoxError> + Unpin> {
+            let frames = chunks
+                .into_iter()
+                .map(|chunk| Ok::<_, BoxError>(Frame::data(Bytes::from(chunk))));
+            let inner = StreamBody::new(tokio_stream::iter(frames));
+            Checked::new(inner, Some(check()), Some(Arc::new(OnceLock::new())))
+        }
+
+        #[tokio::test]
+        async fn messages_split_across_chunks_go_on_whole_and_intact() {
+            let one = frame(
+                &StringRules {
+                    min_len: Some(3),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            );
+            let two = frame(
+                &StringRules {
+                    max_len: Some(9),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            );
+            let wire: Vec<u8> = one.iter().chain(&two).copied().collect();
+            // Cut inside the first prefix, inside the first message, and across both.
+            let chunks = vec![
+                wire[..3].to_vec(),
+                wire[3..6].to_vec(),
+                wire[6..one.len() + 4].to_vec(),
+                wire[one.len() + 4..].to_vec(),
+            ];
+            let mut body = body(chunks);
+            let mut released = Vec::new();
+            while let Some(frame) = body.frame().await {
+                let data = frame.unwrap().into_data().unwrap();
+                // Every release ends on a message boundary.
+                assert!(
+                    data.len() == one.len() || data.len() == two.len() || data.len() == wire.len(),
+                    "{data:?}"
+                );
+                released.extend_from_slice(&data);
+            }
+            assert_eq!(released, wire);
+        }
+
+        #[tokio::test]
+        async fn a_bad_message_ends_the_body_after_the_good_ones_before_it() {
+            let good = frame(
+                &StringRules {
+                    min_len: Some(3),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            );
+            // Field 2 as a length-delimited value longer than what follows: undecodable.
+            let bad = frame(&[0x12, 0x7f]);
+            let mut body = body(vec![good
+                .iter()
+                .chain(&bad)
+                .chain(&good)
+                .copied()
+                .collect()]);
+            let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+            assert_eq!(first, Bytes::from(good));
+            let error = body.frame().await.unwrap().unwrap_err();
+            let status = error.downcast::<Status>().unwrap();
+            assert_eq!(status.code(), Code::Internal, "{status:?}");
+            assert!(body.frame().await.is_none(), "nothing after the refusal");
+            assert!(body.refused.as_ref().unwrap().get().is_some());
+        }
+    }
 }
