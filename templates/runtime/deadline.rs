@@ -10,7 +10,8 @@ pub const GRPC_TIMEOUT: &str = "grpc-timeout";
 /// Reads a `grpc-timeout` value (`100m`, `5S`, ...: at most 8 digits and a unit). `None` for
 /// a malformed value, which callers treat as "no deadline", as the gRPC spec allows.
 pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    // The unit is the last byte; a value ending in a multi-byte character has no unit.
+    let (digits, unit) = value.split_at_checked(value.len().checked_sub(1)?)?;
     if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

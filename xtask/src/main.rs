@@ -1,7 +1,8 @@
 //! Project chores: `cargo xtask setup` installs the peers the tests compare against,
-//! `cargo xtask test` runs the whole suite, `cargo xtask demo` runs the main job on the
-//! fixtures, `cargo xtask bench` measures protogen against its peers, `cargo xtask bench-server`
-//! the generated server's runtime overhead and the cost of request validation.
+//! `cargo xtask test` runs the whole suite and then each fuzz target briefly, `cargo xtask
+//! fuzz` runs the fuzz targets, `cargo xtask demo` runs the main job on the fixtures,
+//! `cargo xtask bench` measures protogen against its peers, `cargo xtask bench-server` the
+//! generated server's runtime overhead and the cost of request validation.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +13,7 @@ mod bench;
 mod bench_server;
 mod bench_validate;
 mod corpus;
+mod fuzz;
 
 /// Peers and corpora, pinned so that every run compares against the same thing.
 pub(crate) const BUF_VERSION: &str = "1.75.0";
@@ -26,11 +28,24 @@ fn main() -> anyhow::Result<()> {
         "setup" => setup(&root),
         "test" => {
             setup(&root)?;
-            run(Command::new(cargo()).current_dir(&root).args([
+            let tests = run(Command::new(cargo()).current_dir(&root).args([
                 "test",
                 "--workspace",
                 "--no-fail-fast",
-            ]))
+            ]));
+            // A crash on any input fails CI like a failing test; both are reported.
+            let fuzzing = fuzz::fuzz(&root, fuzz::CI_SECONDS, &fuzz::TARGETS);
+            tests.and(fuzzing)
+        }
+        "fuzz" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let (seconds, targets) = fuzz::parse_args(&args)?;
+            fuzz::fuzz(&root, seconds, &targets)
+        }
+        "fuzz-cmin" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let (_, targets) = fuzz::parse_args(&args)?;
+            fuzz::cmin(&root, &targets)
         }
         "demo" => demo(&root),
         "bench" => {
@@ -49,7 +64,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, protoc (apt) and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, protoc (apt) and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }
