@@ -9,7 +9,7 @@ use std::process::Command;
 mod common;
 
 const SEED: u64 = 14;
-/// Mutated contracts; each runs through every command (about 4 runs each).
+/// Mutated contracts; each runs through the four commands.
 const INPUTS: usize = 100;
 
 /// The fixture files a mutation starts from, by import name.
@@ -140,14 +140,6 @@ fn protogen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_protogen"))
 }
 
-/// Whether this build has `protogen lint` (another issue adds it).
-fn has_lint() -> bool {
-    protogen()
-        .args(["lint", "--help"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn write_tree(dir: &Path, files: &[(String, String)]) {
     for (name, text) in files {
         let path = dir.join(name);
@@ -159,10 +151,6 @@ fn write_tree(dir: &Path, files: &[(String, String)]) {
 #[test]
 fn mutated_contracts_never_crash_check_diff_new_or_lint() {
     let originals = fixtures();
-    let lint = has_lint();
-    if !lint {
-        eprintln!("note: this build has no `protogen lint`; check, diff and new only");
-    }
     let mut rng = fastrand::Rng::with_seed(SEED);
     let scratch = tempfile::tempdir().unwrap();
     let base = scratch.path().join("base");
@@ -193,11 +181,9 @@ fn mutated_contracts_never_crash_check_diff_new_or_lint() {
             .arg("--out")
             .arg(&out);
         runs.push(("new", scaffold));
-        if lint {
-            let mut lint = protogen();
-            lint.arg("lint").arg(&new);
-            runs.push(("lint", lint));
-        }
+        let mut lint = protogen();
+        lint.arg("lint").arg(&new);
+        runs.push(("lint", lint));
         for (command, mut cmd) in runs {
             let (code, _, stderr) = common::run(&mut cmd);
             let shown: String = files[victim].1.chars().take(3000).collect();
