@@ -30,8 +30,9 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
                 plural(*stubs)
             ),
             Note::StubAdded { file, line, route } => format!(
-                "{} {file}:{line}: stub for new RPC {route}",
-                verb("added", "would add")
+                "{} {file}:{line}: stub for new {}{route}",
+                verb("added", "would add"),
+                if route.starts_with("event ") { "" } else { "RPC " },
             ),
             Note::HandlerGone {
                 file,

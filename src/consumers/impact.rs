@@ -9,7 +9,7 @@ use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::FieldDescriptorProto;
 
 use super::lock::{Lock, Role, FILE_NAME};
-use super::reach::{join, reach, Index, Reach, RpcName};
+use super::reach::{join, reach_with_events, Direction, Index, Reach, RpcName};
 use crate::compat::{self, Finding, RuleSet, Severity};
 use crate::contract::Contract;
 pub use crate::report::consumers::{Break, ConsumerSection, Unobserved, Verdict};
@@ -120,12 +120,21 @@ fn relative_to_cwd(dir: &Path) -> PathBuf {
 }
 
 /// Why a consumer without breaks is safe, in one line (naming at most three elements).
-pub(crate) fn safe_reason(rpcs: usize, unobserved: &[Unobserved]) -> String {
+pub(crate) fn safe_reason(rpcs: usize, events: usize, unobserved: &[Unobserved]) -> String {
     const NAMED: usize = 3;
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let what = match (rpcs, events) {
+        (_, 0) => format!("its {}", plural(rpcs, "RPC")),
+        (0, _) => format!("the {} it receives", plural(events, "event")),
+        _ => format!(
+            "its {} and the {} it receives",
+            plural(rpcs, "RPC"),
+            plural(events, "event")
+        ),
+    };
     let observed = format!(
-        "nothing that its {rpcs} RPC{} observe{} changed incompatibly",
-        if rpcs == 1 { "" } else { "s" },
-        if rpcs == 1 { "s" } else { "" },
+        "nothing that {what} observe{} changed incompatibly",
+        if rpcs + events == 1 { "s" } else { "" },
     );
     let elements: BTreeSet<&str> = unobserved.iter().map(|u| u.element.as_str()).collect();
     if elements.is_empty() {
@@ -161,7 +170,12 @@ pub fn assess(
     let lock = &lock_file.lock;
     let lock_path = lock_file.path.display().to_string();
     let current_packages: BTreeSet<&str> = current.files.iter().map(|f| f.package()).collect();
-    for package in lock.packages() {
+    let judged_packages = if lock.role == Role::Consumer {
+        lock.packages()
+    } else {
+        BTreeSet::new()
+    };
+    for package in judged_packages {
         if !current_packages.contains(package) {
             bail!(
                 "{lock_path} ({}) calls RPCs of package {package}, which the current contract no longer has. If the package was renamed or moved, rebuild the consumer against it and run `protogen sync --lock`; if the consumer is retired, delete its lock (or leave it out with --consumers)",
@@ -170,13 +184,58 @@ pub fn assess(
         }
     }
     let snapshot = lock.contract(format!("lock {lock_path}"));
-    let observed = reach(&snapshot, &lock.rpcs)
-        .with_context(|| format!("{lock_path} does not hold the RPCs it names: regenerate it with `protogen sync --lock`"))?;
+    // A consumer is judged on the RPCs it calls, a subscriber on the events it receives (a
+    // server's own RPCs are guarded by the ordinary check).
+    let rpcs = if lock.role == Role::Consumer {
+        lock.rpcs.clone()
+    } else {
+        BTreeSet::new()
+    };
+    let received: Vec<_> = lock
+        .events()
+        .into_iter()
+        .filter(|(direction, _)| *direction == Direction::Received)
+        .collect();
+    let observed = reach_with_events(&snapshot, &rpcs, &received)
+        .with_context(|| format!("{lock_path} does not hold the RPCs and events it names: regenerate it with `protogen sync --lock`"))?;
     let before = Index::new(&snapshot.files);
     let now = Index::new(&current.files);
 
     let mut grouped: BTreeMap<String, Break> = BTreeMap::new();
-    for rpc in &lock.rpcs {
+    if !received.is_empty() {
+        let declared = crate::contract::events::events(current)
+            .context("the current contract's events could not be read")?;
+        for (_, event) in &received {
+            let now = crate::contract::events::find(&declared, &event.subject);
+            if now.is_some_and(|now| now.message == event.message) {
+                continue;
+            }
+            let summary = match now {
+                Some(now) => format!(
+                    "subject {} now carries {} instead of {}",
+                    event.subject, now.message, event.message
+                ),
+                None => format!(
+                    "no message of the contract is declared on subject {} any more (`// protogen:event {}` was on {})",
+                    event.subject, event.subject, event.message
+                ),
+            };
+            let (path, line) = now.map_or((String::new(), 0), |e| (e.file.clone(), e.line));
+            grouped.insert(
+                event.message.clone(),
+                Break {
+                    rules: vec!["EVENT_SAME_SUBJECT".to_string()],
+                    element: event.message.clone(),
+                    summary,
+                    reached_through: format!("received on subject {}", event.subject),
+                    path,
+                    line,
+                    column: if line > 0 { 1 } else { 0 },
+                },
+            );
+        }
+    }
+    for rpc in &rpcs {
         if !has_rpc(current, rpc) {
             let (path, line, column) = service_location(current, rpc);
             grouped.insert(
@@ -227,7 +286,7 @@ pub fn assess(
         })
         .collect::<Vec<_>>();
     let reason = if breaks.is_empty() {
-        safe_reason(lock.rpcs.len(), &unobserved)
+        safe_reason(rpcs.len(), received.len(), &unobserved)
     } else {
         String::new()
     };
@@ -236,7 +295,8 @@ pub fn assess(
         lock: lock_path,
         hash: lock.short_hash().to_string(),
         status: if breaks.is_empty() { "safe" } else { "breaks" },
-        rpcs: lock.rpcs.iter().map(|r| r.to_string()).collect(),
+        rpcs: rpcs.iter().map(|r| r.to_string()).collect(),
+        events: received.iter().map(|(_, e)| e.subject.clone()).collect(),
         breaks,
         unobserved,
         reason,
@@ -394,12 +454,13 @@ fn cardinality(field: &FieldDescriptorProto) -> &'static str {
     }
 }
 
-/// Only consumers are judged: a producer's lock records what it serves, and the ordinary
-/// check already guards old clients of a new server.
+/// Only consumers and subscribers are judged: a producer's lock records what it serves, and
+/// the ordinary check already guards old clients of a new server; a server that subscribes
+/// to events is judged on those.
 pub fn consumers(locks: Vec<LockFile>) -> Vec<LockFile> {
     locks
         .into_iter()
-        .filter(|l| l.lock.role == Role::Consumer)
+        .filter(|l| l.lock.role == Role::Consumer || !l.lock.received.is_empty())
         .collect()
 }
 

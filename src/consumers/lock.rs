@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::canonical_json;
-use super::reach::{join, reach, Reach, RpcName};
+use super::reach::{join, reach_with_events, Direction, EventName, Reach, RpcName};
 use crate::contract::Contract;
 
 pub const FILE_NAME: &str = "protogen.lock";
@@ -55,6 +55,9 @@ pub struct Lock {
     pub crate_name: String,
     pub role: Role,
     pub rpcs: BTreeSet<RpcName>,
+    /// Events the crate subscribes to (its handlers decode them) and publishes.
+    pub received: BTreeSet<EventName>,
+    pub sent: BTreeSet<EventName>,
     /// The observed descriptors: only reached messages and enums (whole), the called RPCs,
     /// enclosing messages of nested reached types as empty shells, and the files they
     /// import from the contract as shells, so that the set is self-contained. No source info.
@@ -71,17 +74,43 @@ impl Lock {
         role: Role,
         rpcs: BTreeSet<RpcName>,
     ) -> anyhow::Result<Lock> {
-        let reach = reach(contract, &rpcs)
+        Lock::snapshot_with_events(
+            contract,
+            crate_name,
+            role,
+            rpcs,
+            BTreeSet::new(),
+            BTreeSet::new(),
+        )
+    }
+
+    /// The snapshot of what `rpcs` and the events `received` and `sent` observe.
+    pub fn snapshot_with_events(
+        contract: &Contract,
+        crate_name: &str,
+        role: Role,
+        rpcs: BTreeSet<RpcName>,
+        received: BTreeSet<EventName>,
+        sent: BTreeSet<EventName>,
+    ) -> anyhow::Result<Lock> {
+        let reach = reach_with_events(contract, &rpcs, &events(&received, &sent))
             .with_context(|| format!("cannot lock {crate_name} to the contract"))?;
         let files = prune(contract, &reach);
-        let hash = content_hash(role, &rpcs, &files);
+        let hash = content_hash(role, &rpcs, &received, &sent, &files);
         Ok(Lock {
             crate_name: crate_name.to_string(),
             role,
             rpcs,
+            received,
+            sent,
             files,
             hash,
         })
+    }
+
+    /// The events as `reach_with_events` takes them.
+    pub fn events(&self) -> Vec<(Direction, EventName)> {
+        events(&self.received, &self.sent)
     }
 
     /// The first 7 hex digits of the hash, as reports show it.
@@ -106,7 +135,7 @@ impl Lock {
 
     /// The lock file's text: canonical JSON, one descriptor element per line where it fits.
     pub fn render(&self) -> String {
-        let document = json!({
+        let mut document = json!({
             "about": ABOUT,
             "version": FORMAT_VERSION,
             "crate": self.crate_name,
@@ -115,6 +144,7 @@ impl Lock {
             "rpcs": self.rpcs.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
             "files": self.files.iter().map(file_to_json).collect::<Vec<_>>(),
         });
+        add_events(&mut document, &self.received, &self.sent);
         let mut out = canonical_json::render(&document, &KEY_ORDER);
         out.push('\n');
         out
@@ -181,7 +211,28 @@ impl Lock {
             })?);
         }
         files.sort_by(|a, b| a.name().cmp(b.name()));
-        let actual = content_hash(role, &rpcs, &files);
+        let mut received = BTreeSet::new();
+        let mut sent = BTreeSet::new();
+        for (key, set) in [("received", &mut received), ("sent", &mut sent)] {
+            for (i, event) in document
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let field =
+                    |name: &str| event.get(name).and_then(Value::as_str).map(str::to_string);
+                let (Some(subject), Some(message)) = (field("subject"), field("message")) else {
+                    bail!(
+                        "{}: {key}[{i}] needs a \"subject\" and a \"message\": {regenerate}",
+                        path.display()
+                    );
+                };
+                set.insert(EventName { subject, message });
+            }
+        }
+        let actual = content_hash(role, &rpcs, &received, &sent, &files);
         if actual != hash {
             bail!(
                 "{} was edited by hand: its content does not match its hash ({hash}, content is {actual}); {regenerate}",
@@ -192,6 +243,8 @@ impl Lock {
             crate_name,
             role,
             rpcs,
+            received,
+            sent,
             files,
             hash,
         })
@@ -206,13 +259,17 @@ impl Lock {
 
 /// Key order in the rendered lock: header first, then the descriptor fields in the order
 /// descriptor.proto declares them (so a field reads `name, number, label, type, ...`).
-const KEY_ORDER: [&str; 42] = [
+const KEY_ORDER: [&str; 46] = [
     "about",
     "version",
     "crate",
     "role",
     "hash",
     "rpcs",
+    "received",
+    "sent",
+    "subject",
+    "message",
     "files",
     "name",
     "package",
@@ -264,12 +321,43 @@ fn file_from_json(value: &Value) -> anyhow::Result<FileDescriptorProto> {
     Ok(message.transcode_to::<FileDescriptorProto>()?)
 }
 
-fn content_hash(role: Role, rpcs: &BTreeSet<RpcName>, files: &[FileDescriptorProto]) -> String {
-    let content = json!({
+fn events(
+    received: &BTreeSet<EventName>,
+    sent: &BTreeSet<EventName>,
+) -> Vec<(Direction, EventName)> {
+    received
+        .iter()
+        .map(|e| (Direction::Received, e.clone()))
+        .chain(sent.iter().map(|e| (Direction::Sent, e.clone())))
+        .collect()
+}
+
+/// `"received"` and `"sent"`, only when there are any: locks without events keep the text
+/// (and hash) they had before protogen knew events.
+fn add_events(document: &mut Value, received: &BTreeSet<EventName>, sent: &BTreeSet<EventName>) {
+    for (key, set) in [("received", received), ("sent", sent)] {
+        if !set.is_empty() {
+            document[key] = set
+                .iter()
+                .map(|e| json!({"subject": e.subject, "message": e.message}))
+                .collect();
+        }
+    }
+}
+
+fn content_hash(
+    role: Role,
+    rpcs: &BTreeSet<RpcName>,
+    received: &BTreeSet<EventName>,
+    sent: &BTreeSet<EventName>,
+    files: &[FileDescriptorProto],
+) -> String {
+    let mut content = json!({
         "role": role.label(),
         "rpcs": rpcs.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "files": files.iter().map(file_to_json).collect::<Vec<_>>(),
     });
+    add_events(&mut content, received, sent);
     // serde_json sorts object keys (no preserve_order), so this text is canonical.
     let digest = Sha256::digest(content.to_string().as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -8,7 +8,7 @@ pub mod reach;
 
 pub use impact::{assess, find_locks, judge_consumers, LockFile};
 pub use lock::{Lock, Role};
-pub use reach::{reach, Direction, Reach, Route, RpcName};
+pub use reach::{reach, Direction, EventName, Reach, Route, RpcName, Via};
 
 #[cfg(test)]
 mod tests;

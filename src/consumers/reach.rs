@@ -59,6 +59,10 @@ impl fmt::Display for RpcName {
 pub enum Direction {
     Request,
     Response,
+    /// An event the crate subscribes to.
+    Received,
+    /// An event the crate publishes.
+    Sent,
 }
 
 impl Direction {
@@ -66,21 +70,44 @@ impl Direction {
         match self {
             Direction::Request => "request",
             Direction::Response => "response",
+            Direction::Received => "received",
+            Direction::Sent => "sent",
         }
     }
 }
 
-/// The first way (in RPC name order, request before response) an element is reached.
+/// What an element is reached through: an RPC, or an event's subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Rpc(RpcName),
+    Subject(String),
+}
+
+/// The first way (RPCs in name order, request before response, then events by subject) an
+/// element is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    pub rpc: RpcName,
+    pub via: Via,
     pub direction: Direction,
 }
 
 impl fmt::Display for Route {
+    /// `UsersService/FindOne request`, `received on subject orders.shipped`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.rpc.short(), self.direction.label())
+        match &self.via {
+            Via::Rpc(rpc) => write!(f, "{} {}", rpc.short(), self.direction.label()),
+            Via::Subject(subject) => {
+                write!(f, "{} on subject {subject}", self.direction.label())
+            }
+        }
     }
+}
+
+/// An event a crate receives or sends: its subject and message's full name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventName {
+    pub subject: String,
+    pub message: String,
 }
 
 /// Everything a set of RPCs can observe, by full name (no leading dot).
@@ -167,6 +194,16 @@ pub(crate) fn join(scope: &str, name: &str) -> String {
 
 /// Computes what `rpcs` observe in `contract`. Every RPC must exist in the contract.
 pub fn reach(contract: &Contract, rpcs: &BTreeSet<RpcName>) -> anyhow::Result<Reach> {
+    reach_with_events(contract, rpcs, &[])
+}
+
+/// Like [`reach`], plus what the payloads of `events` (received or sent) observe. Every
+/// event's message must exist in the contract.
+pub fn reach_with_events(
+    contract: &Contract,
+    rpcs: &BTreeSet<RpcName>,
+    events: &[(Direction, EventName)],
+) -> anyhow::Result<Reach> {
     let index = Index::new(&contract.files);
     let mut out = Reach {
         rpcs: rpcs.clone(),
@@ -175,7 +212,7 @@ pub fn reach(contract: &Contract, rpcs: &BTreeSet<RpcName>) -> anyhow::Result<Re
     for rpc in rpcs {
         let method = find_method(contract, rpc)?;
         let route = |direction| Route {
-            rpc: rpc.clone(),
+            via: Via::Rpc(rpc.clone()),
             direction,
         };
         out.services
@@ -190,6 +227,20 @@ pub fn reach(contract: &Contract, rpcs: &BTreeSet<RpcName>) -> anyhow::Result<Re
         ] {
             visit(&index, type_name, &route(direction), &mut out);
         }
+    }
+    for (direction, event) in events {
+        if !index.messages.contains_key(&event.message) {
+            bail!(
+                "the contract has no message {} (the event on subject {})",
+                event.message,
+                event.subject
+            );
+        }
+        let route = Route {
+            via: Via::Subject(event.subject.clone()),
+            direction: *direction,
+        };
+        visit(&index, &event.message, &route, &mut out);
     }
     Ok(out)
 }

@@ -281,15 +281,15 @@ fn safe_reasons_name_three_elements_at_most() {
             .collect()
     };
     assert_eq!(
-        impact::safe_reason(1, &[]),
+        impact::safe_reason(1, 0, &[]),
         "nothing that its 1 RPC observes changed incompatibly"
     );
     assert_eq!(
-        impact::safe_reason(2, &unobserved(&["a.B", "a.C"])),
+        impact::safe_reason(2, 0, &unobserved(&["a.B", "a.C"])),
         "nothing that its 2 RPCs observe changed incompatibly; the breaking changes to a.B and a.C do not reach it (not an RPC it calls)"
     );
     assert_eq!(
-        impact::safe_reason(2, &unobserved(&["a.B", "a.C", "a.D", "a.E", "a.F"])),
+        impact::safe_reason(2, 0, &unobserved(&["a.B", "a.C", "a.D", "a.E", "a.F"])),
         "nothing that its 2 RPCs observe changed incompatibly; the breaking changes to a.B, a.C, a.D and 2 more do not reach it (not an RPC it calls)"
     );
 }

@@ -3,6 +3,7 @@
 
 mod compile;
 mod descriptor_set;
+pub mod events;
 mod files;
 mod git;
 pub mod known;

@@ -25,6 +25,9 @@ pub struct Verdict {
     /// `breaks` or `safe`.
     pub status: &'static str,
     pub rpcs: Vec<String>,
+    /// Subjects of the events it subscribes to (`orders.shipped`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
     pub breaks: Vec<Break>,
     /// Breaking changes against the baseline that this consumer does not observe.
     pub unobserved: Vec<Unobserved>,
@@ -41,7 +44,8 @@ pub struct Break {
     pub element: String,
     /// `users.v1.User.role (field 4) changed type string -> int32`.
     pub summary: String,
-    /// How the consumer reaches it: `UsersService/FindOne response`.
+    /// How the consumer reaches it: `UsersService/FindOne response`, or for an event it
+    /// subscribes to `received on subject orders.shipped`.
     pub reached_through: String,
     /// Where it is in the current contract (relative to the module root; line 0 if unknown).
     pub path: String,
@@ -77,7 +81,15 @@ impl Verdict {
 impl Break {
     /// `users.v1.User.role (field 4) changed type string -> int32, reached through UsersService/FindOne response`
     pub fn sentence(&self) -> String {
+        if self.is_event() {
+            return format!("{}, {}", self.summary, self.reached_through);
+        }
         format!("{}, reached through {}", self.summary, self.reached_through)
+    }
+
+    /// Whether it reaches the consumer through an event it subscribes to.
+    pub fn is_event(&self) -> bool {
+        self.reached_through.starts_with("received on subject ")
     }
 }
 
@@ -137,11 +149,12 @@ pub fn markdown(report: &CheckReport) -> String {
             let at = location(report, b).map_or(String::new(), |at| format!(" at `{at}`"));
             // `UsersService/FindOne response` → `UsersService/FindOne` response
             let route = match b.reached_through.rsplit_once(' ') {
-                Some((rpc, direction)) => format!("`{rpc}` {direction}"),
-                None => format!("`{}`", b.reached_through),
+                Some((via, subject)) if b.is_event() => format!("{via} `{subject}`"),
+                Some((rpc, direction)) => format!("reached through `{rpc}` {direction}"),
+                None => format!("reached through `{}`", b.reached_through),
             };
             out.push_str(&format!(
-                "{head} **breaks**: `{}` {}, reached through {route}{at} ({}) |\n",
+                "{head} **breaks**: `{}` {}, {route}{at} ({}) |\n",
                 b.element,
                 cell(
                     b.summary

@@ -116,12 +116,18 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             .iter()
             .any(|(path, _)| *path == "mod.rs"),
         has_validation: false,
+        events: Vec::new(),
     };
     workspace.has_validation = workspace.has_runtime
         && contract
             .files
             .iter()
             .any(|file| file.dependency.iter().any(|d| d == VALIDATE_PROTO));
+    // A new workspace publishes every event of the contract and subscribes to none: the
+    // user narrows `publishes` and fills `subscribes` in protogen.toml.
+    let declared = crate::contract::events::events(contract)?;
+    let all: Vec<String> = declared.iter().map(|e| e.subject.clone()).collect();
+    workspace.events = model::events(&declared, &all, &[]);
     workspace.resolve_types();
     let mut files = render::render(&workspace).context("cannot render the templates")?;
     for (path, contents) in embedded::RUNTIME_FILES {

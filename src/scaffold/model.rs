@@ -37,6 +37,63 @@ pub struct Workspace {
     /// Whether the contract imports `buf/validate/validate.proto`: the api crate then carries
     /// that file and validates requests by default (its `validate` feature).
     pub has_validation: bool,
+    /// The events the contract declares, sorted by subject, with what this workspace does
+    /// with each (protogen.toml's `[events]`).
+    pub events: Vec<EventModel>,
+}
+
+/// One event of the contract as the templates need it.
+#[derive(Debug, Clone)]
+pub struct EventModel {
+    /// `orders.shipped`
+    pub subject: String,
+    /// `orders.v1.OrderShipped`
+    pub message: String,
+    /// `orders/v1/orders.proto`
+    pub file: String,
+    /// The message in the api crate: `orders::v1::OrderShipped`.
+    pub rust_path: String,
+    /// The subscriber's method: `on_orders_shipped`.
+    pub handler: String,
+    pub published: bool,
+    pub subscribed: bool,
+}
+
+/// The contract's `declared` events, marked with what the workspace publishes and subscribes to.
+pub fn events(
+    declared: &[crate::contract::events::Event],
+    publishes: &[String],
+    subscribes: &[String],
+) -> Vec<EventModel> {
+    let mut taken = BTreeSet::new();
+    declared
+        .iter()
+        .map(|event| {
+            let base = format!(
+                "on_{}",
+                names::to_snake(&event.subject.replace(['.', '-'], "_")).trim_start_matches("r#")
+            );
+            let mut handler = base.clone();
+            let mut n = 2;
+            while !taken.insert(handler.clone()) {
+                handler = format!("{base}_{n}");
+                n += 1;
+            }
+            let rust_path = match names::rust_type(&event.message) {
+                RustType::Api(path) => path,
+                RustType::Builtin(b) => b.to_string(),
+            };
+            EventModel {
+                subject: event.subject.clone(),
+                message: event.message.clone(),
+                file: event.file.clone(),
+                rust_path,
+                handler,
+                published: publishes.contains(&event.subject),
+                subscribed: subscribes.contains(&event.subject),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +185,19 @@ impl Service {
 }
 
 impl Workspace {
+    /// Whether the contract declares events (the api crate then turns on its `events` feature).
+    pub fn has_events(&self) -> bool {
+        self.has_runtime && !self.events.is_empty()
+    }
+
+    pub fn published_events(&self) -> Vec<&EventModel> {
+        self.events.iter().filter(|e| e.published).collect()
+    }
+
+    pub fn subscribed_events(&self) -> Vec<&EventModel> {
+        self.events.iter().filter(|e| e.subscribed).collect()
+    }
+
     /// Writes each RPC's types the way the handler files and the client's example name them.
     pub fn resolve_types(&mut self) {
         let client_api = format!("{}::{}", self.client_ident, self.api_ident);

@@ -31,6 +31,8 @@ workspace_templates! {
     ServerTest => "new/server/tests/serve.rs",
     ClientCargo => "new/client/Cargo.toml",
     ClientExample => "new/client/examples/call.rs",
+    ApiEvents => "new/api/src/events.rs",
+    ServerSubscribers => "new/server/src/subscribers.rs",
 }
 
 #[derive(Template)]
@@ -98,6 +100,18 @@ pub fn render(ws: &Workspace) -> askama::Result<Vec<RenderedFile>> {
         ApiLib { ws }.render()?,
         Protogen,
     );
+    if ws.has_events() {
+        add(
+            format!("{api}/src/events.rs"),
+            ApiEvents { ws }.render()?,
+            Protogen,
+        );
+        add(
+            format!("{server}/src/subscribers.rs"),
+            ServerSubscribers { ws }.render()?,
+            User,
+        );
+    }
     add(
         format!("{server}/Cargo.toml"),
         ServerCargo { ws }.render()?,
@@ -158,4 +172,18 @@ fn ends_with_one_newline(text: String) -> String {
 /// services' files and new RPCs' stubs with it.
 pub fn handler_file(ws: &Workspace, service: &Service) -> askama::Result<String> {
     Handler { ws, service }.render()
+}
+
+/// The api crate's `src/events.rs` (protogen's: `protogen sync` rewrites it), and the server's
+/// `src/subscribers.rs` as `protogen new` writes it (sync takes new stubs from it).
+pub fn event_files(ws: &Workspace) -> askama::Result<(String, String)> {
+    Ok((
+        ends_with_one_newline(ApiEvents { ws }.render()?),
+        ends_with_one_newline(ServerSubscribers { ws }.render()?),
+    ))
+}
+
+/// The api crate's Cargo.toml (protogen's): sync rewrites it when the contract gains events.
+pub fn api_cargo_toml(ws: &Workspace) -> askama::Result<String> {
+    Ok(ends_with_one_newline(ApiCargo { ws }.render()?))
 }

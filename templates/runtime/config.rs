@@ -48,6 +48,10 @@ pub struct ServerConfig {
     /// Interval of HTTP/2 keep-alive pings to idle clients (`off` for none).
     #[arg(long, env = "HTTP2_KEEPALIVE", default_value = "60s", value_parser = parse_optional_duration)]
     pub http2_keepalive: std::option::Option<Duration>,
+
+    #[cfg(feature = "events")]
+    #[command(flatten)]
+    pub events: super::events::EventsConfig,
 }
 
 impl ServerConfig {

@@ -11,6 +11,8 @@ pub mod breaker;
 pub mod client;
 pub mod config;
 pub mod deadline;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod health;
 pub mod layer;
 pub mod metrics;

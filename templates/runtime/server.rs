@@ -35,6 +35,8 @@ pub struct Server {
     services: Vec<&'static str>,
     http_routes: Router,
     health: Health,
+    #[cfg(feature = "events")]
+    events: Option<super::events::EventsSetup>,
 }
 
 impl Server {
@@ -64,6 +66,8 @@ impl Server {
             services: Vec::new(),
             http_routes: Router::new(),
             health: Health::new(reporter),
+            #[cfg(feature = "events")]
+            events: None,
         }
     }
 
@@ -91,6 +95,14 @@ impl Server {
     /// as your handlers to share it.
     pub fn http_routes(mut self, router: Router) -> Self {
         self.http_routes = self.http_routes.merge(router);
+        self
+    }
+
+    /// Publishes and subscribes to the contract's events over NATS JetStream (see
+    /// [`super::events`]); the server refuses to start without `--nats-url`/`NATS_URL`.
+    #[cfg(feature = "events")]
+    pub fn events(mut self, setup: super::events::EventsSetup) -> Self {
+        self.events = Some(setup);
         self
     }
 
@@ -129,6 +141,12 @@ impl Server {
             .as_ref()
             .map(TcpListener::local_addr)
             .transpose()?;
+
+        #[cfg(feature = "events")]
+        let events = match self.events {
+            Some(setup) => Some(setup.start(&config.events).await?),
+            None => None,
+        };
 
         for service in &self.services {
             self.health.set_serving(service, true).await;
@@ -176,6 +194,8 @@ impl Server {
             stop_http,
             grpc_task,
             http_task,
+            #[cfg(feature = "events")]
+            events,
         })
     }
 
@@ -196,6 +216,8 @@ pub struct RunningServer {
     stop_http: watch::Sender<bool>,
     grpc_task: JoinHandle<Result<(), tonic::transport::Error>>,
     http_task: Option<JoinHandle<std::io::Result<()>>>,
+    #[cfg(feature = "events")]
+    events: Option<super::events::RunningEvents>,
 }
 
 /// How a shutdown went.
@@ -232,6 +254,9 @@ impl RunningServer {
     /// in-flight calls and streams get the grace period to finish, then the rest are ended.
     pub async fn shutdown(mut self) -> Result<Shutdown, BoxError> {
         self.health.start_draining().await;
+        // Event handlers drain alongside the calls: no new events, running ones finish.
+        #[cfg(feature = "events")]
+        let events = self.events.take().map(|events| tokio::spawn(events.shutdown(self.grace)));
         let _ = self.stop_grpc.send(true);
         let outcome = match tokio::time::timeout(self.grace, &mut self.grpc_task).await {
             Ok(joined) => {
@@ -252,6 +277,10 @@ impl RunningServer {
                 Shutdown::Forced
             }
         };
+        #[cfg(feature = "events")]
+        if let Some(events) = events {
+            let _ = events.await;
+        }
         let _ = self.stop_http.send(true);
         if let Some(mut task) = self.http_task.take() {
             if tokio::time::timeout(Duration::from_secs(1), &mut task)

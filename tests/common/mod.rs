@@ -41,6 +41,23 @@ pub fn native_buf() -> Option<PathBuf> {
     Some(native.unwrap_or(wrapper))
 }
 
+/// A program on PATH installed by `cargo xtask setup` (apt); missing under CI fails the test.
+pub fn system_peer(program: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("{program} is missing: `cargo xtask setup` installs it");
+        }
+        eprintln!("skipped: {program} is missing; run `cargo xtask setup`");
+    }
+    found
+}
+
 /// The unpacked `package/` folder of google-proto-files at `version` (5.0.0 or 6.0.1).
 pub fn google_protos(version: &str) -> Option<PathBuf> {
     peer(&format!(".cache/google-proto-files-{version}/package"))

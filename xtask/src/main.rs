@@ -20,6 +20,8 @@ pub(crate) const BUF_VERSION: &str = "1.75.0";
 /// The non-Rust gRPC client of the interop test (tests/interop/client.js).
 const GRPC_JS: [&str; 2] = ["@grpc/grpc-js@1.14.7", "@grpc/proto-loader@0.8.1"];
 const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
+/// The non-Rust publisher of the events test (tests/events/publish.js).
+const NATS_JS: &str = "nats@2.29.3";
 
 fn main() -> anyhow::Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -64,7 +66,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, protoc (apt) and Google's protos (two releases) under .tools/ and .cache/\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats (npm) and Google's protos (two releases) under .tools/ and .cache/, protoc and nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N]  protogen check vs buf breaking, and compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }
@@ -106,6 +108,20 @@ fn setup(root: &Path) -> anyhow::Result<()> {
     // Generated crates that validate requests build prost-protovalidate-types, whose build
     // script runs protoc on validate.proto (tests/validate_e2e.rs).
     bench::ensure_protoc()?;
+    if !tools.join("node_modules/nats").exists() {
+        eprintln!("setup: installing {NATS_JS} from npm into .tools/");
+        std::fs::create_dir_all(&tools)?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .arg(NATS_JS))?;
+    }
+    // The events test runs a real NATS server with JetStream: Debian's.
+    if !on_path("nats-server") {
+        eprintln!("setup: installing nats-server with apt-get");
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "nats-server"]))?;
+    }
     let cache = root.join(".cache");
     for version in GOOGLE_PROTOS {
         let dir = cache.join(format!("google-proto-files-{version}"));
@@ -140,6 +156,11 @@ fn setup(root: &Path) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// `protogen new` on the fixtures (users + orders: every RPC kind), into a fresh folder under

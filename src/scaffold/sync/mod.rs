@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 
 use super::model::{self, Service, Workspace};
-use crate::consumers::{reach::rpcs_of_services, Lock, Role, RpcName};
+use crate::consumers::{reach::rpcs_of_services, EventName, Lock, Role, RpcName};
 use crate::contract::{self, Contract, LoadOptions, Side, Source};
 
 /// One file sync would write: its path relative to the workspace, and its text before
@@ -25,7 +25,8 @@ pub struct Change {
 /// What sync found or did, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    /// A stub for `route` was appended to `file`, starting at `line`.
+    /// A stub for `route` was appended to `file`, starting at `line`; for an event handler
+    /// `route` reads `event SUBJECT (Message)`.
     StubAdded {
         file: String,
         line: usize,
@@ -78,6 +79,18 @@ struct WorkspaceToml {
     api: CrateToml,
     server: ServerToml,
     client: ClientToml,
+    #[serde(default)]
+    events: EventsToml,
+}
+
+/// `[events]`: subjects of the contract's events (`// protogen:event SUBJECT`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsToml {
+    #[serde(default)]
+    publishes: Vec<String>,
+    #[serde(default)]
+    subscribes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,7 +204,15 @@ pub fn load(dir: &Path) -> anyhow::Result<Loaded> {
             .is_file(),
         // sync renders no file that depends on it (only new handlers and stubs).
         has_validation: false,
+        events: Vec::new(),
     };
+    let declared = crate::contract::events::events(&contract)?;
+    check_subjects(&declared, &config.events, &config_text, &config_path)?;
+    workspace.events = model::events(
+        &declared,
+        &config.events.publishes,
+        &config.events.subscribes,
+    );
     workspace.resolve_types();
     Ok(Loaded {
         dir: dir.to_path_buf(),
@@ -309,9 +330,140 @@ pub fn plan(loaded: &Loaded, refresh_locks: bool) -> anyhow::Result<SyncPlan> {
     if !new_services.is_empty() {
         add_services(loaded, &new_services, &mut out)?;
     }
+    events(loaded, &mut out)?;
     locks(loaded, &new_services, refresh_locks, &mut out)?;
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// Every subject in `[events]` must be an event of the contract; each one that is not is
+/// named with its line in protogen.toml.
+fn check_subjects(
+    declared: &[crate::contract::events::Event],
+    events: &EventsToml,
+    text: &str,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for (key, listed) in [
+        ("publishes", &events.publishes),
+        ("subscribes", &events.subscribes),
+    ] {
+        for subject in listed {
+            if crate::contract::events::find(declared, subject).is_none() {
+                let quoted = format!("\"{subject}\"");
+                let line = text
+                    .lines()
+                    .position(|l| l.contains(&quoted))
+                    .map_or(0, |i| i + 1);
+                let known: Vec<&str> = declared.iter().map(|e| e.subject.as_str()).collect();
+                problems.push(format!(
+                    "{}:{line}: `{key}` lists {subject}, which no message of the contract declares (`// protogen:event {subject}`); declared: {}",
+                    path.display(),
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "unknown event subject in [events]:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Events: rewrites the api crate's `events.rs` (and its Cargo.toml, whose `events` feature
+/// follows the contract) when they are behind, and appends a stub to the server's
+/// `subscribers.rs` for each newly subscribed event.
+fn events(loaded: &Loaded, out: &mut SyncPlan) -> anyhow::Result<()> {
+    let ws = &loaded.workspace;
+    if !ws.has_events() {
+        return Ok(());
+    }
+    let (api_events, subscribers_new) =
+        super::render::event_files(ws).context("cannot render the events")?;
+    let api_cargo = super::render::api_cargo_toml(ws).context("cannot render the api crate")?;
+    for (file, text) in [
+        (format!("{}/src/events.rs", ws.api_crate), api_events),
+        (format!("{}/Cargo.toml", ws.api_crate), api_cargo),
+    ] {
+        let existing = std::fs::read_to_string(loaded.dir.join(&file)).ok();
+        // The header names the command that wrote it; only the rest counts.
+        let body = |t: &str| {
+            t.split_once('\n')
+                .map_or(String::new(), |(_, rest)| rest.to_string())
+        };
+        if existing.as_deref().map(body) != Some(body(&text)) {
+            out.changes.push(Change {
+                path: file,
+                before: existing,
+                after: text,
+            });
+        }
+    }
+    let file = format!("{}/src/subscribers.rs", ws.server_crate);
+    let path = loaded.dir.join(&file);
+    if !path.exists() {
+        bail!(
+            "{} is missing: the contract has events, but this workspace was made before it had any, or the file was removed. Restore it from version control, or write it as `protogen new` does (an `impl {}::events::Subscriber for Subscribers` block) and register it in the router with `.events({}::events::setup(subscribers::Subscribers::default()))`",
+            path.display(),
+            ws.api_ident,
+            ws.api_ident
+        );
+    }
+    let text = read(&path)?;
+    let found = edit::inspect_handler(&text, &path.display().to_string(), "events", "Subscriber")?;
+    let have: BTreeSet<&str> = found.methods.iter().map(|(m, _)| m.as_str()).collect();
+    for (method, line) in &found.methods {
+        if !ws.subscribed_events().iter().any(|e| e.handler == *method) {
+            out.notes.push(Note::HandlerGone {
+                file: file.clone(),
+                line: *line,
+                method: method.clone(),
+                service: "events (no longer subscribed)".into(),
+            });
+        }
+    }
+    let _ = subscribers_new;
+    let missing: Vec<String> = ws
+        .subscribed_events()
+        .iter()
+        .filter(|e| !have.contains(e.handler.as_str()))
+        .map(|e| e.subject.clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut only_missing = ws.clone();
+    for event in &mut only_missing.events {
+        event.subscribed = missing.contains(&event.subject);
+    }
+    let (_, rendered) = super::render::event_files(&only_missing)?;
+    let stubs = impl_items(&rendered)?;
+    let mut after = text[..found.insert_at].to_string();
+    if !found.methods.is_empty() {
+        after.push('\n');
+    }
+    after.push_str(&stubs);
+    after.push_str(&text[found.insert_at..]);
+    for event in only_missing.subscribed_events() {
+        let offset = after[found.insert_at..]
+            .find(&format!("async fn {}(", event.handler))
+            .map_or(found.insert_at, |i| found.insert_at + i);
+        out.notes.push(Note::StubAdded {
+            file: file.clone(),
+            line: after[..offset].matches('\n').count() + 1,
+            route: format!("event {} ({})", event.subject, event.message),
+        });
+    }
+    out.changes.push(Change {
+        path: file,
+        before: Some(text),
+        after,
+    });
+    Ok(())
 }
 
 fn unraw(method: &str) -> &str {
@@ -321,6 +473,11 @@ fn unraw(method: &str) -> &str {
 /// The items of a handler's `impl` block for `service`'s RPCs, as `protogen new` renders them.
 fn stub_items(ws: &Workspace, service: &Service) -> anyhow::Result<String> {
     let file = super::render::handler_file(ws, service).context("cannot render the stubs")?;
+    impl_items(&file)
+}
+
+/// The items of the one `impl` block of a rendered file, up to its closing brace.
+fn impl_items(file: &str) -> anyhow::Result<String> {
     let start = file
         .find("\nimpl ")
         .and_then(|i| file[i..].find("{\n").map(|j| i + j + 2))
@@ -437,9 +594,14 @@ fn locks(
     serves.extend(added.iter().map(|s| s.full_name.clone()));
     let producer = rpcs_of_services(&loaded.contract, &serves)?;
     let consumer = calls(loaded, &present, out)?;
-    for (krate, role, rpcs) in [
-        (&ws.server_crate, Role::Producer, producer),
-        (&ws.client_crate, Role::Consumer, consumer),
+    for (krate, role, rpcs, (received, sent)) in [
+        (&ws.server_crate, Role::Producer, producer, event_names(ws)),
+        (
+            &ws.client_crate,
+            Role::Consumer,
+            consumer,
+            Default::default(),
+        ),
     ] {
         let file = format!("{krate}/{}", crate::consumers::lock::FILE_NAME);
         let path = loaded.dir.join(&file);
@@ -460,7 +622,8 @@ fn locks(
                     path.display()
                 );
             }
-            let fresh = Lock::snapshot(&loaded.contract, krate, role, rpcs)?;
+            let fresh =
+                Lock::snapshot_with_events(&loaded.contract, krate, role, rpcs, received, sent)?;
             if fresh.hash != old.hash {
                 out.notes.push(Note::LockBehind {
                     file,
@@ -470,7 +633,8 @@ fn locks(
             }
             continue;
         }
-        let fresh = Lock::snapshot(&loaded.contract, krate, role, rpcs)?;
+        let fresh =
+            Lock::snapshot_with_events(&loaded.contract, krate, role, rpcs, received, sent)?;
         let text = fresh.render();
         let changed = existing.as_deref() != Some(text.as_str());
         out.notes.push(Note::LockWritten {
@@ -489,6 +653,20 @@ fn locks(
         }
     }
     Ok(())
+}
+
+/// The server crate's events: those it subscribes to (received) and publishes (sent).
+fn event_names(ws: &Workspace) -> (BTreeSet<EventName>, BTreeSet<EventName>) {
+    let names = |events: Vec<&model::EventModel>| {
+        events
+            .into_iter()
+            .map(|e| EventName {
+                subject: e.subject.clone(),
+                message: e.message.clone(),
+            })
+            .collect()
+    };
+    (names(ws.subscribed_events()), names(ws.published_events()))
 }
 
 /// The RPCs the client calls: `calls` entries are services or single RPCs.
@@ -609,11 +787,11 @@ pub fn initial_locks(contract: &Contract, ws: &Workspace) -> anyhow::Result<Vec<
     let services: Vec<String> = ws.services.iter().map(|s| s.full_name.clone()).collect();
     let rpcs = rpcs_of_services(contract, &services)?;
     let mut out = Vec::new();
-    for (krate, role) in [
-        (&ws.server_crate, Role::Producer),
-        (&ws.client_crate, Role::Consumer),
+    for (krate, role, (received, sent)) in [
+        (&ws.server_crate, Role::Producer, event_names(ws)),
+        (&ws.client_crate, Role::Consumer, Default::default()),
     ] {
-        let lock = Lock::snapshot(contract, krate, role, rpcs.clone())?;
+        let lock = Lock::snapshot_with_events(contract, krate, role, rpcs.clone(), received, sent)?;
         out.push((
             format!("{krate}/{}", crate::consumers::lock::FILE_NAME),
             lock.render(),

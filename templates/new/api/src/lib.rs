@@ -55,3 +55,8 @@ macro_rules! unimplemented_rpc {
 
 pub mod runtime;
 {%- endif %}
+{%- if ws.has_events() %}
+
+/// The contract's events, typed publishers and the subscriber trait (see `runtime::events`).
+pub mod events;
+{%- endif %}

@@ -3,6 +3,9 @@
 //! in `handlers/`, one file per service.
 
 pub mod handlers;
+{%- if ws.has_events() %}
+pub mod subscribers;
+{%- endif %}
 {%- if ws.has_runtime %}
 
 use {{ ws.api_ident }}::runtime::{self, ServerConfig};
@@ -14,6 +17,10 @@ use {{ ws.api_ident }}::runtime::{self, ServerConfig};
 pub fn router(config: ServerConfig) -> runtime::Server {
     let limit = config.max_message_bytes;
     runtime::Server::new(config)
+{%- if ws.has_events() %}
+        // Publishes and subscribes to the events of protogen.toml's [events] over NATS.
+        .events({{ ws.api_ident }}::events::setup(subscribers::Subscribers::default()))
+{%- endif %}
 {%- for service in ws.services %}
         .add_service(
             {{ service.package_in(ws.api_ident) }}::{{ service.server_module }}::{{ service.trait_name }}Server::new(
