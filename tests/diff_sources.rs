@@ -109,6 +109,7 @@ fn text_colour_only_when_asked() {
                 new: None,
                 location: None,
                 also: Vec::new(),
+                event: None,
             },
             findings: Vec::new(),
             acknowledged: Vec::new(),

@@ -261,3 +261,59 @@ fn check_names_the_subscriber_a_payload_change_breaks() {
         "received on subject orders.shipped"
     );
 }
+
+#[test]
+fn diff_shows_events_as_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::project_root().join("fixtures/events");
+    copy_dir(&events, &dir.path().join("old"));
+    copy_dir(&events, &dir.path().join("new"));
+    let file = dir.path().join("new/orders/v1/orders.proto");
+    edit(
+        &file,
+        "protogen:event orders.cancelled",
+        "protogen:event orders.canceled",
+    );
+    edit(
+        &file,
+        "message OrderShipped {\n  string order_id = 1;\n  string user_id = 2;",
+        "message OrderShipped {\n  string order_id = 1;\n  int64 user_id = 2;",
+    );
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(
+        "\n// protogen:event orders.created\nmessage OrderCreated {\n  string order_id = 1;\n}\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = protogen(dir.path(), &["diff", "old", "new", "--format", "text"]);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "! field orders.v1.OrderShipped.user_id: type changed from string to int64 (payload of event orders.shipped)  orders/v1/orders.proto:21:3",
+        "+ event orders.created added: orders.v1.OrderCreated  orders/v1/orders.proto:31:1",
+        "~ event orders.cancelled renamed to orders.canceled  orders/v1/orders.proto:25:1",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    let (_, json, _) = protogen(dir.path(), &["diff", "old", "new", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let renamed = value["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["element_kind"] == "event" && c["kind"] == "renamed")
+        .unwrap();
+    assert_eq!(renamed["old_element"], "orders.cancelled");
+    assert_eq!(renamed["element"], "orders.canceled");
+
+    // A subject declared twice on the new side is bad input.
+    edit(
+        &file,
+        "protogen:event orders.created",
+        "protogen:event orders.shipped",
+    );
+    let (code, _, err) = protogen(dir.path(), &["diff", "old", "new"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the new contract's events could not be read"),
+        "{err}"
+    );
+}

@@ -28,6 +28,10 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
     })?;
     let (old, new) = load_both(&old_source, &new_source, &config.load_options())?;
 
+    for (side, contract) in [("old", &old), ("new", &new)] {
+        contract::events::events(contract)
+            .with_context(|| format!("the {side} contract's events could not be read"))?;
+    }
     let changes = diff::compare(
         &old,
         &new,

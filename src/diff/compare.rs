@@ -30,6 +30,12 @@ pub fn compare(old: &Contract, new: &Contract, options: &DiffOptions) -> Vec<Cha
     differ.enums();
     differ.services();
     let mut changes = differ.changes.into_inner();
+    // Contracts whose event declarations do not read are refused before the diff (see
+    // commands::diff); here they just have no events.
+    let old_events = crate::contract::events::events(old).unwrap_or_default();
+    let new_events = crate::contract::events::events(new).unwrap_or_default();
+    super::events::mark_payloads(&mut changes, &old_events, &new_events);
+    changes.extend(super::events::compare(&old_events, &new_events));
     changes.sort_by(|a, b| {
         let key = |c: &Change| {
             (
@@ -86,6 +92,7 @@ impl Subject {
             new: None,
             location: self.location.clone(),
             also: self.also.clone(),
+            event: None,
         }
     }
 }

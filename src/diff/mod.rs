@@ -2,6 +2,7 @@
 //! every difference a `Change`, then `judge` marks the ones the compat rules call breaking.
 
 mod compare;
+pub mod events;
 mod index;
 mod judge;
 
@@ -30,6 +31,8 @@ pub enum ElementKind {
     EnumValue,
     Service,
     Rpc,
+    /// An event (`// protogen:event SUBJECT`), named by its subject.
+    Event,
 }
 
 impl ElementKind {
@@ -44,6 +47,7 @@ impl ElementKind {
             ElementKind::EnumValue => "enum value",
             ElementKind::Service => "service",
             ElementKind::Rpc => "rpc",
+            ElementKind::Event => "event",
         }
     }
 }
@@ -107,12 +111,24 @@ pub struct Change {
     /// removed element took with it, and protobuf's sibling-scoped name of an enum value.
     #[serde(skip)]
     pub also: Vec<String>,
+    /// The subject of the event whose payload this changes (the element is an event's message
+    /// or inside one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl Change {
     /// One sentence saying what changed; `code` formats names and values (backticks in
     /// Markdown, nothing in plain text).
     pub fn describe(&self, code: &dyn Fn(&str) -> String) -> String {
+        let sentence = self.describe_element(code);
+        match &self.event {
+            Some(subject) => format!("{sentence} (payload of event {})", code(subject)),
+            None => sentence,
+        }
+    }
+
+    fn describe_element(&self, code: &dyn Fn(&str) -> String) -> String {
         let what = format!("{} {}", self.element_kind.label(), code(&self.element));
         let old = self.old.as_deref().map(code);
         let new = self.new.as_deref().map(code);
@@ -202,6 +218,7 @@ fn aspect_label(aspect: &str, code: &dyn Fn(&str) -> String) -> String {
         "request_type" => "request type",
         "response_type" => "response type",
         "idempotency" => "idempotency level",
+        "message" => "message",
         option => return format!("option {}", code(option)),
     };
     plain.to_string()
