@@ -382,8 +382,7 @@ fn events(loaded: &Loaded, out: &mut SyncPlan) -> anyhow::Result<()> {
     if !ws.has_events() {
         return Ok(());
     }
-    let (api_events, subscribers_new) =
-        super::render::event_files(ws).context("cannot render the events")?;
+    let (api_events, _) = super::render::event_files(ws).context("cannot render the events")?;
     let api_cargo = super::render::api_cargo_toml(ws).context("cannot render the api crate")?;
     for (file, text) in [
         (format!("{}/src/events.rs", ws.api_crate), api_events),
@@ -422,11 +421,10 @@ fn events(loaded: &Loaded, out: &mut SyncPlan) -> anyhow::Result<()> {
                 file: file.clone(),
                 line: *line,
                 method: method.clone(),
-                service: "events (no longer subscribed)".into(),
+                service: "`subscribes` in protogen.toml".into(),
             });
         }
     }
-    let _ = subscribers_new;
     let missing: Vec<String> = ws
         .subscribed_events()
         .iter()
