@@ -2,7 +2,7 @@
 //! RPC_REQUEST_STANDARD_NAME, RPC_RESPONSE_STANDARD_NAME, RPC_REQUEST_RESPONSE_UNIQUE,
 //! RPC_NO_CLIENT_STREAMING, RPC_NO_SERVER_STREAMING, COMMENT_SERVICE, COMMENT_RPC.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::model::{lacks_comment, locations};
 use super::names::to_pascal_case;
@@ -198,14 +198,11 @@ fn unique(sink: &mut Sink) {
                 }
             }
         } else {
-            let names: BTreeSet<&str> = rpcs.keys().copied().collect();
+            // One message for all its RPCs: naming them all would grow with the square of
+            // the RPCs sharing a type (thousands share google.protobuf.Empty in googleapis).
+            let message = format!("\"{t}\" is used as the request or response type for multiple RPCs: give each RPC its own message.");
             for (full, r) in rpcs {
-                reports.push((
-                    r.0,
-                    r.1.to_vec(),
-                    full.to_string(),
-                    format!("\"{t}\" is used as the request or response type for multiple RPCs ({}): give each RPC its own message.", names.iter().copied().collect::<Vec<_>>().join(", ")),
-                ));
+                reports.push((r.0, r.1.to_vec(), full.to_string(), message.clone()));
             }
         }
     }

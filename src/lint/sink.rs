@@ -65,17 +65,20 @@ impl<'r, 'a> Sink<'r, 'a> {
     }
 
     pub fn finish(mut self) -> Vec<Finding> {
-        let reports = std::mem::take(&mut self.reports);
-        let mut locations: HashMap<usize, HashMap<&[i32], &Location>> = HashMap::new();
+        let mut reports = std::mem::take(&mut self.reports);
+        // One file at a time, so that only one file's location index is alive.
+        reports.sort_by_key(|r| r.file);
         let mut findings = Vec::new();
+        let mut current: Option<(usize, HashMap<&[i32], &Location>)> = None;
         for report in reports {
             let file = &self.model.files[report.file];
             if self.is_ignored(report.rule, file.name) {
                 continue;
             }
-            let by_path = locations
-                .entry(report.file)
-                .or_insert_with(|| model::locations(file.desc));
+            if current.as_ref().is_none_or(|(f, _)| *f != report.file) {
+                current = Some((report.file, model::locations(file.desc)));
+            }
+            let by_path = &current.as_ref().expect("set above").1;
             let location = report.path.as_deref().and_then(|p| by_path.get(p).copied());
             // Only a finding with a location can be ignored in a comment, as in buf.
             if self.rules.config.comment_ignores && location.is_some() {

@@ -1,5 +1,6 @@
-//! `cargo xtask bench`: protogen check against buf breaking, and full-corpus compilation against
-//! buf build and protoc, on Google's protos, in one run on this machine; prints a Markdown table.
+//! `cargo xtask bench`: protogen check against buf breaking, protogen lint against buf lint, and
+//! full-corpus compilation against buf build and protoc, on Google's protos, in one run on this
+//! machine; prints a Markdown table. `--lint-only` measures just the lint rows.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
@@ -39,7 +40,7 @@ enum Output {
 }
 
 pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let runs = parse_runs(args)?;
+    let (runs, lint_only) = parse_args(args)?;
     let target = target_dir(root);
     let scratch = target.join("bench");
     std::fs::create_dir_all(&scratch)?;
@@ -54,7 +55,6 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     ]))?;
     let protogen = target.join("release/protogen");
     let buf = crate::corpus::buf_binary(root)?;
-    let protoc = ensure_protoc()?;
 
     let [old_version, new_version] = GOOGLE_PROTOS;
     let old = root.join(format!(".cache/google-proto-files-{old_version}/package"));
@@ -63,13 +63,6 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let new_files = proto_files(&new)?;
     let both = format!("{} + {}", new_files.len(), old_files.len());
     let new_count = new_files.len().to_string();
-
-    eprintln!("bench: buf build -o old.binpb (the prebuilt baseline both tools read)");
-    let image = scratch.join("old.binpb");
-    run(Command::new(&buf)
-        .current_dir(&old)
-        .args(["build", ".", "-o"])
-        .arg(&image))?;
 
     let mut rows = Vec::new();
     let mut measure = |tool: &str,
@@ -97,6 +90,46 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         });
         Ok(())
     };
+
+    // Lint: both tools read the 6.0.1 module as it is (its buf.yaml sets no lint rules, so
+    // STANDARD applies to both).
+    let lint = "lint: STANDARD";
+    measure(
+        "protogen lint",
+        lint,
+        &new_count,
+        Output::ProtogenJson,
+        &mut || {
+            let mut command = Command::new(&protogen);
+            command.arg("lint").arg(&new).args(["--format", "json"]);
+            command
+        },
+    )?;
+    measure(
+        "buf lint",
+        lint,
+        &new_count,
+        Output::BufJsonLines,
+        &mut || {
+            let mut command = Command::new(&buf);
+            command
+                .current_dir(&new)
+                .args(["lint", "--error-format", "json"]);
+            command
+        },
+    )?;
+    if lint_only {
+        print_table(&rows, runs);
+        return Ok(());
+    }
+
+    let protoc = ensure_protoc()?;
+    eprintln!("bench: buf build -o old.binpb (the prebuilt baseline both tools read)");
+    let image = scratch.join("old.binpb");
+    run(Command::new(&buf)
+        .current_dir(&old)
+        .args(["build", ".", "-o"])
+        .arg(&image))?;
 
     let check = |current: &Path, against: &Path| {
         let mut command = Command::new(&protogen);
@@ -202,18 +235,23 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_runs(args: &[String]) -> anyhow::Result<usize> {
-    match args {
-        [] => Ok(3),
-        [flag, n] if flag == "--runs" => {
+/// `[--runs N] [--lint-only]`: runs per measurement (default 3), and whether to measure only
+/// protogen lint against buf lint.
+fn parse_args(args: &[String]) -> anyhow::Result<(usize, bool)> {
+    let lint_only = args.iter().any(|a| a == "--lint-only");
+    let rest: Vec<&String> = args.iter().filter(|a| *a != "--lint-only").collect();
+    let runs = match rest.as_slice() {
+        [] => 3,
+        [flag, n] if *flag == "--runs" => {
             let runs: usize = n.parse().context("--runs takes a number")?;
             if runs == 0 {
                 bail!("--runs must be at least 1");
             }
-            Ok(runs)
+            runs
         }
-        _ => bail!("usage: cargo xtask bench [--runs N]  (default 3)"),
-    }
+        _ => bail!("usage: cargo xtask bench [--runs N] [--lint-only]  (default 3 runs)"),
+    };
+    Ok((runs, lint_only))
 }
 
 fn target_dir(root: &Path) -> PathBuf {
@@ -453,6 +491,7 @@ fn print_table(rows: &[Row], runs: usize) {
     for (task, protogen, peer) in [
         ("check: dir vs dir", "protogen check", "buf breaking"),
         ("check: vs old.binpb", "protogen check", "buf breaking"),
+        ("lint: STANDARD", "protogen lint", "buf lint"),
         ("compile all", "protogen check X", "buf build"),
         ("compile all (vs protoc)", "protogen check X", "protoc"),
     ] {
