@@ -48,7 +48,13 @@ fn write_handlers(workspace: &Path) {
         r#"        let filter = request.into_inner();
         Ok(Response::new(shop_api::runtime::stream::spawn(16, move |tx| async move {
             for i in 0..filter.limit {
+                if filter.role == "ticker" {
+                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                }
                 tx.send(pb::User { id: format!("u{i}"), role: filter.role.clone(), ..Default::default() }).await?;
+            }
+            if filter.role == "idle" {
+                std::future::pending::<()>().await;
             }
             if filter.role == "fail" {
                 return Err(Status::failed_precondition("the user index is being rebuilt"));
@@ -148,10 +154,16 @@ fn scaffold(dir: &Path) -> PathBuf {
     )
     .unwrap();
 
-    // A per-RPC override, which the configuration scenario expects to find embedded.
+    // A per-RPC override, which the configuration scenario expects to find embedded, and
+    // the scopes the guard asks for when JWT_SECRET turns it on.
     let config = workspace.join("protogen.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("\n[client.rpc.\"users.v1.UsersService/FindOne\"]\ndeadline = \"2s\"\n");
+    text.push_str(concat!(
+        "\n[server.auth]\npublic = [\"/livez\", \"/readyz\", \"/grpc.health.v1.Health/\"]\n",
+        "[server.auth.scopes]\n\"orders.v1.OrdersService/CreateOrder\" = [\"orders:write\"]\n",
+        "\"/metrics\" = [\"ops\"]\n",
+    ));
     std::fs::write(&config, text).unwrap();
     workspace
 }
@@ -183,6 +195,7 @@ fn generated_runtime_behaves_in_production_shape() {
         "runtime::retry::tests::backoff_grows_exponentially_is_capped_and_jittered",
         "runtime::trace::tests::traceparent_parses_and_formats_per_w3c",
         "runtime::deadline::tests::grpc_timeout_round_trips_and_rejects_garbage",
+        "runtime::guard::tests::jwt_guard_authenticates_authorizes_and_leaves_probes_open",
     ] {
         assert!(
             stdout.contains(&format!("test {scenario} ... ok")),
@@ -191,6 +204,7 @@ fn generated_runtime_behaves_in_production_shape() {
     }
 
     interop_with_a_node_client(&workspace);
+    production_with_a_node_client(&workspace);
 }
 
 /// `@grpc/grpc-js` calls the generated server binary: unary, server streaming, bidirectional
@@ -278,4 +292,484 @@ fn wait_with_timeout(
     }
     let _ = child.kill();
     None
+}
+
+/// The generated server binary, started with `env`: its child process, gRPC and HTTP addresses.
+struct ServerProcess {
+    child: std::process::Child,
+    grpc: String,
+    http: String,
+}
+
+impl ServerProcess {
+    fn start(workspace: &Path, env: &[(&str, &str)]) -> ServerProcess {
+        let mut child = Command::new(generated_target_dir().join("debug/shop-server"))
+            .current_dir(workspace)
+            .env("SHOP_ADDR", "127.0.0.1:0")
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut address = |prefix: &str| {
+            let line = lines
+                .next()
+                .expect("the server prints its addresses")
+                .unwrap();
+            line.strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("{line:?} does not start with {prefix:?}"))
+                .to_owned()
+        };
+        let grpc = address("shop-server listening on ");
+        let http = address("shop-server HTTP on ");
+        ServerProcess { child, grpc, http }
+    }
+
+    /// SIGTERM, then the exit status (within 10 s).
+    fn stop(mut self) -> std::process::ExitStatus {
+        let stop = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(stop.success());
+        wait_with_timeout(&mut self.child, Duration::from_secs(10))
+            .expect("the server exits within 10 s of SIGTERM")
+    }
+}
+
+/// `node tests/interop/production.js MODE ADDR PROTO_ROOT ARGS...`: what the client saw.
+fn node(
+    workspace: &Path,
+    node_path: &Path,
+    mode: &str,
+    addr: &str,
+    args: &[&str],
+) -> serde_json::Value {
+    let output = node_command(workspace, node_path, mode, addr, args)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "node {mode} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn node_command(
+    workspace: &Path,
+    node_path: &Path,
+    mode: &str,
+    addr: &str,
+    args: &[&str],
+) -> Command {
+    let mut command = Command::new("node");
+    command
+        .arg(common::project_root().join("tests/interop/production.js"))
+        .arg(mode)
+        .arg(addr)
+        .arg(workspace.parent().unwrap().join("proto"))
+        .args(args)
+        .env("NODE_PATH", node_path);
+    command
+}
+
+/// A plain HTTP/1.1 GET: status and body.
+fn http_get(addr: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let auth = bearer.map_or_else(String::new, |token| {
+        format!("Authorization: Bearer {token}\r\n")
+    });
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The production behaviour of the generated server binary, seen by `@grpc/grpc-js`: mutual
+/// TLS (and renewed certificates), OpenTelemetry export, bounded metrics, streams and
+/// deadlines, shutdown, and the guard on both listeners.
+fn production_with_a_node_client(workspace: &Path) {
+    let Some(modules) = common::peer(".tools/node_modules/@grpc/grpc-js") else {
+        return;
+    };
+    let node_path = modules.parent().unwrap().parent().unwrap().to_path_buf();
+    let node = |mode: &str, addr: &str, args: &[&str]| -> serde_json::Value {
+        node(workspace, &node_path, mode, addr, args)
+    };
+
+    // Bounded metrics: 500 calls to made-up services add one `unknown` series, not 500.
+    let server = ServerProcess::start(workspace, &[]);
+    let (_, before) = http_get(&server.http, "/metrics", None);
+    let seen = node("unknown", &server.grpc, &["500"]);
+    assert_eq!(seen["codes"]["12"], 500, "all UNIMPLEMENTED: {seen}");
+    let (status, after) = http_get(&server.http, "/metrics", None);
+    assert_eq!(status, 200);
+    let grown = after.lines().count() as i64 - before.lines().count() as i64;
+    assert!(
+        grown <= 25,
+        "/metrics grew by {grown} lines for 500 unknown methods:\n{after}"
+    );
+    assert!(!after.contains("grpc.fake"), "{after}");
+    let unknown = after
+        .lines()
+        .find(|line| {
+            line.starts_with("grpc_server_handled_total{")
+                && line.contains(r#"grpc_service="unknown""#)
+                && line.contains(r#"grpc_code="UNIMPLEMENTED""#)
+        })
+        .unwrap_or_else(|| panic!("no series for unknown methods:\n{after}"));
+    assert!(unknown.ends_with(" 500"), "{unknown}");
+
+    // Streams and deadlines: without a caller deadline, a stream that outlives the default
+    // maximum delivers every message; a unary call gets the maximum.
+    assert!(server.stop().success());
+    let server = ServerProcess::start(workspace, &[("MAX_DEADLINE", "300ms")]);
+    let seen = node("ticker", &server.grpc, &[]);
+    assert_eq!(seen["stream"]["code"], 0, "{seen}");
+    assert_eq!(
+        seen["stream"]["received"].as_array().unwrap().len(),
+        5,
+        "{seen}"
+    );
+    assert!(
+        seen["stream"]["elapsed_ms"].as_u64().unwrap() >= 600,
+        "{seen}"
+    );
+    assert_eq!(seen["unary"]["code"], 4, "DEADLINE_EXCEEDED: {seen}");
+    assert!(
+        seen["unary"]["elapsed_ms"].as_u64().unwrap() < 2000,
+        "{seen}"
+    );
+    assert!(server.stop().success());
+
+    // Forced shutdown: an idle stream still open at the end of the grace period ends with
+    // UNAVAILABLE, and the process exits 0.
+    let server = ServerProcess::start(workspace, &[("SHUTDOWN_GRACE", "300ms")]);
+    let mut client = node_command(workspace, &node_path, "idle", &server.grpc, &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(client.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let started = Instant::now();
+    let exit = server.stop();
+    let seen: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(seen["stream"]["code"], 14, "UNAVAILABLE: {seen}");
+    assert_eq!(
+        seen["stream"]["received"].as_array().unwrap().len(),
+        1,
+        "{seen}"
+    );
+    assert!(exit.success(), "the server exited with {exit}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(client.wait().unwrap().success());
+
+    // The guard: one JWT check for gRPC calls and HTTP routes, off until configured.
+    let server = ServerProcess::start(workspace, &[("JWT_SECRET", "s3cret")]);
+    let seen = node("guard", &server.grpc, &["s3cret"]);
+    assert_eq!(seen["no_token"]["code"], 16, "UNAUTHENTICATED: {seen}");
+    assert_eq!(seen["forged"]["code"], 16, "UNAUTHENTICATED: {seen}");
+    assert_eq!(seen["reader"]["code"], 0, "{seen}");
+    assert_eq!(
+        seen["reader_creates"]["code"], 7,
+        "PERMISSION_DENIED: {seen}"
+    );
+    assert_eq!(seen["writer_creates"]["code"], 0, "{seen}");
+    assert_eq!(seen["health"]["code"], 0, "health is public: {seen}");
+    let reader = seen["tokens"]["reader"].as_str().unwrap();
+    assert_eq!(http_get(&server.http, "/metrics", None).0, 401);
+    assert_eq!(http_get(&server.http, "/metrics", Some(reader)).0, 403);
+    assert_eq!(http_get(&server.http, "/livez", None).0, 200);
+    assert!(server.stop().success());
+
+    tls_with_a_node_client(workspace, &node);
+    opentelemetry_export(workspace, &node);
+}
+
+/// Mutual TLS with certificates made by openssl: accepted with the client certificate,
+/// refused without it and in plaintext; a renewed certificate is served without a restart;
+/// unreadable files stop the server at start with exit code 2.
+fn tls_with_a_node_client(
+    workspace: &Path,
+    node: &dyn Fn(&str, &str, &[&str]) -> serde_json::Value,
+) {
+    let Some(openssl) = common::peer("/usr/bin/openssl") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(&openssl, dir.path());
+    pki.issue(
+        "server",
+        "server-one",
+        "serverAuth",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    );
+    pki.issue(
+        "client",
+        "client-one",
+        "clientAuth",
+        "subjectAltName=DNS:client",
+    );
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let (ca, cert, key) = (file("ca.pem"), file("server.pem"), file("server.key"));
+    let client = [file("ca.pem"), file("client.pem"), file("client.key")];
+    let client: Vec<&str> = client.iter().map(String::as_str).collect();
+
+    let server = ServerProcess::start(
+        workspace,
+        &[
+            ("TLS_CERT", &cert),
+            ("TLS_KEY", &key),
+            ("TLS_CLIENT_CA", &ca),
+            ("TLS_RELOAD_INTERVAL", "100ms"),
+            ("HTTP_TLS", "off"),
+        ],
+    );
+    let seen = node("mtls", &server.grpc, &client);
+    assert_eq!(seen["with_cert"]["code"], 0, "{seen}");
+    assert_eq!(seen["with_cert"]["response"]["email"], "u1@example.com");
+    assert_eq!(
+        seen["without_cert"]["code"], 14,
+        "refused without a client certificate: {seen}"
+    );
+    assert_eq!(
+        seen["plaintext"]["code"], 14,
+        "refused in plaintext: {seen}"
+    );
+    assert_eq!(node("peer", &server.grpc, &client)["cn"], "server-one");
+    // HTTP_TLS=off: probes stay plain HTTP.
+    assert_eq!(http_get(&server.http, "/livez", None).0, 200);
+
+    // Renewal: new files in place, picked up by the next connections.
+    pki.issue(
+        "server",
+        "server-two",
+        "serverAuth",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    );
+    let renewed = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        node("peer", &server.grpc, &client)["cn"] == "server-two"
+    });
+    assert!(
+        renewed,
+        "the renewed certificate is served without a restart"
+    );
+    assert!(server.stop().success());
+
+    // Bad files: a clear error naming the file, exit code 2, nothing served.
+    for (env, value, expected) in [
+        ("TLS_CERT", file("missing.pem"), "missing.pem"),
+        ("TLS_KEY", file("ca.pem"), "private key"),
+    ] {
+        let mut vars = vec![("TLS_CERT", cert.as_str()), ("TLS_KEY", key.as_str())];
+        vars.retain(|(name, _)| *name != env);
+        vars.push((env, &value));
+        let output = Command::new(generated_target_dir().join("debug/shop-server"))
+            .current_dir(workspace)
+            .env("SHOP_ADDR", "127.0.0.1:0")
+            .env("HTTP_ADDR", "off")
+            .envs(vars)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{env}={value}: {stderr}");
+        assert!(stderr.contains(expected), "{env}={value}: {stderr}");
+    }
+}
+
+/// A certificate authority made with the openssl command line.
+struct Pki<'a> {
+    openssl: &'a Path,
+    dir: &'a Path,
+}
+
+impl<'a> Pki<'a> {
+    fn new(openssl: &'a Path, dir: &'a Path) -> Self {
+        let pki = Pki { openssl, dir };
+        pki.run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=protogen test CA",
+        ]);
+        pki
+    }
+
+    /// `NAME.pem` and `NAME.key`, signed by the CA, for `usage` (serverAuth, clientAuth).
+    fn issue(&self, name: &str, cn: &str, usage: &str, san: &str) {
+        let ext = self.dir.join(format!("{name}.ext"));
+        std::fs::write(
+            &ext,
+            format!("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage={usage}\n{san}\n"),
+        )
+        .unwrap();
+        let (key, csr, pem) = (
+            format!("{name}.key.new"),
+            format!("{name}.csr"),
+            format!("{name}.pem.new"),
+        );
+        self.run(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+            "-subj",
+            &format!("/CN={cn}"),
+        ]);
+        self.run(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-extfile",
+            ext.to_str().unwrap(),
+        ]);
+        // Renamed into place, as cert-manager and friends do.
+        std::fs::rename(self.dir.join(&key), self.dir.join(format!("{name}.key"))).unwrap();
+        std::fs::rename(self.dir.join(&pem), self.dir.join(format!("{name}.pem"))).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) {
+        let output = Command::new(self.openssl)
+            .current_dir(self.dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// A local OTLP/HTTP receiver (a few lines of HTTP/1.1) gets the server's span, in the trace
+/// of the caller's traceparent, flushed at shutdown.
+fn opentelemetry_export(workspace: &Path, node: &dyn Fn(&str, &str, &[&str]) -> serde_json::Value) {
+    use std::io::{Read, Write};
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", receiver.local_addr().unwrap());
+    let (sender, received) = std::sync::mpsc::channel::<(String, Vec<u8>)>();
+    std::thread::spawn(move || {
+        for stream in receiver.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let mut length = 0;
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    if header.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = header.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let _ = sender.send((request_line, body));
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
+            }
+        }
+    });
+
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let server = ServerProcess::start(
+        workspace,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_SERVICE_NAME", "shop-e2e"),
+        ],
+    );
+    let seen = node(
+        "trace",
+        &server.grpc,
+        &[&format!("00-{trace_id}-{caller_span}-01"), "vendor=opaque"],
+    );
+    assert_eq!(seen["unary"]["code"], 0, "{seen}");
+    // Spans are exported in batches off the call's path: the call did not wait for them;
+    // shutdown flushes them.
+    assert!(server.stop().success());
+    let hex = |text: &str| -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let (trace_bytes, parent_bytes) = (hex(trace_id), hex(caller_span));
+    let contains = |body: &[u8], part: &[u8]| body.windows(part.len()).any(|window| window == part);
+    let mut bodies = Vec::new();
+    while let Ok((request_line, body)) = received.recv_timeout(Duration::from_secs(5)) {
+        assert!(
+            request_line.starts_with("POST /v1/traces "),
+            "{request_line:?}"
+        );
+        bodies.push(body);
+        if bodies.iter().any(|body| contains(body, &trace_bytes)) {
+            break;
+        }
+    }
+    let span = bodies
+        .iter()
+        .find(|body| contains(body, &trace_bytes))
+        .expect("a span in the caller's trace reached the collector");
+    assert!(
+        contains(span, &parent_bytes),
+        "the caller's span is the parent"
+    );
+    assert!(
+        contains(span, b"shop-e2e"),
+        "OTEL_SERVICE_NAME names the service"
+    );
+    assert!(contains(span, b"/users.v1.UsersService/FindOne"));
+    assert!(contains(span, b"vendor=opaque"), "tracestate is kept");
 }

@@ -18,14 +18,16 @@ use http::{HeaderMap, HeaderValue};
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use tonic::body::Body;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Status};
 use tower::{Service as _, ServiceExt};
+use tracing::Instrument as _;
 
 use super::breaker::{Breaker, BreakerState};
 use super::deadline::{format_grpc_timeout, parse_grpc_timeout, GRPC_TIMEOUT};
 use super::metrics::{Metrics, RpcName};
 use super::policy::{contract_rpc, ClientSettings, RpcPolicy};
+use super::telemetry;
 use super::trace::{self, TraceContext, TRACEPARENT};
 use super::BoxError;
 
@@ -96,18 +98,21 @@ struct Shared {
 }
 
 impl Target {
-    /// A target at `uri` (`http://host:port`) that connects on first use and reconnects by
-    /// itself; settings from the embedded `protogen.toml`.
+    /// A target at `uri` (`http://host:port`, or `https://` with `[client.tls]`) that
+    /// connects on first use and reconnects by itself; settings from the embedded
+    /// `protogen.toml`. Unreadable TLS files are an error now, not at the first call.
     pub fn lazy(uri: impl Into<String>) -> Result<Self, ClientError> {
         let uri = uri.into();
-        let channel = endpoint(&uri)?.connect_lazy();
+        let settings = ClientSettings::embedded().map_err(ClientError)?;
+        let channel = endpoint(&uri, settings)?.connect_lazy();
         Self::from_channel(uri, channel)
     }
 
     /// Like [`Target::lazy`], but fails now if the server cannot be reached.
     pub async fn connect(uri: impl Into<String>) -> Result<Self, ClientError> {
         let uri = uri.into();
-        let channel = endpoint(&uri)?
+        let settings = ClientSettings::embedded().map_err(ClientError)?;
+        let channel = endpoint(&uri, settings)?
             .connect()
             .await
             .map_err(|error| ClientError(format!("cannot connect to {uri}: {error}")))?;
@@ -159,10 +164,15 @@ impl Target {
         self.shared.settings.policy(path)
     }
 
-    async fn call_with_policy(self, request: http::Request<Body>) -> http::Response<Body> {
+    /// One call with its policies; `span` is its exported client span, if spans are exported.
+    async fn call_with_policy(
+        self,
+        request: http::Request<Body>,
+        span: Option<tracing::Span>,
+    ) -> http::Response<Body> {
         let started = Instant::now();
         let path = request.uri().path().to_owned();
-        let rpc = RpcName::from_path(&path);
+        let rpc = RpcName::bounded(&path);
         let policy = self.policy(&path);
         let options = request
             .extensions()
@@ -196,7 +206,9 @@ impl Target {
         let replay = if max_attempts > 1 {
             match collect_request(body.take().expect("not taken yet"), end).await {
                 Ok(bytes) => Some(bytes),
-                Err(status) => return self.finish(&rpc, started, status.into_http()),
+                Err(status) => {
+                    return self.finish(&rpc, started, status.into_http(), span.as_ref())
+                }
             }
         } else {
             None
@@ -225,8 +237,14 @@ impl Target {
                     headers.insert(GRPC_TIMEOUT, value);
                 }
             }
-            if let Ok(value) = HeaderValue::try_from(parent.child().to_traceparent()) {
-                headers.insert(TRACEPARENT, value);
+            match &span {
+                // traceparent and tracestate of the exported client span.
+                Some(span) => telemetry::inject(span, headers),
+                None => {
+                    if let Ok(value) = HeaderValue::try_from(parent.child().to_traceparent()) {
+                        headers.insert(TRACEPARENT, value);
+                    }
+                }
             }
             if attempt > 1 {
                 // The gRPC retry design's header, so the server can tell a retry apart.
@@ -258,7 +276,18 @@ impl Target {
             tracing::debug!(rpc = %path, attempt, code = ?status.code(), ?backoff, "retrying an idempotent call");
             tokio::time::sleep(backoff).await;
         };
-        self.finish(&rpc, started, response)
+        let response = match policy.idle_timeout {
+            Some(idle) if !response_is_unary => response.map(|body| {
+                Body::new(IdleBody {
+                    inner: body,
+                    idle,
+                    timer: Box::pin(tokio::time::sleep(idle)),
+                    done: false,
+                })
+            }),
+            _ => response,
+        };
+        self.finish(&rpc, started, response, span.as_ref())
     }
 
     /// Sends one attempt and learns its status: from the headers of a trailers-only answer,
@@ -324,9 +353,16 @@ impl Target {
         rpc: &RpcName<'_>,
         started: Instant,
         response: http::Response<Body>,
+        span: Option<&tracing::Span>,
     ) -> http::Response<Body> {
         let code = status_in(response.headers()).map_or(Code::Ok, |status| status.code());
         Metrics::global().client_finished(rpc, code, started.elapsed());
+        if let Some(span) = span {
+            span.record("rpc.grpc.status_code", code as i64);
+            if code != Code::Ok {
+                span.record("otel.status_code", "ERROR");
+            }
+        }
         response
     }
 }
@@ -343,15 +379,79 @@ impl tower::Service<http::Request<Body>> for Target {
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let target = self.clone();
-        Box::pin(async move { Ok(target.call_with_policy(request).await) })
+        if !telemetry::exporting() {
+            return Box::pin(async move { Ok(target.call_with_policy(request, None).await) });
+        }
+        let path = request.uri().path();
+        let rpc = RpcName::bounded(path);
+        let span = tracing::info_span!(
+            "rpc.client",
+            otel.name = %path,
+            otel.kind = "client",
+            rpc.system = "grpc",
+            rpc.service = rpc.service,
+            rpc.method = rpc.method,
+            rpc.grpc.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
+        // Inside a handler the server span is the parent already; a task that only carries
+        // a trace context (trace::scope) gets it as the parent here.
+        if telemetry::context_of(&tracing::Span::current()).is_none() {
+            if let Some(parent) = trace::current() {
+                telemetry::set_local_parent(&span, parent);
+            }
+        }
+        let instrumented = span.clone();
+        Box::pin(
+            async move { Ok(target.call_with_policy(request, Some(span)).await) }
+                .instrument(instrumented),
+        )
     }
 }
 
-fn endpoint(uri: &str) -> Result<Endpoint, ClientError> {
-    Ok(Endpoint::from_shared(uri.to_owned())
+/// The endpoint of `uri`, with TLS from `settings` (and the environment) for `https://`.
+pub fn endpoint(uri: &str, settings: &ClientSettings) -> Result<Endpoint, ClientError> {
+    let endpoint = Endpoint::from_shared(uri.to_owned())
         .map_err(|error| ClientError(format!("`{uri}` is not a valid target URI: {error}")))?
         .connect_timeout(Duration::from_secs(5))
-        .tcp_nodelay(true))
+        .tcp_nodelay(true);
+    if !uri.starts_with("https://") {
+        return Ok(endpoint);
+    }
+    let tls = settings.tls.with_env();
+    let read = |path: &std::path::Path, what: &str| {
+        std::fs::read(path).map_err(|error| {
+            ClientError(format!(
+                "cannot read the client TLS {what} {}: {error}",
+                path.display()
+            ))
+        })
+    };
+    let mut config = ClientTlsConfig::new();
+    config = match &tls.ca {
+        Some(ca) => config.ca_certificate(Certificate::from_pem(read(ca, "CA")?)),
+        None => config.with_native_roots(),
+    };
+    match (&tls.cert, &tls.key) {
+        (Some(cert), Some(key)) => {
+            config = config.identity(Identity::from_pem(
+                read(cert, "certificate")?,
+                read(key, "key")?,
+            ));
+        }
+        (None, None) => {}
+        _ => {
+            return Err(ClientError(
+                "[client.tls] needs both `cert` and `key` (or CLIENT_TLS_CERT and CLIENT_TLS_KEY) for a client certificate".into(),
+            ))
+        }
+    }
+    if let Some(domain) = &tls.domain {
+        config = config.domain_name(domain.clone());
+    }
+    endpoint
+        .tls_config(config)
+        .map_err(|error| ClientError(format!("TLS for {uri}: {error}")))
 }
 
 async fn collect_request(body: Body, end: Option<Instant>) -> Result<Bytes, Status> {
@@ -404,6 +504,59 @@ fn normalize(path: &str, status: &Status, end: Option<Instant>) -> Option<Status
     let past_deadline = end.is_some_and(|end| Instant::now() >= end);
     (status.code() == Code::Cancelled && (past_deadline || status.message() == "Timeout expired"))
         .then(|| deadline_exceeded(path, &format!("(reported as: {})", status.message())))
+}
+
+/// A streamed answer that ends with DEADLINE_EXCEEDED when the server sends nothing for
+/// `idle` (the client's `stream_idle_timeout`): a stream lives as long as it produces.
+struct IdleBody {
+    inner: Body,
+    idle: Duration,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+}
+
+impl http_body::Body for IdleBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let deadline = tokio::time::Instant::now() + self.idle;
+                self.timer.as_mut().reset(deadline);
+                Poll::Ready(frame)
+            }
+            Poll::Pending => {
+                if self.timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                self.done = true;
+                let status = Status::deadline_exceeded(format!(
+                    "the server sent nothing for {:?}, the stream's idle timeout",
+                    self.idle
+                ));
+                let mut trailers = HeaderMap::new();
+                match status.add_header(&mut trailers) {
+                    Ok(()) => Poll::Ready(Some(Ok(Frame::trailers(trailers)))),
+                    Err(status) => Poll::Ready(Some(Err(status))),
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// A body already read: its bytes, then its trailers. Replays a request for a retry, or hands

@@ -3,6 +3,7 @@
 //! binary runs unchanged on a laptop, in a container and under an orchestrator.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything an operator may tune without rebuilding. Flatten it into your own `clap` parser
@@ -27,10 +28,17 @@ pub struct ServerConfig {
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
 
-    /// Longest time any call may run, whatever deadline the caller sent (`30s`, `500ms`;
-    /// `off` for none). Calls without a deadline get this one.
+    /// Longest time a unary call may run (`30s`, `500ms`; `off` for none): the deadline of
+    /// unary calls that arrive without one, and the cap of longer ones. Streams are not
+    /// capped: they live as long as their caller's deadline, or as long as they produce.
     #[arg(long, env = "MAX_DEADLINE", default_value = "60s", value_parser = parse_optional_duration)]
     pub max_deadline: std::option::Option<Duration>,
+
+    /// Ends a response stream that sends nothing for this long, with DEADLINE_EXCEEDED
+    /// (`off`: a stream may wait as long as its caller does). `[server.rpc]` in protogen.toml
+    /// sets it, and the deadline, per RPC.
+    #[arg(long, env = "STREAM_IDLE_TIMEOUT", default_value = "off", value_parser = parse_optional_duration)]
+    pub stream_idle_timeout: std::option::Option<Duration>,
 
     /// How long in-flight calls and streams may go on after SIGTERM or Ctrl-C before the
     /// server stops them.
@@ -49,12 +57,72 @@ pub struct ServerConfig {
     #[arg(long, env = "HTTP2_KEEPALIVE", default_value = "60s", value_parser = parse_optional_duration)]
     pub http2_keepalive: std::option::Option<Duration>,
 
+    /// PEM certificate chain: with --tls-key, gRPC (and HTTP, see --http-tls) is served over
+    /// TLS. Renewed files are picked up without a restart.
+    #[arg(long, env = "TLS_CERT", requires = "tls_key", help_heading = "TLS")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert", help_heading = "TLS")]
+    pub tls_key: Option<PathBuf>,
+
+    /// PEM CA certificate(s): clients must present a certificate they signed (mutual TLS).
+    #[arg(
+        long,
+        env = "TLS_CLIENT_CA",
+        requires = "tls_cert",
+        help_heading = "TLS"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Whether the HTTP listener uses TLS too when it is on (`off` keeps probes and metrics
+    /// in plain HTTP, e.g. for a kubelet that cannot present a client certificate).
+    #[arg(long, env = "HTTP_TLS", default_value = "on", value_parser = parse_switch, help_heading = "TLS")]
+    pub http_tls: bool,
+
+    /// How often the TLS files are checked for renewal.
+    #[arg(long, env = "TLS_RELOAD_INTERVAL", default_value = "10s", value_parser = parse_duration, help_heading = "TLS")]
+    pub tls_reload_interval: Duration,
+
+    /// Shared secret of HS256 bearer tokens: turns on the JWT check of every gRPC call and
+    /// HTTP route (public paths and required scopes: `[server.auth]` in protogen.toml).
+    #[arg(
+        long,
+        env = "JWT_SECRET",
+        hide_env_values = true,
+        conflicts_with = "jwt_public_key",
+        help_heading = "Authentication"
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// PEM public key (RSA or EC) of the token issuer: turns on the JWT check (RS*, PS*, ES*).
+    #[arg(long, env = "JWT_PUBLIC_KEY", help_heading = "Authentication")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// The `iss` that tokens must carry.
+    #[arg(long, env = "JWT_ISSUER", help_heading = "Authentication")]
+    pub jwt_issuer: Option<String>,
+
+    /// The `aud` that tokens must carry.
+    #[arg(long, env = "JWT_AUDIENCE", help_heading = "Authentication")]
+    pub jwt_audience: Option<String>,
+
     #[cfg(feature = "events")]
     #[command(flatten)]
     pub events: super::events::EventsConfig,
 }
 
 impl ServerConfig {
+    /// The JWT settings among the flags.
+    pub fn jwt(&self) -> super::guard::JwtConfig {
+        super::guard::JwtConfig {
+            secret: self.jwt_secret.clone(),
+            public_key: self.jwt_public_key.clone(),
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        }
+    }
+
     /// Reads flags and environment, exiting with a usage message on bad input, like any CLI.
     pub fn from_env_and_args() -> Self {
         <Self as clap::Parser>::parse()
@@ -90,53 +158,24 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global `tracing` subscriber for this configuration. A second call (tests that
-/// start several servers) keeps the first subscriber.
-pub fn init_tracing(config: &ServerConfig) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|error| {
-        eprintln!(
-            "invalid log filter {:?} ({error}); using `info`",
-            config.log_filter
-        );
-        EnvFilter::new("info")
-    });
-    // Logs go to stderr: stdout stays the program's own (the address it listens on).
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _already_installed = match config.log_format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
-    };
-}
-
-/// Parses `250ms`, `30s`, `5m`, `1h` or a bare number of seconds.
+/// Parses a duration the way people write them (`250ms`, `30s`, `5m`, `1h 30m`: humantime's
+/// syntax) or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. `500ms`, `30s`, `5m`"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
-            ))
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|error| format!("`{text}`: {error}"))
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text).map_err(|error| {
+        format!("`{text}` is not a duration ({error}); write e.g. `500ms`, `30s`, `5m`")
+    })
+}
+
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => Err(format!("`{other}` is neither `on` nor `off`")),
+    }
 }
 
 fn parse_optional_duration(text: &str) -> Result<Option<Duration>, String> {

@@ -154,15 +154,10 @@ impl Metrics {
             return found.clone();
         }
         let shape = super::policy::contract_rpc(path);
-        let known = path.starts_with("/grpc.") || shape.is_some();
-        let rpc = if known {
-            RpcName::from_path(path)
-        } else {
-            RpcName {
-                service: "unknown",
-                method: "unknown",
-            }
-        };
+        // Paths come from callers: only the served ones get labels of their own, anything else
+        // counts under `unknown`, so a client cannot grow the series without bound.
+        let known = super::policy::is_served(path);
+        let rpc = RpcName::bounded(path);
         let labels = [rpc.service, rpc.method];
         let method = Arc::new(MethodMetrics {
             streams_response: shape.is_none_or(|shape| shape.server_streaming),
@@ -228,6 +223,19 @@ pub struct RpcName<'a> {
 }
 
 impl<'a> RpcName<'a> {
+    /// The labels of `path`: its own if the contract or the runtime serves it, else
+    /// `unknown/unknown`. Every metric labels RPCs this way.
+    pub fn bounded(path: &'a str) -> Self {
+        if super::policy::is_served(path) {
+            RpcName::from_path(path)
+        } else {
+            RpcName {
+                service: "unknown",
+                method: "unknown",
+            }
+        }
+    }
+
     pub fn from_path(path: &'a str) -> Self {
         let trimmed = path.strip_prefix('/').unwrap_or(path);
         match trimmed.split_once('/') {

@@ -238,7 +238,7 @@ impl Harness {
         let mut config = ServerConfig::local();
         config.log_filter = "warn".into();
         configure(&mut config);
-        runtime::init_tracing(&config);
+        let _telemetry = runtime::init_tracing(&config);
         let knobs = Arc::new(Knobs::default());
         // The orders service calls users on this very server: bind first, then point at it.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

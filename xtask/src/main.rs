@@ -122,6 +122,12 @@ fn setup(root: &Path) -> anyhow::Result<()> {
         run(Command::new("apt-get").arg("update"))?;
         run(Command::new("apt-get").args(["install", "-y", "nats-server"]))?;
     }
+    // The runtime's TLS test makes its certificates with the openssl command line.
+    if !Path::new("/usr/bin/openssl").exists() {
+        eprintln!("setup: installing openssl with apt-get");
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "openssl"]))?;
+    }
     let cache = root.join(".cache");
     for version in GOOGLE_PROTOS {
         let dir = cache.join(format!("google-proto-files-{version}"));

@@ -2,17 +2,34 @@
 {%- if ws.has_runtime %}
 //! Starts the server: gRPC on ${{ ws.addr_env }} (default 127.0.0.1:50051), liveness, readiness
 //! and Prometheus metrics over HTTP on $HTTP_ADDR (default 127.0.0.1:8080). `--help` lists every
-//! setting; SIGTERM or Ctrl-C drains in-flight calls before exiting.
+//! setting (TLS, JWT, deadlines, OpenTelemetry); SIGTERM or Ctrl-C drains in-flight calls
+//! before exiting. A setting or file it cannot use stops it at start with exit code 2.
+
+use std::process::ExitCode;
 
 use {{ ws.api_ident }}::runtime::{self, ServerConfig};
 
 #[tokio::main]
-async fn main() -> Result<(), runtime::BoxError> {
+async fn main() -> ExitCode {
     let config = ServerConfig::from_env_and_args_with_addr_env("{{ ws.addr_env }}");
-    runtime::init_tracing(&config);
-    let running = {{ ws.server_ident }}::router(config).start().await?;
-    println!("{{ ws.server_crate }} listening on {}", running.grpc_addr());
-    running.serve_until_signal().await
+    let telemetry = runtime::init_tracing(&config);
+    let result = async {
+        let running = {{ ws.server_ident }}::router(config).start().await?;
+        println!("{{ ws.server_crate }} listening on {}", running.grpc_addr());
+        if let Some(http) = running.http_addr() {
+            println!("{{ ws.server_crate }} HTTP on {http}");
+        }
+        running.serve_until_signal().await
+    }
+    .await;
+    telemetry.shutdown().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{{ ws.server_crate }}: {error}");
+            ExitCode::from(2)
+        }
+    }
 }
 {%- else %}
 //! Starts the server on ${{ ws.addr_env }} (default 127.0.0.1:50051).
