@@ -190,6 +190,9 @@ fn generated_runtime_behaves_in_production_shape() {
         "reflection_lists_the_contracts_services",
         "every_rpc_kind_goes_through_the_typed_clients",
         "configuration_comes_from_flags_env_and_protogen_toml",
+        "streams_live_while_they_produce_and_idle_ones_end",
+        "one_guard_covers_grpc_calls_and_http_routes",
+        "server_settings_come_from_protogen_toml",
         // The runtime's own unit tests, in the generated api crate.
         "runtime::breaker::tests::opens_after_consecutive_failures_probes_once_and_closes",
         "runtime::retry::tests::backoff_grows_exponentially_is_capped_and_jittered",

@@ -11,8 +11,8 @@ use shop_api::orders::v1::{
     CreateOrderRequest, LineItem, ListOrdersRequest, Order, OrderEvent, TrackRequest,
 };
 use shop_api::runtime::{
-    self, stream::ResponseStream, CallOptions, ClientSettings, ServerConfig, Shutdown, Target,
-    TraceContext,
+    self, stream::ResponseStream, CallOptions, ClientSettings, Denied, Incoming, Principal,
+    ServerConfig, ServerSettings, Shutdown, Target, TraceContext, Transport,
 };
 use shop_api::users::v1::users_service_server::{UsersService, UsersServiceServer};
 use shop_api::users::v1::{User, UserById, UserFilter};
@@ -67,6 +67,13 @@ impl UsersService for Users {
             }
             "panic" => panic!("the handler blew up on purpose"),
             "missing" => Err(Status::not_found("no user `missing`")),
+            // Who the guard says is calling.
+            "whoami" => {
+                let principal = request.extensions().get::<Principal>();
+                Ok(Response::new(user(
+                    &principal.map_or("nobody".into(), |p| p.subject.clone()),
+                )))
+            }
             "trace" => {
                 // What the handler sees: the task-local context and the request extension.
                 let current = runtime::trace::current().expect("a trace context in the handler");
@@ -97,6 +104,12 @@ impl UsersService for Users {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     tx.send(user(&format!("u{i}"))).await?;
                 }
+                Ok(())
+            }),
+            // One user, then nothing, for ever.
+            "idle" => runtime::stream::spawn(4, |tx| async move {
+                tx.send(user("a")).await?;
+                std::future::pending::<()>().await;
                 Ok(())
             }),
             // Two users, then the producer gives up with a status.
@@ -235,6 +248,14 @@ struct Harness {
 
 impl Harness {
     async fn start(configure: impl FnOnce(&mut ServerConfig)) -> Harness {
+        Self::start_with(configure, |server| server).await
+    }
+
+    /// Like [`Harness::start`], with the server builder handed to `customize` (a guard).
+    async fn start_with(
+        configure: impl FnOnce(&mut ServerConfig),
+        customize: impl FnOnce(runtime::Server) -> runtime::Server,
+    ) -> Harness {
         let mut config = ServerConfig::local();
         config.log_filter = "warn".into();
         configure(&mut config);
@@ -247,7 +268,8 @@ impl Harness {
         config.grpc_addr = addr;
         let users_client = UsersServiceClient::new(target(addr, settings()));
         let knobs_for_route = knobs.clone();
-        let server = runtime::Server::new(config)
+        let server = runtime::Server::new(config);
+        let server = customize(server)
             .add_service(UsersServiceServer::new(Users {
                 knobs: knobs.clone(),
             }))
@@ -344,8 +366,14 @@ async fn timerless_users_client(
 }
 
 async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    http_get_with(addr, path, "").await
+}
+
+/// A GET with extra header lines (`name: value\r\n`).
+async fn http_get_with(addr: SocketAddr, path: &str, headers: &str) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
@@ -881,6 +909,136 @@ fn configuration_comes_from_flags_env_and_protogen_toml() {
     assert!(typo.contains("no such RPC"), "{typo}");
     let bad = ClientSettings::from_protogen_toml("[client]\ndeadline = \"soon\"\n").unwrap_err();
     assert!(bad.contains("deadline"), "{bad}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_live_while_they_produce_and_idle_ones_end() {
+    let h = Harness::start(|config| {
+        config.max_deadline = Some(Duration::from_millis(200));
+        config.stream_idle_timeout = Some(Duration::from_millis(400));
+    })
+    .await;
+    // The client's default deadline (150 ms) is for unary calls; so is the server's maximum.
+    let quick = ClientSettings::from_protogen_toml("[client]\ndeadline = \"150ms\"\n").unwrap();
+    let mut users = UsersServiceClient::new(target(h.grpc(), quick));
+    let started = Instant::now();
+    let stream = users
+        .find_many(UserFilter {
+            role: "slow".into(),
+            limit: 10,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(drain_all(stream).await.len(), 10, "every message of a producing stream");
+    assert!(started.elapsed() >= Duration::from_millis(450));
+    let slow = users
+        .find_one(UserById { id: "slow".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(slow.code(), Code::DeadlineExceeded, "{slow:?}");
+
+    // A stream that goes quiet ends at the server's idle timeout.
+    let started = Instant::now();
+    let mut stream = users
+        .find_many(UserFilter {
+            role: "idle".into(),
+            limit: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (received, end) = drain(&mut stream).await;
+    let end = end.expect("the idle stream ends with a status");
+    assert_eq!((received, end.code()), (1, Code::DeadlineExceeded), "{end:?}");
+    assert!(end.message().contains("idle timeout"), "{end:?}");
+    assert!(started.elapsed() >= Duration::from_millis(350), "{:?}", started.elapsed());
+
+    // ... or earlier at the client's, when that is shorter.
+    let impatient =
+        ClientSettings::from_protogen_toml("[client]\nstream_idle_timeout = \"100ms\"\n").unwrap();
+    let mut users = UsersServiceClient::new(target(h.grpc(), impatient));
+    let started = Instant::now();
+    let mut stream = users
+        .find_many(UserFilter {
+            role: "idle".into(),
+            limit: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (received, end) = drain(&mut stream).await;
+    let end = end.expect("the idle stream ends with a status");
+    assert_eq!((received, end.code()), (1, Code::DeadlineExceeded), "{end:?}");
+    assert!(end.message().contains("sent nothing"), "{end:?}");
+    assert!(started.elapsed() < Duration::from_millis(350), "{:?}", started.elapsed());
+    h.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_guard_covers_grpc_calls_and_http_routes() {
+    // An API-key check written once; the runtime applies it to both listeners.
+    let guard = |incoming: &Incoming<'_>| -> Result<Option<Principal>, Denied> {
+        if incoming.path == "/livez" {
+            return Ok(None);
+        }
+        match incoming.headers.get("x-api-key").map(|key| key.as_bytes()) {
+            None => Err(Denied::Unauthenticated("an x-api-key is needed".into())),
+            Some(b"let-me-in") => Ok(Some(Principal {
+                subject: format!("key-holder via {:?}", incoming.transport),
+                ..Principal::default()
+            })),
+            Some(_) => Err(Denied::PermissionDenied("that key opens nothing".into())),
+        }
+    };
+    let h = Harness::start_with(|_| {}, |server| server.guard(guard)).await;
+    let mut users = h.users();
+    let call = |key: Option<&'static str>| {
+        let mut request = Request::new(UserById {
+            id: "whoami".into(),
+        });
+        if let Some(key) = key {
+            request.metadata_mut().insert("x-api-key", key.parse().unwrap());
+        }
+        request
+    };
+    let refused = users.find_one(call(None)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let wrong = users.find_one(call(Some("guess"))).await.unwrap_err();
+    assert_eq!(wrong.code(), Code::PermissionDenied, "{wrong:?}");
+    assert_eq!(h.knobs.find_one_calls.load(Ordering::SeqCst), 0, "no handler ran");
+    let admitted = users.find_one(call(Some("let-me-in"))).await.unwrap();
+    assert_eq!(admitted.get_ref().id, format!("key-holder via {:?}", Transport::Grpc));
+
+    // The application's own HTTP route is behind the same guard; probes stay open.
+    assert_eq!(http_get(h.http(), "/calls").await.0, 401);
+    assert_eq!(http_get_with(h.http(), "/calls", "x-api-key: guess\r\n").await.0, 403);
+    let (status, body) = http_get_with(h.http(), "/calls", "x-api-key: let-me-in\r\n").await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    assert_eq!(http_get(h.http(), "/livez").await.0, 200);
+    h.server.shutdown().await.unwrap();
+}
+
+#[test]
+fn server_settings_come_from_protogen_toml() {
+    let settings = ServerSettings::from_protogen_toml(
+        "[server]\ncrate = \"x\"\n[server.rpc.\"users.v1.UsersService/FindMany\"]\ndeadline = \"10m\"\nidle_timeout = \"30s\"\n\
+         [server.auth]\npublic = [\"/livez\"]\n[server.auth.scopes]\n\"orders.v1.OrdersService\" = [\"orders\"]\n",
+    )
+    .unwrap();
+    let rpc = &settings.rpcs["users.v1.UsersService/FindMany"];
+    assert_eq!(rpc.deadline, Some(Duration::from_secs(600)));
+    assert_eq!(rpc.idle_timeout, Some(Duration::from_secs(30)));
+    assert_eq!(settings.auth.public, ["/livez"]);
+    for (bad, expected) in [
+        ("[server.rpc.\"users.v1.UsersService/Nope\"]\n", "no such RPC"),
+        ("[server.rpc.\"users.v1.UsersService/FindMany\"]\ndeadline = \"soon\"\n", "deadline"),
+        ("[server.auth.scopes]\n\"users.v1.Nope\" = [\"x\"]\n", "no such RPC or service"),
+        ("[server.auth]\npublik = []\n", "publik"),
+    ] {
+        let error = ServerSettings::from_protogen_toml(bad).unwrap_err();
+        assert!(error.contains(expected), "{bad}: {error}");
+    }
 }
 
 async fn drain<T>(stream: &mut Streaming<T>) -> (usize, Option<Status>) {

@@ -15,10 +15,13 @@ async fn main() -> ExitCode {
     let telemetry = runtime::init_tracing(&config);
     let result = async {
         let running = {{ ws.server_ident }}::router(config).start().await?;
-        println!("{{ ws.server_crate }} listening on {}", running.grpc_addr());
+        // The addresses, for scripts that start it on port 0; one write, and a reader that
+        // closed the pipe after the first line does not stop the server.
+        let mut addresses = format!("{{ ws.server_crate }} listening on {}\n", running.grpc_addr());
         if let Some(http) = running.http_addr() {
-            println!("{{ ws.server_crate }} HTTP on {http}");
+            addresses.push_str(&format!("{{ ws.server_crate }} HTTP on {http}\n"));
         }
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), addresses.as_bytes());
         running.serve_until_signal().await
     }
     .await;
