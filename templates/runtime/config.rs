@@ -77,7 +77,7 @@ pub struct ServerConfig {
 
     /// Whether the HTTP listener uses TLS too when it is on (`off` keeps probes and metrics
     /// in plain HTTP, e.g. for a kubelet that cannot present a client certificate).
-    #[arg(long, env = "HTTP_TLS", default_value = "on", value_parser = parse_switch, help_heading = "TLS")]
+    #[arg(long, env = "HTTP_TLS", default_value = "on", value_parser = parse_switch, action = clap::ArgAction::Set, help_heading = "TLS")]
     pub http_tls: bool,
 
     /// How often the TLS files are checked for renewal.

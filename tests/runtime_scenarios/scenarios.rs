@@ -878,8 +878,19 @@ fn configuration_comes_from_flags_env_and_protogen_toml() {
         "1500ms",
         "--log-format",
         "json",
+        "--http-tls",
+        "off",
+        "--stream-idle-timeout",
+        "1m 30s",
     ])
     .unwrap();
+    assert!(!config.http_tls);
+    assert_eq!(config.stream_idle_timeout, Some(Duration::from_secs(90)));
+    assert!(ServerConfig::try_parse_from(["server"]).unwrap().http_tls, "on by default");
+    assert!(
+        ServerConfig::try_parse_from(["server", "--tls-cert", "cert.pem"]).is_err(),
+        "a certificate needs its key"
+    );
     assert_eq!(config.grpc_addr.port(), 7000);
     assert_eq!(config.http_addr, None);
     assert_eq!(config.max_deadline, Some(Duration::from_millis(1500)));
