@@ -144,3 +144,33 @@ fn list_rules_names_every_rule_with_its_categories() {
     assert!(text.contains("FIELD_NO_DESCRIPTOR"));
     assert!(text.contains("MINIMAL,BASIC,DEFAULT,STANDARD"));
 }
+
+/// buf/validate/validate.proto comes from protogen when the module lacks it; an import used
+/// only by its options is used (as buf sees it), and one used by nothing is not.
+#[test]
+fn an_import_protogen_provides_counts_its_options_as_uses() {
+    let ruled = CLEAN
+        .replace(
+            "package users.v1;\n",
+            "package users.v1;\n\nimport \"buf/validate/validate.proto\";\n",
+        )
+        .replace(
+            "string user_id = 1;",
+            "string user_id = 1 [(buf.validate.field).string.min_len = 1];",
+        );
+    let dir = module(&[("users/v1/users.proto", &ruled)]);
+    lint(dir.path(), &["--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"findings\": []"));
+
+    let unused = CLEAN.replace(
+        "package users.v1;\n",
+        "package users.v1;\n\nimport \"buf/validate/validate.proto\";\n",
+    );
+    let dir = module(&[("users/v1/users.proto", &unused)]);
+    lint(dir.path(), &["--format", "json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("IMPORT_USED"));
+}

@@ -4,7 +4,8 @@
 //! They resolve after the user's own files, so a contract that carries its own copy uses it.
 //! The copy is the one prost-protovalidate 0.6 (the generated crates' validator) is built from.
 
-use protox::file::{File, FileResolver};
+use prost_types::FileDescriptorProto;
+use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
 /// Import name and text of every file carried here, sorted by name.
 pub const FILES: &[(&str, &str)] = &[(
@@ -22,6 +23,25 @@ impl FileResolver for KnownFileResolver {
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// Compiles, by import name, the files a contract may import without having them: the
+/// well-known types (built into protox) and the files of [`FILES`]. Names protogen does not
+/// provide are skipped; used where an import's own declarations matter (lint's IMPORT_USED).
+pub fn provided_files(names: &[String]) -> Vec<FileDescriptorProto> {
+    let mut resolver = ChainFileResolver::new();
+    resolver.add(GoogleFileResolver::new());
+    resolver.add(KnownFileResolver);
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.include_imports(false).include_source_info(false);
+    let mut any = false;
+    for name in names {
+        any |= compiler.open_file(name).is_ok();
+    }
+    if !any {
+        return Vec::new();
+    }
+    compiler.file_descriptor_set().file
 }
 
 #[cfg(test)]

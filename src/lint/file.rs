@@ -142,7 +142,7 @@ fn import_used(sink: &mut Sink) {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let well_known = well_known_types(&missing);
+    let well_known = crate::contract::known::provided_files(&missing);
     for f in &well_known {
         library.entry(f.name()).or_insert(f);
     }
@@ -298,20 +298,4 @@ fn option_in_path(path: &[i32]) -> Option<(&'static str, i32)> {
         [7, _, 8, n, ..] => Some(("FieldOptions", *n)),
         _ => None,
     }
-}
-
-/// Descriptors of imports that are not part of the module: the well-known types, built into
-/// protox as into buf.
-fn well_known_types(names: &[String]) -> Vec<FileDescriptorProto> {
-    let mut compiler =
-        protox::Compiler::with_file_resolver(protox::file::GoogleFileResolver::new());
-    compiler.include_imports(false).include_source_info(false);
-    let mut any = false;
-    for name in names {
-        any |= compiler.open_file(name).is_ok();
-    }
-    if !any {
-        return Vec::new();
-    }
-    compiler.file_descriptor_set().file
 }
