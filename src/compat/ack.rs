@@ -1,28 +1,28 @@
 //! Acknowledged breaks written in the proto itself:
 //! `// protogen:allow-breaking RULE_ID reason` on the element (or its surviving parent).
 
-use prost_types::FileDescriptorProto;
-
 use super::rules;
+use crate::contract::Model;
 
 pub const MARKER: &str = "protogen:allow-breaking";
 
 /// The reason given for allowing `rule` in the leading or trailing comment of the element
-/// at `anchor` (for file-level findings: the `package` or `syntax` statement).
+/// at `anchor` of file `file` (for file-level findings: the `package` or `syntax` statement).
 pub fn in_comments(
-    file: &FileDescriptorProto,
+    model: &Model,
+    file: usize,
     anchor: Option<&[i32]>,
     rule: &str,
 ) -> Option<String> {
-    let info = file.source_code_info.as_ref()?;
     let anchors: Vec<&[i32]> = match anchor {
         Some(path) if !path.is_empty() => vec![path],
         _ => vec![&[2], &[12]],
     };
-    info.location
-        .iter()
-        .filter(|l| anchors.contains(&l.path.as_slice()))
-        .flat_map(|l| [l.leading_comments(), l.trailing_comments()])
+    anchors
+        .into_iter()
+        .map(|path| model.comments(file, path))
+        .flat_map(|c| [c.leading, c.trailing])
+        .flatten()
         .find_map(|comment| parse(comment, rule))
 }
 

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::index::{sub, Enum, Syntax};
 use super::message::check_ranges;
 use super::sink::{Place, Report, Sink};
+use crate::contract::model::{sub, Enum, Syntax};
 
 const ENUM_MAX: i32 = i32::MAX;
 

@@ -3,44 +3,31 @@
 //! extensions by (extendee, number).
 
 use std::collections::HashMap;
+use std::ops::Deref;
 
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::field_options::{CType, JsType};
-use prost_types::FieldDescriptorProto;
 
-use super::index::{sub, Index, Syntax};
-use super::message::is_synthetic_oneof;
 use super::sink::{Place, Report, Sink};
+use crate::contract::model::{self, sub, Cardinality, Model, Syntax};
 
-/// One side of a field pair, with what the rules need to know about its surroundings.
+/// One side of a field pair: the model's field, and where buf points for it.
 struct Field<'x, 'a> {
-    desc: &'a FieldDescriptorProto,
-    path: Vec<i32>,
-    file: usize,
-    side: &'x Index<'a>,
-    /// The containing message, `None` for extensions.
-    message: Option<usize>,
-    /// The element's full name (`pkg.Message.field`, or the extension's full name).
-    element: String,
+    field: model::Field<'x, 'a>,
     /// For a field of a synthetic map entry: the `map<K, V>` field that declares it, whose
     /// location buf uses (the entry's fields have none of their own).
     map_field: Option<Vec<i32>>,
 }
 
+impl<'x, 'a> Deref for Field<'x, 'a> {
+    type Target = model::Field<'x, 'a>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.field
+    }
+}
+
 impl Field<'_, '_> {
-    fn syntax(&self) -> Syntax {
-        self.side.files[self.file].syntax
-    }
-
-    fn is_extension(&self) -> bool {
-        self.message.is_none()
-    }
-
-    fn in_map_entry(&self) -> bool {
-        self.message
-            .is_some_and(|m| self.side.messages[m].is_map_entry())
-    }
-
     fn kind(&self) -> Type {
         self.desc.r#type()
     }
@@ -52,12 +39,12 @@ impl Field<'_, '_> {
                 "field {} \"{}\" of message \"{}\"",
                 self.desc.number(),
                 self.desc.name(),
-                self.side.messages[m].name()
+                self.model.messages[m].name()
             ),
             None => format!(
                 "extension {} \"{}\" of \"{}\"",
                 self.desc.number(),
-                self.element,
+                self.full_name,
                 self.desc.extendee().trim_start_matches('.')
             ),
         }
@@ -83,118 +70,42 @@ impl Field<'_, '_> {
         }
     }
 
-    fn cardinality(&self) -> Cardinality {
-        let d = self.desc;
-        if d.label() == Label::Repeated {
-            let is_map = d.r#type() == Type::Message
-                && self
-                    .side
-                    .message(d.type_name())
-                    .is_some_and(|m| m.is_map_entry());
-            return if is_map {
-                Cardinality::Map
-            } else {
-                Cardinality::Repeated
-            };
-        }
-        if d.label() == Label::Required {
-            return Cardinality::Required;
-        }
-        let explicit = self.is_extension()
-            || self.syntax() == Syntax::Proto2
-            || d.proto3_optional()
-            || d.oneof_index.is_some()
-            || matches!(d.r#type(), Type::Message | Type::Group);
-        if explicit {
-            Cardinality::Explicit
-        } else {
-            Cardinality::Implicit
-        }
-    }
-
-    fn json_name(&self) -> String {
-        match &self.desc.json_name {
-            Some(name) => name.clone(),
-            None => default_json_name(self.desc.name()),
-        }
-    }
-
-    /// The oneof the field is in, ignoring proto3 `optional`'s synthetic oneofs.
-    fn oneof(&self) -> Option<&str> {
-        let m = &self.side.messages[self.message?];
-        let index = self.desc.oneof_index?;
-        if is_synthetic_oneof(m.desc, index) {
-            return None;
-        }
-        m.desc
-            .oneof_decl
-            .get(usize::try_from(index).ok()?)
-            .map(|o| o.name())
-    }
-
     fn report(&self, rule: &'static str, place: Place, against: &Field, message: String) -> Report {
         Report {
             rule,
             place,
             anchor: Some(self.path.clone()),
             against: Some(against.file),
-            element: self.element.clone(),
+            element: self.full_name.clone(),
             message,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cardinality {
-    Explicit,
-    Implicit,
-    Required,
-    Repeated,
-    Map,
-}
-
-impl Cardinality {
-    fn text(self) -> &'static str {
-        match self {
-            Cardinality::Explicit => "optional with explicit presence",
-            Cardinality::Implicit => "optional with implicit presence",
-            Cardinality::Required => "required",
-            Cardinality::Repeated => "repeated",
-            Cardinality::Map => "map",
-        }
-    }
-
-    fn wire_group(self) -> u8 {
-        match self {
-            Cardinality::Explicit | Cardinality::Implicit => 1,
-            Cardinality::Required => 2,
-            Cardinality::Repeated | Cardinality::Map => 3,
-        }
-    }
-
-    fn wire_json_group(self) -> u8 {
-        match self {
-            Cardinality::Map => 4,
-            other => other.wire_group(),
-        }
+/// How buf words a cardinality, and which ones the wire formats can tell apart.
+fn cardinality_text(c: Cardinality) -> &'static str {
+    match c {
+        Cardinality::Explicit => "optional with explicit presence",
+        Cardinality::Implicit => "optional with implicit presence",
+        Cardinality::Required => "required",
+        Cardinality::Repeated => "repeated",
+        Cardinality::Map => "map",
     }
 }
 
-/// protoc's default JSON name: lowerCamelCase of the field name.
-pub fn default_json_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
+fn cardinality_wire(c: Cardinality) -> u8 {
+    match c {
+        Cardinality::Explicit | Cardinality::Implicit => 1,
+        Cardinality::Required => 2,
+        Cardinality::Repeated | Cardinality::Map => 3,
     }
-    out
+}
+
+fn cardinality_wire_json(c: Cardinality) -> u8 {
+    match c {
+        Cardinality::Map => 4,
+        other => cardinality_wire(other),
+    }
 }
 
 pub fn check(sink: &mut Sink) {
@@ -215,23 +126,12 @@ pub fn check(sink: &mut Sink) {
             let Some(&ci) = by_number.get(&pf.number()) else {
                 continue;
             };
-            let cf = &current.desc.field[ci];
             let before = Field {
-                desc: pf,
-                path: sub(&previous.path, &[2, pi as i32]),
-                file: previous.file,
-                side: prev,
-                message: Some(pm),
-                element: format!("{}.{}", previous.full_name, pf.name()),
+                field: prev.field_of(pm, pi),
                 map_field: map_field(prev, pm),
             };
             let after = Field {
-                desc: cf,
-                path: sub(&current.path, &[2, ci as i32]),
-                file: current.file,
-                side: cur,
-                message: Some(cm),
-                element: format!("{}.{}", current.full_name, cf.name()),
+                field: cur.field_of(cm, ci),
                 map_field: map_field(cur, cm),
             };
             compare(sink, &before, &after);
@@ -241,23 +141,12 @@ pub fn check(sink: &mut Sink) {
         let Some(&c) = cur.extension_by_key.get(key) else {
             continue;
         };
-        let (pe, ce) = (&prev.extensions[p], &cur.extensions[c]);
         let before = Field {
-            desc: pe.desc,
-            path: pe.path.clone(),
-            file: pe.file,
-            side: prev,
-            message: None,
-            element: pe.full_name.clone(),
+            field: prev.extension_field(p),
             map_field: None,
         };
         let after = Field {
-            desc: ce.desc,
-            path: ce.path.clone(),
-            file: ce.file,
-            side: cur,
-            message: None,
-            element: ce.full_name.clone(),
+            field: cur.extension_field(c),
             map_field: None,
         };
         compare(sink, &before, &after);
@@ -265,15 +154,12 @@ pub fn check(sink: &mut Sink) {
 }
 
 /// The path of the `map<K, V>` field declaring `message`, if it is a map entry.
-fn map_field(side: &Index, message: usize) -> Option<Vec<i32>> {
+fn map_field(side: &Model, message: usize) -> Option<Vec<i32>> {
     let entry = &side.messages[message];
-    if !entry.is_map_entry() || entry.path.len() < 4 {
+    if !entry.is_map_entry() {
         return None;
     }
-    let parent = side.files[entry.file]
-        .message_by_nested
-        .get(entry.nested_name.rsplit_once('.')?.0)
-        .map(|&i| &side.messages[i])?;
+    let parent = &side.messages[entry.parent?];
     let type_name = format!(".{}", entry.full_name);
     let i = parent
         .desc
@@ -317,25 +203,25 @@ fn cardinality(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>
         _ => format!(
             "clients built before this change decode field {} as {} and get wrong values or fail",
             after.desc.number(),
-            b.text()
+            cardinality_text(b)
         ),
     };
     let message = format!(
         "{} changed from {} to {}: {consequence}; restore `{}` or add a new field with a new number",
         after.describe(),
-        b.text(),
-        a.text(),
-        b.text()
+        cardinality_text(b),
+        cardinality_text(a),
+        cardinality_text(b)
     );
     let checks = [
         ("FIELD_SAME_CARDINALITY", true),
         (
             "FIELD_WIRE_COMPATIBLE_CARDINALITY",
-            b.wire_group() != a.wire_group(),
+            cardinality_wire(b) != cardinality_wire(a),
         ),
         (
             "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
-            b.wire_json_group() != a.wire_json_group(),
+            cardinality_wire_json(b) != cardinality_wire_json(a),
         ),
     ];
     for (rule, breaks) in checks {
@@ -395,8 +281,8 @@ fn type_text(field: &Field) -> String {
 /// Same short name and every baseline value still present: an enum evolved in place.
 fn same_enum(before: &Field, after: &Field) -> bool {
     let (Some(b), Some(a)) = (
-        before.side.enum_(before.desc.type_name()),
-        after.side.enum_(after.desc.type_name()),
+        before.model.enum_(before.desc.type_name()),
+        after.model.enum_(after.desc.type_name()),
     ) else {
         return false;
     };
@@ -477,7 +363,7 @@ fn types(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
 fn names(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
     if sink.on("FIELD_SAME_NAME") {
         let (b, a) = if before.is_extension() {
-            (before.element.as_str(), after.element.as_str())
+            (before.full_name.as_str(), after.full_name.as_str())
         } else {
             (before.desc.name(), after.desc.name())
         };
@@ -513,7 +399,10 @@ fn names(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
         }
     }
     if sink.on("FIELD_SAME_ONEOF") && !before.is_extension() {
-        let (b, a) = (before.oneof(), after.oneof());
+        let (b, a) = (
+            before.oneof().map(|o| o.name()),
+            after.oneof().map(|o| o.name()),
+        );
         let change = match (b, a) {
             (None, None) => None,
             (Some(b), Some(a)) if b == a => None,
@@ -559,7 +448,7 @@ fn utf8_default(field: &Field) -> &'static str {
 }
 
 fn java_utf8(field: &Field) -> &'static str {
-    let checks = field.side.files[field.file]
+    let checks = field.model.files[field.file]
         .desc
         .options
         .as_ref()
@@ -725,7 +614,7 @@ fn default_of(field: &Field) -> Option<Default> {
         }
         Type::Double => Default::Float(explicit.map_or(0.0, parse_float), false),
         Type::Enum => {
-            let enum_ = field.side.enum_(d.type_name());
+            let enum_ = field.model.enum_(d.type_name());
             let number = enum_.and_then(|e| {
                 let value = match explicit {
                     Some(name) => e.desc.value.iter().find(|v| v.name() == name),
@@ -772,13 +661,6 @@ fn default(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_names_follow_protoc() {
-        assert_eq!(default_json_name("user_id"), "userId");
-        assert_eq!(default_json_name("name"), "name");
-        assert_eq!(default_json_name("a__b_"), "aB");
-    }
 
     #[test]
     fn defaults_compare_across_numeric_types() {

@@ -3,8 +3,8 @@
 
 use prost_types::FileOptions;
 
-use super::index::{Index, Syntax};
 use super::sink::{Place, Report, Sink};
+use crate::contract::model::{Model, Syntax};
 
 pub fn check(sink: &mut Sink) {
     let (prev, cur) = (sink.prev, sink.cur);
@@ -30,7 +30,7 @@ pub fn check(sink: &mut Sink) {
 
 /// Where buf points for an element deleted from a file that still exists: the nearest
 /// surviving parent message, else 1:1 of the file. Also the anchor for acknowledgements.
-pub fn deleted_place(cur: &Index, file: usize, nested_name: &str) -> (Place, Option<Vec<i32>>) {
+pub fn deleted_place(cur: &Model, file: usize, nested_name: &str) -> (Place, Option<Vec<i32>>) {
     let parts: Vec<&str> = nested_name.split('.').collect();
     for end in (1..parts.len()).rev() {
         let parent = parts[..end].join(".");
@@ -294,10 +294,7 @@ fn same_options(sink: &mut Sink, p: usize, c: usize) {
         });
     }
     if previous.syntax != current.syntax {
-        let text = |s: Syntax| match s {
-            Syntax::Proto2 => "proto2",
-            Syntax::Proto3 => "proto3",
-        };
+        let text = Syntax::text;
         reports.push(Report {
             rule: "FILE_SAME_SYNTAX",
             place: Place::At { file: c, candidates: vec![vec![12]] },

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use prost_types::field_descriptor_proto::Label;
 use prost_types::DescriptorProto;
 
-use super::index::{sub, Message, Syntax};
 use super::sink::{Place, Report, Sink};
+use crate::contract::model::{is_synthetic_oneof, sub, Message, Syntax};
 
 /// Largest field number of a message, and of a message with message_set_wire_format.
 pub const MESSAGE_MAX: i32 = 536_870_911;
@@ -98,20 +98,12 @@ fn in_reserved_ranges(message: &DescriptorProto, number: i32) -> bool {
         .any(|r| r.start() <= number && number < r.end())
 }
 
-/// Whether the oneof at `index` only exists to give a proto3 `optional` field presence.
-pub fn is_synthetic_oneof(message: &DescriptorProto, index: i32) -> bool {
-    message
-        .field
-        .iter()
-        .any(|f| f.oneof_index == Some(index) && f.proto3_optional())
-}
-
 fn deleted_oneofs(sink: &mut Sink, previous: &Message, current: &Message) {
     if !sink.on("ONEOF_NO_DELETE") {
         return;
     }
     for (i, oneof) in previous.desc.oneof_decl.iter().enumerate() {
-        if is_synthetic_oneof(previous.desc, i as i32)
+        if is_synthetic_oneof(previous.desc, i)
             || current
                 .desc
                 .oneof_decl
@@ -386,7 +378,7 @@ fn options(sink: &mut Sink, previous: &Message, current: &Message) {
             ),
         });
     }
-    let syntax = |m: &Message, side: &super::index::Index| side.files[m.file].syntax;
+    let syntax = |m: &Message, side: &crate::contract::Model| side.files[m.file].syntax;
     // Outside editions, JSON support follows the syntax: proto3 allows it, proto2 is
     // "legacy best effort".
     if syntax(previous, sink.prev) == Syntax::Proto3 && syntax(current, sink.cur) == Syntax::Proto2

@@ -9,7 +9,6 @@ mod ack;
 mod enums;
 mod field;
 mod file;
-mod index;
 mod message;
 mod package;
 pub mod rules;
@@ -18,7 +17,7 @@ mod sink;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::contract::Contract;
+use crate::contract::{Contract, Model};
 
 pub use rules::{Rule, RULES};
 pub use sink::path_within;
@@ -188,8 +187,8 @@ pub fn judge(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Judgem
     // well-known types it imports; the current module never does, as they are built in.
     let well_known_import =
         |name: &str| name.starts_with("google/protobuf/") && current.file(name).is_none();
-    let previous = index::Index::build(baseline, well_known_import);
-    let now = index::Index::build(current, |_| false);
+    let previous = Model::build(baseline, well_known_import);
+    let now = Model::build(current, |_| false);
     let mut sink = sink::Sink::new(rules, &previous, &now);
     file::check(&mut sink);
     package::check(&mut sink);

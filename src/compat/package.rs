@@ -8,13 +8,13 @@ use super::sink::{Place, Report, Sink};
 
 /// The nearest enclosing message of `nested_name` that still exists in `package`.
 fn surviving_parent(
-    cur: &super::index::Index,
+    cur: &crate::contract::Model,
     package: &str,
     nested_name: &str,
 ) -> Option<(Place, Option<Vec<i32>>)> {
     let parts: Vec<&str> = nested_name.split('.').collect();
     (1..parts.len()).rev().find_map(|end| {
-        let full_name = super::index::qualify(package, &parts[..end].join("."));
+        let full_name = crate::contract::model::qualify(package, &parts[..end].join("."));
         let message = &cur.messages[*cur.message_by_name.get(&full_name)?];
         (cur.files[message.file].package == package).then(|| {
             (

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::index::sub;
 use super::sink::{Place, Report, Sink};
+use crate::contract::model::sub;
 
 pub fn check(sink: &mut Sink) {
     let (prev, cur) = (sink.prev, sink.cur);

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::index::Index;
 use super::{ack, rules, Acknowledged, Finding, Judgement, RuleSet, Severity};
+use crate::contract::model::Model;
 use crate::contract::Span;
 
 /// Where buf points for a finding.
@@ -44,13 +44,13 @@ pub struct Report {
 
 pub struct Sink<'r, 'a> {
     rules: &'r RuleSet,
-    pub prev: &'r Index<'a>,
-    pub cur: &'r Index<'a>,
+    pub prev: &'r Model<'a>,
+    pub cur: &'r Model<'a>,
     reports: Vec<Report>,
 }
 
 impl<'r, 'a> Sink<'r, 'a> {
-    pub fn new(rules: &'r RuleSet, prev: &'r Index<'a>, cur: &'r Index<'a>) -> Self {
+    pub fn new(rules: &'r RuleSet, prev: &'r Model<'a>, cur: &'r Model<'a>) -> Self {
         Sink {
             rules,
             prev,
@@ -76,7 +76,6 @@ impl<'r, 'a> Sink<'r, 'a> {
 
     pub fn finish(mut self) -> Judgement {
         let reports = std::mem::take(&mut self.reports);
-        let mut spans = SpanCache::default();
         let mut marked: HashMap<usize, bool> = HashMap::new();
         let mut judgement = Judgement::default();
         for report in reports {
@@ -87,7 +86,7 @@ impl<'r, 'a> Sink<'r, 'a> {
                     Some(*file),
                     candidates
                         .iter()
-                        .find_map(|path| spans.get(self.cur, *file, path)),
+                        .find_map(|path| self.cur.span(*file, path)),
                 ),
                 Place::Option {
                     file,
@@ -95,10 +94,11 @@ impl<'r, 'a> Sink<'r, 'a> {
                     keyword,
                     fallback,
                 } => {
-                    let span = spans
-                        .get(self.cur, *file, path)
+                    let span = self
+                        .cur
+                        .span(*file, path)
                         .map(|span| back_to_keyword(self.cur, *file, span, keyword))
-                        .or_else(|| spans.get(self.cur, *file, fallback));
+                        .or_else(|| self.cur.span(*file, fallback));
                     (Some(*file), span)
                 }
             };
@@ -140,19 +140,13 @@ impl<'r, 'a> Sink<'r, 'a> {
             let mut may_acknowledge = |f: usize| {
                 *marked.entry(f).or_insert_with(|| {
                     self.cur
-                        .contract
-                        .sources
-                        .get(self.cur.files[f].name)
+                        .text(f)
                         .is_none_or(|text| text.contains(ack::MARKER))
                 })
             };
-            let in_proto = file.filter(|&f| may_acknowledge(f)).and_then(|f| {
-                ack::in_comments(
-                    self.cur.files[f].desc,
-                    report.anchor.as_deref(),
-                    report.rule,
-                )
-            });
+            let in_proto = file
+                .filter(|&f| may_acknowledge(f))
+                .and_then(|f| ack::in_comments(self.cur, f, report.anchor.as_deref(), report.rule));
             if let Some(reason) = in_proto {
                 judgement.acknowledged.push(Acknowledged {
                     finding,
@@ -218,11 +212,9 @@ impl<'r, 'a> Sink<'r, 'a> {
 }
 
 /// Moves `span` back to where `keyword` starts, if it occurs earlier on the same line.
-fn back_to_keyword(index: &Index, file: usize, span: Span, keyword: &str) -> Span {
-    let line = index
-        .contract
-        .sources
-        .get(index.files[file].name)
+fn back_to_keyword(model: &Model, file: usize, span: Span, keyword: &str) -> Span {
+    let line = model
+        .text(file)
         .and_then(|text| text.lines().nth(span.line as usize - 1));
     let Some(line) = line else {
         return span;
@@ -288,35 +280,6 @@ pub fn is_unstable_package(package: &str) -> bool {
             .is_some_and(|tail| tail.chars().all(|c| c.is_ascii_digit()))
     };
     suffix_ok("alpha", rest) || suffix_ok("beta", rest) || rest.starts_with("test")
-}
-
-/// Locations by SourceCodeInfo path, per current file, built on first use. The first
-/// location wins when a path repeats (several `extend` blocks), as in buf.
-#[derive(Default)]
-struct SpanCache {
-    files: HashMap<usize, HashMap<Vec<i32>, Span>>,
-}
-
-impl SpanCache {
-    fn get(&mut self, index: &Index, file: usize, path: &[i32]) -> Option<Span> {
-        let spans = self.files.entry(file).or_insert_with(|| {
-            let mut map = HashMap::new();
-            if let Some(info) = &index.files[file].desc.source_code_info {
-                for location in &info.location {
-                    if let (Some(&line), Some(&column)) =
-                        (location.span.first(), location.span.get(1))
-                    {
-                        map.entry(location.path.clone()).or_insert(Span {
-                            line: line as u32 + 1,
-                            column: column as u32 + 1,
-                        });
-                    }
-                }
-            }
-            map
-        });
-        spans.get(path).copied()
-    }
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::FieldDescriptorProto;
 
 use super::lock::{Lock, Role, FILE_NAME};
-use super::reach::{join, reach_with_events, Direction, Index, Reach, RpcName};
+use super::reach::{reach_with_events, Direction, Reach, RpcName};
 use crate::compat::{self, Finding, RuleSet, Severity};
-use crate::contract::Contract;
+use crate::contract::{Contract, Model};
 pub use crate::report::consumers::{Break, ConsumerSection, Unobserved, Verdict};
 
 /// A lock found on disk.
@@ -198,8 +198,8 @@ pub fn assess(
         .collect();
     let observed = reach_with_events(&snapshot, &rpcs, &received)
         .with_context(|| format!("{lock_path} does not hold the RPCs and events it names: regenerate it with `protogen sync --lock`"))?;
-    let before = Index::new(&snapshot.files);
-    let now = Index::new(&current.files);
+    let before = Model::new(&snapshot);
+    let now = Model::new(current);
 
     let mut grouped: BTreeMap<String, Break> = BTreeMap::new();
     if !received.is_empty() {
@@ -236,8 +236,8 @@ pub fn assess(
         }
     }
     for rpc in &rpcs {
-        if !has_rpc(current, rpc) {
-            let (path, line, column) = service_location(current, rpc);
+        if !has_rpc(&now, rpc) {
+            let (path, line, column) = service_location(&now, rpc);
             grouped.insert(
                 rpc.element(),
                 Break {
@@ -253,7 +253,7 @@ pub fn assess(
         }
     }
     for finding in check(&snapshot, current) {
-        let Some(route) = route_of(&snapshot, &observed, &finding.element) else {
+        let Some(route) = route_of(&before, &observed, &finding.element) else {
             continue; // an enclosing shell, not something the consumer reads
         };
         let entry = grouped
@@ -278,11 +278,11 @@ pub fn assess(
 
     let unobserved = contract_findings
         .iter()
-        .filter(|f| route_of(&snapshot, &observed, &f.element).is_none())
+        .filter(|f| route_of(&before, &observed, &f.element).is_none())
         .map(|f| Unobserved {
             rule: f.rule.to_string(),
             element: f.element.clone(),
-            reason: unobserved_reason(&f.element, current),
+            reason: unobserved_reason(&f.element, &now),
         })
         .collect::<Vec<_>>();
     let reason = if breaks.is_empty() {
@@ -306,39 +306,40 @@ pub fn assess(
 /// How the consumer reaches the element a finding is about: the element itself, one of its
 /// enclosing elements, or, for file-level findings (whose element is a file name), the first
 /// RPC or type it observes in that file. `None` when it does not observe it.
-fn route_of<'a>(
-    snapshot: &Contract,
-    observed: &'a Reach,
-    element: &str,
-) -> Option<&'a super::Route> {
-    let Some(file) = snapshot.file(element) else {
+fn route_of<'a>(snapshot: &Model, observed: &'a Reach, element: &str) -> Option<&'a super::Route> {
+    let Some(&file) = snapshot.file_by_name.get(element) else {
         return observed.route(element);
     };
-    let package = file.package();
-    file.service
+    // Declaration order within the file: RPCs, then messages, then enums.
+    let rpcs = snapshot
+        .services
         .iter()
-        .flat_map(|s| {
-            s.method
-                .iter()
-                .map(move |m| join(&join(package, s.name()), m.name()))
-        })
-        .chain(file.message_type.iter().map(|m| join(package, m.name())))
-        .chain(file.enum_type.iter().map(|e| join(package, e.name())))
+        .enumerate()
+        .filter(|(_, s)| s.file == file)
+        .flat_map(|(i, _)| snapshot.rpcs(i).map(|r| r.full_name));
+    let top_level = |parent: Option<usize>, f: usize| parent.is_none() && f == file;
+    let messages = snapshot
+        .messages
+        .iter()
+        .filter(|m| top_level(m.parent, m.file))
+        .map(|m| m.full_name.clone());
+    let enums = snapshot
+        .enums
+        .iter()
+        .filter(|e| top_level(e.parent, e.file))
+        .map(|e| e.full_name.clone());
+    rpcs.chain(messages)
+        .chain(enums)
         .find_map(|name| observed.elements.get(&name))
 }
 
 /// Why a breaking change does not reach the consumer: it is about an RPC (or a service) it
 /// does not call, or about something none of its RPCs reaches.
-fn unobserved_reason(element: &str, current: &Contract) -> String {
-    let services: BTreeSet<String> = current
-        .files
-        .iter()
-        .flat_map(|f| f.service.iter().map(move |s| join(f.package(), s.name())))
-        .collect();
-    let is_service_or_rpc = services.contains(element)
+fn unobserved_reason(element: &str, current: &Model) -> String {
+    let is_service_or_rpc = current.service(element).is_some()
         || element
             .rsplit_once('.')
-            .is_some_and(|(service, _)| services.contains(service));
+            .is_some_and(|(service, _)| current.service(service).is_some());
     if is_service_or_rpc {
         "not an RPC it calls".to_string()
     } else {
@@ -346,55 +347,51 @@ fn unobserved_reason(element: &str, current: &Contract) -> String {
     }
 }
 
-fn has_rpc(current: &Contract, rpc: &RpcName) -> bool {
-    current.files.iter().any(|f| {
-        f.service.iter().any(|s| {
-            join(f.package(), s.name()) == rpc.service
-                && s.method.iter().any(|m| m.name() == rpc.method)
-        })
-    })
+fn has_rpc(current: &Model, rpc: &RpcName) -> bool {
+    current
+        .service(&rpc.service)
+        .is_some_and(|s| s.desc.method.iter().any(|m| m.name() == rpc.method))
 }
 
 /// Where buf points for a deleted RPC: the surviving service, else the package's first file.
-fn service_location(current: &Contract, rpc: &RpcName) -> (String, u32, u32) {
-    for file in &current.files {
-        for (i, service) in file.service.iter().enumerate() {
-            if join(file.package(), service.name()) == rpc.service {
-                let span = current.span(file.name(), &[6, i as i32]);
-                return (
-                    file.name().to_string(),
-                    span.map_or(0, |s| s.line),
-                    span.map_or(0, |s| s.column),
-                );
-            }
-        }
+fn service_location(current: &Model, rpc: &RpcName) -> (String, u32, u32) {
+    if let Some(service) = current.service(&rpc.service) {
+        let span = current.span(service.file, &service.path);
+        return (
+            current.files[service.file].name.to_string(),
+            span.map_or(0, |s| s.line),
+            span.map_or(0, |s| s.column),
+        );
     }
-    let file = current.files.iter().find(|f| f.package() == rpc.package());
-    (file.map_or(String::new(), |f| f.name().to_string()), 1, 1)
+    let file = current
+        .packages
+        .get(rpc.package())
+        .and_then(|files| files.first());
+    (
+        file.map_or(String::new(), |&f| current.files[f].name.to_string()),
+        1,
+        1,
+    )
 }
 
 /// `users.v1.User.role (field 4) changed type string -> int32`, from the descriptors on
 /// both sides where the finding is about a field; the rule's own message otherwise.
-fn summarize(finding: &Finding, before: &Index<'_>, now: &Index<'_>) -> String {
+fn summarize(finding: &Finding, before: &Model, now: &Model) -> String {
     let element = &finding.element;
-    let Some((message_name, field_name)) = element.rsplit_once('.') else {
+    let Some(old_field) = before.field(element) else {
         return format!("{element}: {}", finding.message);
     };
-    let Some(old) = before
-        .messages
-        .get(message_name)
-        .and_then(|m| m.field.iter().find(|f| f.name() == field_name))
-    else {
-        return format!("{element}: {}", finding.message);
-    };
+    let old = old_field.desc;
     let head = format!("{element} (field {})", old.number());
-    let new = now
-        .messages
-        .get(message_name)
-        .and_then(|m| m.field.iter().find(|f| f.number() == old.number()));
-    let Some(new) = new else {
+    // `Model::field` always names a message field, never an extension.
+    let message = old_field.message.map(|m| &before.messages[m].full_name);
+    let new_field = message
+        .and_then(|name| now.message_by_name.get(name))
+        .and_then(|&m| now.fields(m).find(|f| f.desc.number() == old.number()));
+    let Some(new_field) = new_field else {
         return format!("{head} was deleted");
     };
+    let new = new_field.desc;
     let mut changes = Vec::new();
     if type_label(old) != type_label(new) {
         changes.push(format!(
@@ -412,11 +409,11 @@ fn summarize(finding: &Finding, before: &Index<'_>, now: &Index<'_>) -> String {
     }
     if old.name() != new.name() {
         changes.push(format!("was renamed to {}", new.name()));
-    } else if old.json_name() != new.json_name() {
+    } else if old_field.json_name() != new_field.json_name() {
         changes.push(format!(
             "changed JSON name {} -> {}",
-            old.json_name(),
-            new.json_name()
+            old_field.json_name(),
+            new_field.json_name()
         ));
     }
     if old.oneof_index.is_some() != new.oneof_index.is_some() {

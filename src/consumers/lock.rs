@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::canonical_json;
-use super::reach::{join, reach_with_events, Direction, EventName, Reach, RpcName};
+use super::reach::{reach_with_events, Direction, EventName, Reach, RpcName};
+use crate::contract::model::qualify as join;
 use crate::contract::Contract;
 
 pub const FILE_NAME: &str = "protogen.lock";

@@ -4,10 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
+use crate::contract::{Contract, Model};
 use anyhow::{bail, Context};
-use prost_types::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto};
-
-use crate::contract::Contract;
 
 /// An RPC by its full name, written `users.v1.UsersService/FindOne` (the gRPC path without
 /// the leading slash).
@@ -145,53 +143,6 @@ impl Reach {
     }
 }
 
-/// The descriptors of a contract by full name.
-pub(crate) struct Index<'a> {
-    pub messages: BTreeMap<String, &'a DescriptorProto>,
-    pub enums: BTreeMap<String, &'a EnumDescriptorProto>,
-}
-
-impl<'a> Index<'a> {
-    pub fn new(files: &'a [FileDescriptorProto]) -> Self {
-        let mut index = Index {
-            messages: BTreeMap::new(),
-            enums: BTreeMap::new(),
-        };
-        for file in files {
-            let scope = file.package().to_string();
-            for message in &file.message_type {
-                index.add_message(&scope, message);
-            }
-            for enumeration in &file.enum_type {
-                index
-                    .enums
-                    .insert(join(&scope, enumeration.name()), enumeration);
-            }
-        }
-        index
-    }
-
-    fn add_message(&mut self, scope: &str, message: &'a DescriptorProto) {
-        let name = join(scope, message.name());
-        for nested in &message.nested_type {
-            self.add_message(&name, nested);
-        }
-        for enumeration in &message.enum_type {
-            self.enums
-                .insert(join(&name, enumeration.name()), enumeration);
-        }
-        self.messages.insert(name, message);
-    }
-}
-
-pub(crate) fn join(scope: &str, name: &str) -> String {
-    if scope.is_empty() {
-        name.to_string()
-    } else {
-        format!("{scope}.{name}")
-    }
-}
-
 /// Computes what `rpcs` observe in `contract`. Every RPC must exist in the contract.
 pub fn reach(contract: &Contract, rpcs: &BTreeSet<RpcName>) -> anyhow::Result<Reach> {
     reach_with_events(contract, rpcs, &[])
@@ -204,13 +155,13 @@ pub fn reach_with_events(
     rpcs: &BTreeSet<RpcName>,
     events: &[(Direction, EventName)],
 ) -> anyhow::Result<Reach> {
-    let index = Index::new(&contract.files);
+    let model = Model::new(contract);
     let mut out = Reach {
         rpcs: rpcs.clone(),
         ..Reach::default()
     };
     for rpc in rpcs {
-        let method = find_method(contract, rpc)?;
+        let method = find_method(&model, rpc)?;
         let route = |direction| Route {
             via: Via::Rpc(rpc.clone()),
             direction,
@@ -225,11 +176,11 @@ pub fn reach_with_events(
             (Direction::Request, method.input_type()),
             (Direction::Response, method.output_type()),
         ] {
-            visit(&index, type_name, &route(direction), &mut out);
+            visit(&model, type_name, &route(direction), &mut out);
         }
     }
     for (direction, event) in events {
-        if !index.messages.contains_key(&event.message) {
+        if model.message(&event.message).is_none() {
             bail!(
                 "the contract has no message {} (the event on subject {})",
                 event.message,
@@ -240,23 +191,20 @@ pub fn reach_with_events(
             via: Via::Subject(event.subject.clone()),
             direction: *direction,
         };
-        visit(&index, &event.message, &route, &mut out);
+        visit(&model, &event.message, &route, &mut out);
     }
     Ok(out)
 }
 
 fn find_method<'a>(
-    contract: &'a Contract,
+    model: &Model<'a>,
     rpc: &RpcName,
 ) -> anyhow::Result<&'a prost_types::MethodDescriptorProto> {
-    let service = contract
-        .files
-        .iter()
-        .flat_map(|f| f.service.iter().map(move |s| (f, s)))
-        .find(|(f, s)| join(f.package(), s.name()) == rpc.service)
-        .map(|(_, s)| s)
+    let service = model
+        .service(&rpc.service)
         .with_context(|| format!("the contract has no service {}", rpc.service))?;
     service
+        .desc
         .method
         .iter()
         .find(|m| m.name() == rpc.method)
@@ -264,7 +212,7 @@ fn find_method<'a>(
 }
 
 /// Breadth-first from one request or response type; the first route to reach an element wins.
-fn visit(index: &Index<'_>, root: &str, route: &Route, out: &mut Reach) {
+fn visit(model: &Model<'_>, root: &str, route: &Route, out: &mut Reach) {
     let mut queue = VecDeque::from([root.trim_start_matches('.').to_string()]);
     while let Some(name) = queue.pop_front() {
         if !out.types.insert(name.clone()) {
@@ -273,24 +221,23 @@ fn visit(index: &Index<'_>, root: &str, route: &Route, out: &mut Reach) {
         out.elements
             .entry(name.clone())
             .or_insert_with(|| route.clone());
-        if let Some(message) = index.messages.get(&name) {
-            for oneof in &message.oneof_decl {
+        if let Some(&message) = model.message_by_name.get(&name) {
+            for oneof in model.oneofs(message) {
                 out.elements
-                    .entry(join(&name, oneof.name()))
+                    .entry(oneof.full_name)
                     .or_insert_with(|| route.clone());
             }
-            for field in &message.field {
-                out.elements
-                    .entry(join(&name, field.name()))
-                    .or_insert_with(|| route.clone());
-                if !field.type_name().is_empty() {
-                    queue.push_back(field.type_name().trim_start_matches('.').to_string());
+            for field in model.fields(message) {
+                if !field.desc.type_name().is_empty() {
+                    queue.push_back(field.desc.type_name().trim_start_matches('.').to_string());
                 }
+                out.elements
+                    .entry(field.full_name)
+                    .or_insert_with(|| route.clone());
             }
-        } else if let Some(enumeration) = index.enums.get(&name) {
-            let sibling_scope = name.rsplit_once('.').map_or("", |(scope, _)| scope);
-            for value in &enumeration.value {
-                for full in [join(&name, value.name()), join(sibling_scope, value.name())] {
+        } else if let Some(&enumeration) = model.enum_by_name.get(&name) {
+            for value in model.values(enumeration) {
+                for full in [value.full_name, value.sibling_name] {
                     out.elements.entry(full).or_insert_with(|| route.clone());
                 }
             }
@@ -305,21 +252,14 @@ pub fn rpcs_of_services(
     contract: &Contract,
     services: &[String],
 ) -> anyhow::Result<BTreeSet<RpcName>> {
+    let model = Model::new(contract);
     let mut out = BTreeSet::new();
     for wanted in services {
         let wanted = wanted.trim_start_matches('.');
-        let service = contract
-            .files
-            .iter()
-            .flat_map(|f| {
-                f.service
-                    .iter()
-                    .map(move |s| (join(f.package(), s.name()), s))
-            })
-            .find(|(name, _)| name == wanted)
-            .map(|(_, s)| s)
+        let service = model
+            .service(wanted)
             .with_context(|| format!("the contract has no service {wanted}"))?;
-        for method in &service.method {
+        for method in &service.desc.method {
             out.insert(RpcName {
                 service: wanted.to_string(),
                 method: method.name().to_string(),
@@ -331,10 +271,10 @@ pub fn rpcs_of_services(
 
 /// Every service of the contract by full name, sorted.
 pub fn all_services(contract: &Contract) -> Vec<String> {
-    let mut out: Vec<String> = contract
-        .files
-        .iter()
-        .flat_map(|f| f.service.iter().map(move |s| join(f.package(), s.name())))
+    let mut out: Vec<String> = Model::new(contract)
+        .services
+        .into_iter()
+        .map(|s| s.full_name)
         .collect();
     out.sort();
     out

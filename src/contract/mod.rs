@@ -8,6 +8,7 @@ mod files;
 mod git;
 pub mod known;
 pub mod location;
+pub mod model;
 mod source;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use prost_types::FileDescriptorProto;
 
 pub use files::compile_files;
 pub use location::Span;
+pub use model::Model;
 pub use source::Source;
 
 /// Which side of a comparison a contract is; named in every error message about it.

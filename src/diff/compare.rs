@@ -1,26 +1,26 @@
-//! Walks two indexed contracts side by side and records every difference. An added or
+//! Walks the models of two contracts side by side and records every difference. An added or
 //! removed element stands for everything inside it, so a deleted package is one change.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
-use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::field_descriptor_proto::Label;
 use prost_types::{
-    DescriptorProto, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
-    FileDescriptorProto, MethodDescriptorProto, ServiceDescriptorProto,
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+    MethodDescriptorProto,
 };
 
+use crate::contract::model::{qualify, tag::*, Cardinality, EnumValue, Field, Model, Rpc};
 use crate::contract::Contract;
 
-use super::index::*;
 use super::{Change, ChangeKind, DiffOptions, ElementKind, Location, Side, WHOLE};
 
 /// Every difference between `old` and `new`, sorted by location then name.
 pub fn compare(old: &Contract, new: &Contract, options: &DiffOptions) -> Vec<Change> {
     let differ = Differ {
-        old: Index::new(old, Side::Old),
-        new: Index::new(new, Side::New),
+        old: Model::new(old),
+        new: Model::new(new),
         options: *options,
         changes: RefCell::new(Vec::new()),
     };
@@ -63,8 +63,8 @@ fn aspect_rank(aspect: &str) -> u8 {
 }
 
 struct Differ<'a> {
-    old: Index<'a>,
-    new: Index<'a>,
+    old: Model<'a>,
+    new: Model<'a>,
     options: DiffOptions,
     // Interior mutability lets the walk hold borrows of both indexes while recording.
     changes: RefCell<Vec<Change>>,
@@ -128,12 +128,30 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn docs(&self, subject: &Subject, old: (&str, &[i32]), new: (&str, &[i32])) {
+    /// Where the element at `path` of file `file` on `side` is declared (line 0 without
+    /// source info).
+    fn location(&self, side: Side, file: usize, path: &[i32]) -> Location {
+        let model = self.index(side);
+        let span = model.span(file, path).unwrap_or_default();
+        Location {
+            path: model.files[file].name.to_string(),
+            line: span.line,
+            column: span.column,
+            side,
+        }
+    }
+
+    /// The location of file `name` itself (its first line).
+    fn file_location(&self, side: Side, name: &str) -> Location {
+        self.location(side, self.index(side).file_by_name[name], &[])
+    }
+
+    fn docs(&self, subject: &Subject, old: (usize, &[i32]), new: (usize, &[i32])) {
         if !self.options.include_docs {
             return;
         }
-        let before = self.old.comment(old.0, old.1);
-        let after = self.new.comment(new.0, new.1);
+        let before = comment(&self.old, old.0, old.1);
+        let after = comment(&self.new, new.0, new.1);
         if before != after {
             let mut change = subject.change(ChangeKind::Docs, "docs");
             change.old = (!before.is_empty()).then_some(before);
@@ -177,9 +195,9 @@ impl<'a> Differ<'a> {
             let files = &index.packages[name];
             let mut also: Vec<String> = Vec::new();
             if side == Side::Old {
-                for file in files {
-                    also.push(file.to_string());
-                    names_in_file(index.files[file], &mut also);
+                for &file in files {
+                    also.push(index.files[file].name.to_string());
+                    names_in_file(index.files[file].desc, &mut also);
                 }
             }
             let count = match files.len() {
@@ -193,7 +211,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn index(&self, side: Side) -> &Index<'a> {
+    fn index(&self, side: Side) -> &Model<'a> {
         match side {
             Side::Old => &self.old,
             Side::New => &self.new,
@@ -201,36 +219,39 @@ impl<'a> Differ<'a> {
     }
 
     /// Whether the element's whole package appeared or vanished (then that change covers it).
-    fn package_covers(&self, file: &FileDescriptorProto, side: Side) -> bool {
+    fn package_covers(&self, file: usize, side: Side) -> bool {
+        let package = self.index(side).files[file].package;
         let other = self.index(other(side));
-        !file.package().is_empty() && !other.packages.contains_key(file.package())
+        !package.is_empty() && !other.packages.contains_key(package)
     }
 
     fn files(&self) {
         let names: BTreeSet<&str> = self
             .old
-            .files
+            .file_by_name
             .keys()
-            .chain(self.new.files.keys())
+            .chain(self.new.file_by_name.keys())
             .copied()
             .collect();
         for name in names {
             match (
-                self.old.files.get(name).copied(),
-                self.new.files.get(name).copied(),
+                self.old.file_by_name.get(name).copied(),
+                self.new.file_by_name.get(name).copied(),
             ) {
-                (Some(old), Some(new)) => self.file(old, new),
+                (Some(old), Some(new)) => {
+                    self.file(self.old.files[old].desc, self.new.files[new].desc)
+                }
                 (Some(old), None) => {
                     if !self.package_covers(old, Side::Old) {
                         let mut also = Vec::new();
-                        names_in_file(old, &mut also);
-                        let location = Some(self.old.location(name, &[]));
+                        names_in_file(self.old.files[old].desc, &mut also);
+                        let location = Some(self.file_location(Side::Old, name));
                         self.whole(ElementKind::File, name, Side::Old, location, None, also);
                     }
                 }
                 (None, Some(new)) => {
                     if !self.package_covers(new, Side::New) {
-                        let location = Some(self.new.location(name, &[]));
+                        let location = Some(self.file_location(Side::New, name));
                         self.whole(
                             ElementKind::File,
                             name,
@@ -252,7 +273,7 @@ impl<'a> Differ<'a> {
             element: new.name().to_string(),
             old_element: None,
             also: Vec::new(),
-            location: Some(self.new.location(new.name(), &[])),
+            location: Some(self.file_location(Side::New, new.name())),
         };
         self.value(
             &subject,
@@ -276,9 +297,13 @@ impl<'a> Differ<'a> {
             kind: ElementKind::File,
             element: subject.element.clone(),
             old_element: None,
-            location: Some(self.new.location(new.name(), &[FILE_OPTIONS, number]))
-                .filter(|l| l.line > 0)
-                .or_else(|| subject.location.clone()),
+            location: Some(self.location(
+                Side::New,
+                self.new.file_by_name[new.name()],
+                &[FILE_OPTIONS, number],
+            ))
+            .filter(|l| l.line > 0)
+            .or_else(|| subject.location.clone()),
             also: Vec::new(),
         };
         macro_rules! options {
@@ -317,49 +342,44 @@ impl<'a> Differ<'a> {
     }
 
     fn messages(&self) {
-        let names: BTreeSet<String> = self
+        let names: BTreeSet<&str> = self
             .old
-            .messages
+            .message_by_name
             .keys()
-            .chain(self.new.messages.keys())
-            .cloned()
+            .chain(self.new.message_by_name.keys())
+            .map(String::as_str)
             .collect();
         for name in names {
-            let old = self.old.messages.get(&name);
-            let new = self.new.messages.get(&name);
-            match (old, new) {
+            let old = self.old.message_by_name.get(name).copied();
+            let new = self.new.message_by_name.get(name).copied();
+            let (om, nm) = (
+                old.map(|i| &self.old.messages[i]),
+                new.map(|i| &self.new.messages[i]),
+            );
+            match (om, nm) {
                 // A map's entry changes with the map field, which reports it.
-                (Some(old), Some(new)) if is_map_entry(old.desc) && is_map_entry(new.desc) => {}
-                (Some(old), Some(new)) => {
-                    let subject =
-                        self.moved(ElementKind::Message, &name, old.file, new.file, &new.path);
-                    self.message(&subject, old, new);
+                (Some(o), Some(n)) if o.is_map_entry() && n.is_map_entry() => {}
+                (Some(o), Some(n)) => {
+                    let subject = self.moved(ElementKind::Message, name, o.file, n.file, &n.path);
+                    self.message(&subject, old.unwrap_or_default(), new.unwrap_or_default());
                 }
-                (Some(old), None)
-                    if !self.covered(old.file, &old.parent, Side::Old, |i, p| {
-                        i.messages.contains_key(p)
-                    }) =>
-                {
-                    if is_map_entry(old.desc) {
+                (Some(o), None) if !self.covered(o.file, o.parent, Side::Old) => {
+                    if o.is_map_entry() {
                         continue;
                     }
                     let mut also = Vec::new();
-                    names_in_message(&name, old.desc, &mut also);
-                    let location = Some(self.old.location(old.file.name(), &old.path));
-                    self.whole(ElementKind::Message, &name, Side::Old, location, None, also);
+                    names_in_message(name, o.desc, &mut also);
+                    let location = Some(self.location(Side::Old, o.file, &o.path));
+                    self.whole(ElementKind::Message, name, Side::Old, location, None, also);
                 }
-                (None, Some(new))
-                    if !self.covered(new.file, &new.parent, Side::New, |i, p| {
-                        i.messages.contains_key(p)
-                    }) =>
-                {
-                    if is_map_entry(new.desc) {
+                (None, Some(n)) if !self.covered(n.file, n.parent, Side::New) => {
+                    if n.is_map_entry() {
                         continue;
                     }
-                    let location = Some(self.new.location(new.file.name(), &new.path));
+                    let location = Some(self.location(Side::New, n.file, &n.path));
                     self.whole(
                         ElementKind::Message,
-                        &name,
+                        name,
                         Side::New,
                         location,
                         None,
@@ -372,22 +392,21 @@ impl<'a> Differ<'a> {
     }
 
     /// Whether an element present on one side only is already reported through its
-    /// container: its enclosing message, its removed file, or its package.
-    fn covered(
-        &self,
-        file: &FileDescriptorProto,
-        parent: &Option<String>,
-        side: Side,
-        parent_exists: impl Fn(&Index, &str) -> bool,
-    ) -> bool {
+    /// container: its enclosing message (`parent`), its removed file, or its package.
+    fn covered(&self, file: usize, parent: Option<usize>, side: Side) -> bool {
+        let this = self.index(side);
         let other = self.index(other(side));
         if let Some(parent) = parent {
-            if !parent_exists(other, parent) {
+            if !other
+                .message_by_name
+                .contains_key(&this.messages[parent].full_name)
+            {
                 return true;
             }
         }
         // A new file's top-level elements are listed: they are the API it adds.
-        let file_removed = side == Side::Old && !other.files.contains_key(file.name());
+        let file_removed =
+            side == Side::Old && !other.file_by_name.contains_key(this.files[file].name);
         file_removed || self.package_covers(file, side)
     }
 
@@ -396,8 +415,8 @@ impl<'a> Differ<'a> {
         &self,
         kind: ElementKind,
         name: &str,
-        old_file: &FileDescriptorProto,
-        new_file: &FileDescriptorProto,
+        old_file: usize,
+        new_file: usize,
         new_path: &[i32],
     ) -> Subject {
         let subject = Subject {
@@ -405,24 +424,22 @@ impl<'a> Differ<'a> {
             element: name.to_string(),
             old_element: None,
             also: Vec::new(),
-            location: Some(self.new.location(new_file.name(), new_path)),
+            location: Some(self.location(Side::New, new_file, new_path)),
         };
-        if old_file.name() != new_file.name() {
+        let (old_name, new_name) = (self.old.files[old_file].name, self.new.files[new_file].name);
+        if old_name != new_name {
             let mut change = subject.change(ChangeKind::Moved, "file");
-            change.old = Some(old_file.name().to_string());
-            change.new = Some(new_file.name().to_string());
+            change.old = Some(old_name.to_string());
+            change.new = Some(new_name.to_string());
             self.push(change);
         }
         subject
     }
 
-    fn message(
-        &self,
-        subject: &Subject,
-        old: &Decl<'a, DescriptorProto>,
-        new: &Decl<'a, DescriptorProto>,
-    ) {
-        let (od, nd) = (old.desc, new.desc);
+    /// Compares message `old` (index into the old model's messages) with `new`.
+    fn message(&self, subject: &Subject, old: usize, new: usize) {
+        let (om, nm) = (&self.old.messages[old], &self.new.messages[new]);
+        let (od, nd) = (om.desc, nm.desc);
         let (oo, no) = (
             od.options.clone().unwrap_or_default(),
             nd.options.clone().unwrap_or_default(),
@@ -440,11 +457,7 @@ impl<'a> Differ<'a> {
             show(&oo.no_standard_descriptor_accessor),
             show(&no.no_standard_descriptor_accessor),
         );
-        self.docs(
-            subject,
-            (old.file.name(), &old.path),
-            (new.file.name(), &new.path),
-        );
+        self.docs(subject, (om.file, &om.path), (nm.file, &nm.path));
 
         let ranges = |d: &DescriptorProto| {
             d.reserved_range
@@ -464,46 +477,39 @@ impl<'a> Differ<'a> {
         self.set(subject, "extension_range", extensions(od), extensions(nd));
 
         // Oneofs by name; proto3 `optional` makes synthetic ones, which are presence, not API.
-        let oneofs = |d: &'a DescriptorProto| -> BTreeMap<&'a str, usize> {
-            (0..d.oneof_decl.len())
-                .filter(|&i| !is_synthetic_oneof(d, i))
-                .map(|i| (d.oneof_decl[i].name(), i))
+        let oneofs = |model: &Model<'a>, m: usize| -> BTreeMap<&'a str, Vec<i32>> {
+            model
+                .oneofs(m)
+                .filter(|o| !o.synthetic)
+                .map(|o| (o.desc.name(), o.path))
                 .collect()
         };
-        let (old_oneofs, new_oneofs) = (oneofs(od), oneofs(nd));
+        let (old_oneofs, new_oneofs) = (oneofs(&self.old, old), oneofs(&self.new, new));
         for (oneof, side) in union(&old_oneofs, &new_oneofs) {
-            let (decl, map) = match side {
-                Side::Old => (old, &old_oneofs),
-                Side::New => (new, &new_oneofs),
+            let (m, map) = match side {
+                Side::Old => (om, &old_oneofs),
+                Side::New => (nm, &new_oneofs),
             };
-            let path = [decl.path.as_slice(), &[MESSAGE_ONEOF, map[oneof] as i32]].concat();
-            let location = Some(self.index(side).location(decl.file.name(), &path));
+            let location = Some(self.location(side, m.file, &map[oneof]));
             self.whole(
                 ElementKind::Oneof,
-                &join(&subject.element, oneof),
+                &qualify(&subject.element, oneof),
                 side,
                 location,
                 None,
                 Vec::new(),
             );
         }
-        for (oneof, &o) in &old_oneofs {
-            if let Some(&n) = new_oneofs.get(oneof) {
-                let path = |d: &Decl<DescriptorProto>, i: usize| {
-                    [d.path.as_slice(), &[MESSAGE_ONEOF, i as i32]].concat()
-                };
+        for (oneof, old_path) in &old_oneofs {
+            if let Some(new_path) = new_oneofs.get(oneof) {
                 let oneof_subject = Subject {
                     kind: ElementKind::Oneof,
-                    element: join(&subject.element, oneof),
+                    element: qualify(&subject.element, oneof),
                     old_element: None,
                     also: Vec::new(),
-                    location: Some(self.new.location(new.file.name(), &path(new, n))),
+                    location: Some(self.location(Side::New, nm.file, new_path)),
                 };
-                self.docs(
-                    &oneof_subject,
-                    (old.file.name(), &path(old, o)),
-                    (new.file.name(), &path(new, n)),
-                );
+                self.docs(&oneof_subject, (om.file, old_path), (nm.file, new_path));
             }
         }
 
@@ -516,27 +522,28 @@ impl<'a> Differ<'a> {
         };
         let (old_fields, new_fields) = (by_number(od), by_number(nd));
         for (number, side) in union(&old_fields, &new_fields) {
-            let (decl, map, index) = match side {
-                Side::Old => (old, &old_fields, &self.old),
-                Side::New => (new, &new_fields, &self.new),
+            let (m, map) = match side {
+                Side::Old => (old, &old_fields),
+                Side::New => (new, &new_fields),
             };
-            let i = map[number];
-            let field = &decl.desc.field[i];
-            let path = [decl.path.as_slice(), &[MESSAGE_FIELD, i as i32]].concat();
-            let location = Some(index.location(decl.file.name(), &path));
-            let signature = field_signature(index, field);
+            let field = self.index(side).field_of(m, map[number]);
+            let location = Some(self.location(side, field.file, &field.path));
             self.whole(
                 ElementKind::Field,
-                &join(&subject.element, field.name()),
+                &field.full_name,
                 side,
                 location,
-                Some(signature),
+                Some(field_signature(&field)),
                 Vec::new(),
             );
         }
         for (number, &o) in &old_fields {
             if let Some(&n) = new_fields.get(number) {
-                self.field(subject, (old, o), (new, n));
+                self.field(
+                    subject,
+                    self.old.field_of(old, o),
+                    self.new.field_of(new, n),
+                );
             }
         }
     }
@@ -561,32 +568,24 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn field(
-        &self,
-        message: &Subject,
-        old: (&Decl<DescriptorProto>, usize),
-        new: (&Decl<DescriptorProto>, usize),
-    ) {
-        let (of, nf) = (&old.0.desc.field[old.1], &new.0.desc.field[new.1]);
-        let old_path = [old.0.path.as_slice(), &[MESSAGE_FIELD, old.1 as i32]].concat();
-        let new_path = [new.0.path.as_slice(), &[MESSAGE_FIELD, new.1 as i32]].concat();
-        let old_name = join(&message.element, of.name());
-        let element = join(&message.element, nf.name());
+    fn field(&self, message: &Subject, old: Field<'_, 'a>, new: Field<'_, 'a>) {
+        let (of, nf) = (old.desc, new.desc);
+        let element = qualify(&message.element, nf.name());
         // A map's key and value are fields of its entry message; the map field stands for them.
-        let map_entries = [(&self.old, of), (&self.new, nf)]
+        let map_entries = [&old, &new]
             .into_iter()
-            .filter(|(index, f)| index.map_entry(f.type_name()).is_some())
-            .flat_map(|(_, f)| {
-                let entry = f.type_name().trim_start_matches('.').to_string();
-                [join(&entry, "key"), join(&entry, "value"), entry]
+            .filter_map(|f| f.map_entry())
+            .flat_map(|entry| {
+                let entry = entry.full_name.clone();
+                [qualify(&entry, "key"), qualify(&entry, "value"), entry]
             })
             .collect();
         let subject = Subject {
             kind: ElementKind::Field,
-            old_element: (old_name != element).then_some(old_name),
+            old_element: (old.full_name != element).then(|| old.full_name.clone()),
             element,
             also: map_entries,
-            location: Some(self.new.location(new.0.file.name(), &new_path)),
+            location: Some(self.location(Side::New, new.file, &new.path)),
         };
         if of.name() != nf.name() {
             let mut change = subject.change(ChangeKind::Renamed, "name");
@@ -597,8 +596,8 @@ impl<'a> Differ<'a> {
         self.value(
             &subject,
             "type",
-            Some(field_type(&self.old, of)),
-            Some(field_type(&self.new, nf)),
+            Some(old.type_text()),
+            Some(new.type_text()),
         );
         self.value(
             &subject,
@@ -606,22 +605,23 @@ impl<'a> Differ<'a> {
             Some(label(of).to_string()),
             Some(label(nf).to_string()),
         );
-        let (old_oneof, new_oneof) = (oneof_name(old.0.desc, of), oneof_name(new.0.desc, nf));
+        let oneof_name = |f: &Field| f.oneof().map(|o| o.name().to_string());
+        let (old_oneof, new_oneof) = (oneof_name(&old), oneof_name(&new));
         // Joining or leaving a oneof changes presence too; the oneof change says it all.
         if of.label() == Label::Optional && nf.label() == Label::Optional && old_oneof == new_oneof
         {
             self.value(
                 &subject,
                 "presence",
-                Some(presence(old.0, of).to_string()),
-                Some(presence(new.0, nf).to_string()),
+                Some(presence(&old).to_string()),
+                Some(presence(&new).to_string()),
             );
         }
         self.value(
             &subject,
             "json_name",
-            Some(json_name(of)),
-            Some(json_name(nf)),
+            Some(old.json_name()),
+            Some(new.json_name()),
         );
         self.value(
             &subject,
@@ -648,47 +648,40 @@ impl<'a> Differ<'a> {
             no.jstype.map(|_| format!("{:?}", no.jstype())),
         );
         self.deprecation(&subject, oo.deprecated, no.deprecated);
-        self.docs(
-            &subject,
-            (old.0.file.name(), &old_path),
-            (new.0.file.name(), &new_path),
-        );
+        self.docs(&subject, (old.file, &old.path), (new.file, &new.path));
     }
 
     fn enums(&self) {
-        let names: BTreeSet<String> = self
+        let names: BTreeSet<&str> = self
             .old
-            .enums
+            .enum_by_name
             .keys()
-            .chain(self.new.enums.keys())
-            .cloned()
+            .chain(self.new.enum_by_name.keys())
+            .map(String::as_str)
             .collect();
         for name in names {
-            match (self.old.enums.get(&name), self.new.enums.get(&name)) {
-                (Some(old), Some(new)) => {
-                    let subject =
-                        self.moved(ElementKind::Enum, &name, old.file, new.file, &new.path);
-                    self.enumeration(&subject, old, new);
+            let old = self.old.enum_by_name.get(name).copied();
+            let new = self.new.enum_by_name.get(name).copied();
+            let (oe, ne) = (
+                old.map(|i| &self.old.enums[i]),
+                new.map(|i| &self.new.enums[i]),
+            );
+            match (oe, ne) {
+                (Some(o), Some(n)) => {
+                    let subject = self.moved(ElementKind::Enum, name, o.file, n.file, &n.path);
+                    self.enumeration(&subject, old.unwrap_or_default(), new.unwrap_or_default());
                 }
-                (Some(old), None)
-                    if !self.covered(old.file, &old.parent, Side::Old, |i, p| {
-                        i.messages.contains_key(p)
-                    }) =>
-                {
+                (Some(o), None) if !self.covered(o.file, o.parent, Side::Old) => {
                     let mut also = Vec::new();
-                    names_in_enum(&name, old.desc, &mut also);
-                    let location = Some(self.old.location(old.file.name(), &old.path));
-                    self.whole(ElementKind::Enum, &name, Side::Old, location, None, also);
+                    names_in_enum(name, o.desc, &mut also);
+                    let location = Some(self.location(Side::Old, o.file, &o.path));
+                    self.whole(ElementKind::Enum, name, Side::Old, location, None, also);
                 }
-                (None, Some(new))
-                    if !self.covered(new.file, &new.parent, Side::New, |i, p| {
-                        i.messages.contains_key(p)
-                    }) =>
-                {
-                    let location = Some(self.new.location(new.file.name(), &new.path));
+                (None, Some(n)) if !self.covered(n.file, n.parent, Side::New) => {
+                    let location = Some(self.location(Side::New, n.file, &n.path));
                     self.whole(
                         ElementKind::Enum,
-                        &name,
+                        name,
                         Side::New,
                         location,
                         None,
@@ -700,13 +693,10 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn enumeration(
-        &self,
-        subject: &Subject,
-        old: &Decl<EnumDescriptorProto>,
-        new: &Decl<EnumDescriptorProto>,
-    ) {
-        let (od, nd) = (old.desc, new.desc);
+    /// Compares enum `old` (index into the old model's enums) with `new`.
+    fn enumeration(&self, subject: &Subject, old: usize, new: usize) {
+        let (oe, ne) = (&self.old.enums[old], &self.new.enums[new]);
+        let (od, nd) = (oe.desc, ne.desc);
         let (oo, no) = (
             od.options.clone().unwrap_or_default(),
             nd.options.clone().unwrap_or_default(),
@@ -718,11 +708,7 @@ impl<'a> Differ<'a> {
             show(&oo.allow_alias),
             show(&no.allow_alias),
         );
-        self.docs(
-            subject,
-            (old.file.name(), &old.path),
-            (new.file.name(), &new.path),
-        );
+        self.docs(subject, (oe.file, &oe.path), (ne.file, &ne.path));
         let ranges = |d: &EnumDescriptorProto| {
             d.reserved_range
                 .iter()
@@ -734,33 +720,31 @@ impl<'a> Differ<'a> {
         self.set(subject, "reserved_name", names(od), names(nd));
 
         // Values by number; aliases (several names for one number) pair up by name.
-        let pairs = pair_values(od, nd);
-        let scope = subject
-            .element
-            .rsplit_once('.')
-            .map_or("", |(scope, _)| scope)
-            .to_string();
-        for (o, n) in pairs {
+        let old_values: Vec<EnumValue> = self.old.values(old).collect();
+        let new_values: Vec<EnumValue> = self.new.values(new).collect();
+        for (o, n) in pair_values(od, nd) {
             match (o, n) {
-                (Some(o), Some(n)) => self.enum_value(subject, &scope, (old, o), (new, n)),
+                (Some(o), Some(n)) => self.enum_value(
+                    subject,
+                    (oe.file, &old_values[o]),
+                    (ne.file, &new_values[n]),
+                ),
                 (Some(i), None) | (None, Some(i)) => {
-                    let (decl, side) = if o.is_some() {
-                        (old, Side::Old)
+                    let (e, values, side) = if o.is_some() {
+                        (oe, &old_values, Side::Old)
                     } else {
-                        (new, Side::New)
+                        (ne, &new_values, Side::New)
                     };
-                    let value = &decl.desc.value[i];
-                    let path = [decl.path.as_slice(), &[ENUM_VALUE, i as i32]].concat();
-                    let location = Some(self.index(side).location(decl.file.name(), &path));
-                    let also = vec![join(&scope, value.name())];
-                    let detail = Some(format!("{} = {}", value.name(), value.number()));
+                    let value = &values[i];
+                    let location = Some(self.location(side, e.file, &value.path));
+                    let detail = Some(format!("{} = {}", value.desc.name(), value.desc.number()));
                     self.whole(
                         ElementKind::EnumValue,
-                        &join(&subject.element, value.name()),
+                        &qualify(&subject.element, value.desc.name()),
                         side,
                         location,
                         detail,
-                        also,
+                        vec![value.sibling_name.clone()],
                     );
                 }
                 (None, None) => {}
@@ -771,28 +755,24 @@ impl<'a> Differ<'a> {
     fn enum_value(
         &self,
         enumeration: &Subject,
-        scope: &str,
-        old: (&Decl<EnumDescriptorProto>, usize),
-        new: (&Decl<EnumDescriptorProto>, usize),
+        old: (usize, &EnumValue),
+        new: (usize, &EnumValue),
     ) {
-        let (ov, nv): (&EnumValueDescriptorProto, _) =
-            (&old.0.desc.value[old.1], &new.0.desc.value[new.1]);
-        let old_path = [old.0.path.as_slice(), &[ENUM_VALUE, old.1 as i32]].concat();
-        let new_path = [new.0.path.as_slice(), &[ENUM_VALUE, new.1 as i32]].concat();
-        let old_name = join(&enumeration.element, ov.name());
-        let element = join(&enumeration.element, nv.name());
+        let (ov, nv) = (old.1.desc, new.1.desc);
+        let old_name = qualify(&enumeration.element, ov.name());
+        let element = qualify(&enumeration.element, nv.name());
         let subject = Subject {
             kind: ElementKind::EnumValue,
             old_element: (old_name != element).then_some(old_name),
             element,
             also: Vec::new(),
-            location: Some(self.new.location(new.0.file.name(), &new_path)),
+            location: Some(self.location(Side::New, new.0, &new.1.path)),
         };
         if ov.name() != nv.name() {
             let mut change = subject.change(ChangeKind::Renamed, "name");
             change.old = Some(ov.name().to_string());
             change.new = Some(nv.name().to_string());
-            change.also = vec![join(scope, ov.name()), join(scope, nv.name())];
+            change.also = vec![old.1.sibling_name.clone(), new.1.sibling_name.clone()];
             self.push(change);
         }
         let (oo, no) = (
@@ -800,43 +780,41 @@ impl<'a> Differ<'a> {
             nv.options.clone().unwrap_or_default(),
         );
         self.deprecation(&subject, oo.deprecated, no.deprecated);
-        self.docs(
-            &subject,
-            (old.0.file.name(), &old_path),
-            (new.0.file.name(), &new_path),
-        );
+        self.docs(&subject, (old.0, &old.1.path), (new.0, &new.1.path));
     }
 
     fn services(&self) {
-        let names: BTreeSet<String> = self
+        let names: BTreeSet<&str> = self
             .old
-            .services
+            .service_by_name
             .keys()
-            .chain(self.new.services.keys())
-            .cloned()
+            .chain(self.new.service_by_name.keys())
+            .map(String::as_str)
             .collect();
         for name in names {
-            match (self.old.services.get(&name), self.new.services.get(&name)) {
-                (Some(old), Some(new)) => {
-                    let subject =
-                        self.moved(ElementKind::Service, &name, old.file, new.file, &new.path);
-                    self.service(&subject, old, new);
+            let old = self.old.service_by_name.get(name).copied();
+            let new = self.new.service_by_name.get(name).copied();
+            let (os, ns) = (
+                old.map(|i| &self.old.services[i]),
+                new.map(|i| &self.new.services[i]),
+            );
+            match (os, ns) {
+                (Some(o), Some(n)) => {
+                    let subject = self.moved(ElementKind::Service, name, o.file, n.file, &n.path);
+                    self.service(&subject, old.unwrap_or_default(), new.unwrap_or_default());
                 }
-                (Some(old), None) if !self.covered(old.file, &None, Side::Old, |_, _| true) => {
+                (Some(o), None) if !self.covered(o.file, None, Side::Old) => {
                     let also = old
-                        .desc
-                        .method
-                        .iter()
-                        .map(|m| join(&name, m.name()))
-                        .collect();
-                    let location = Some(self.old.location(old.file.name(), &old.path));
-                    self.whole(ElementKind::Service, &name, Side::Old, location, None, also);
+                        .map(|i| self.old.rpcs(i).map(|r| r.full_name).collect())
+                        .unwrap_or_default();
+                    let location = Some(self.location(Side::Old, o.file, &o.path));
+                    self.whole(ElementKind::Service, name, Side::Old, location, None, also);
                 }
-                (None, Some(new)) if !self.covered(new.file, &None, Side::New, |_, _| true) => {
-                    let location = Some(self.new.location(new.file.name(), &new.path));
+                (None, Some(n)) if !self.covered(n.file, None, Side::New) => {
+                    let location = Some(self.location(Side::New, n.file, &n.path));
                     self.whole(
                         ElementKind::Service,
-                        &name,
+                        name,
                         Side::New,
                         location,
                         None,
@@ -848,66 +826,46 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn service(
-        &self,
-        subject: &Subject,
-        old: &Decl<'a, ServiceDescriptorProto>,
-        new: &Decl<'a, ServiceDescriptorProto>,
-    ) {
+    /// Compares service `old` (index into the old model's services) with `new`.
+    fn service(&self, subject: &Subject, old: usize, new: usize) {
+        let (os, ns) = (&self.old.services[old], &self.new.services[new]);
         let (oo, no) = (
-            old.desc.options.clone().unwrap_or_default(),
-            new.desc.options.clone().unwrap_or_default(),
+            os.desc.options.clone().unwrap_or_default(),
+            ns.desc.options.clone().unwrap_or_default(),
         );
         self.deprecation(subject, oo.deprecated, no.deprecated);
-        self.docs(
-            subject,
-            (old.file.name(), &old.path),
-            (new.file.name(), &new.path),
-        );
-        let by_name = |d: &'a ServiceDescriptorProto| -> BTreeMap<&'a str, usize> {
-            d.method
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m.name(), i))
-                .collect()
+        self.docs(subject, (os.file, &os.path), (ns.file, &ns.path));
+        let by_name = |model: &Model<'a>, s: usize| -> BTreeMap<&'a str, Rpc<'a>> {
+            model.rpcs(s).map(|r| (r.desc.name(), r)).collect()
         };
-        let (old_rpcs, new_rpcs) = (by_name(old.desc), by_name(new.desc));
-        for (rpc, side) in union(&old_rpcs, &new_rpcs) {
-            let (decl, map) = match side {
-                Side::Old => (old, &old_rpcs),
-                Side::New => (new, &new_rpcs),
+        let (old_rpcs, new_rpcs) = (by_name(&self.old, old), by_name(&self.new, new));
+        for (name, side) in union(&old_rpcs, &new_rpcs) {
+            let (s, map) = match side {
+                Side::Old => (os, &old_rpcs),
+                Side::New => (ns, &new_rpcs),
             };
-            let i = map[rpc];
-            let path = [decl.path.as_slice(), &[SERVICE_METHOD, i as i32]].concat();
-            let location = Some(self.index(side).location(decl.file.name(), &path));
-            let detail = Some(rpc_signature(&decl.desc.method[i]));
+            let rpc = &map[name];
+            let location = Some(self.location(side, s.file, &rpc.path));
             self.whole(
                 ElementKind::Rpc,
-                &join(&subject.element, rpc),
+                &rpc.full_name,
                 side,
                 location,
-                detail,
+                Some(rpc_signature(rpc.desc)),
                 Vec::new(),
             );
         }
-        for (rpc, &o) in &old_rpcs {
-            if let Some(&n) = new_rpcs.get(rpc) {
-                let (om, nm) = (&old.desc.method[o], &new.desc.method[n]);
-                let old_path = [old.path.as_slice(), &[SERVICE_METHOD, o as i32]].concat();
-                let new_path = [new.path.as_slice(), &[SERVICE_METHOD, n as i32]].concat();
+        for (name, o) in &old_rpcs {
+            if let Some(n) = new_rpcs.get(name) {
                 let rpc_subject = Subject {
                     kind: ElementKind::Rpc,
-                    element: join(&subject.element, rpc),
+                    element: qualify(&subject.element, name),
                     old_element: None,
                     also: Vec::new(),
-                    location: Some(self.new.location(new.file.name(), &new_path)),
+                    location: Some(self.location(Side::New, ns.file, &n.path)),
                 };
-                self.rpc(&rpc_subject, om, nm);
-                self.docs(
-                    &rpc_subject,
-                    (old.file.name(), &old_path),
-                    (new.file.name(), &new_path),
-                );
+                self.rpc(&rpc_subject, o.desc, n.desc);
+                self.docs(&rpc_subject, (os.file, &o.path), (ns.file, &n.path));
             }
         }
     }
@@ -1036,51 +994,6 @@ fn range(start: i32, last: i32) -> String {
     }
 }
 
-fn is_map_entry(message: &DescriptorProto) -> bool {
-    message
-        .options
-        .as_ref()
-        .and_then(|o| o.map_entry)
-        .unwrap_or(false)
-}
-
-fn is_synthetic_oneof(message: &DescriptorProto, index: usize) -> bool {
-    let mut members = message
-        .field
-        .iter()
-        .filter(|f| f.oneof_index == Some(index as i32));
-    matches!((members.next(), members.next()), (Some(only), None) if only.proto3_optional())
-}
-
-fn oneof_name(message: &DescriptorProto, field: &FieldDescriptorProto) -> Option<String> {
-    let index = field.oneof_index? as usize;
-    if is_synthetic_oneof(message, index) {
-        return None;
-    }
-    message.oneof_decl.get(index).map(|o| o.name().to_string())
-}
-
-/// The type as written in a .proto file: `int32`, `users.v1.Role`, `map<string, int64>`.
-fn field_type(index: &Index, field: &FieldDescriptorProto) -> String {
-    match field.r#type() {
-        Type::Message | Type::Enum | Type::Group => {
-            let name = field.type_name().trim_start_matches('.');
-            match index.map_entry(name) {
-                Some(entry) if entry.field.len() == 2 => format!(
-                    "map<{}, {}>",
-                    field_type(index, &entry.field[0]),
-                    field_type(index, &entry.field[1])
-                ),
-                _ => name.to_string(),
-            }
-        }
-        scalar => scalar
-            .as_str_name()
-            .trim_start_matches("TYPE_")
-            .to_lowercase(),
-    }
-}
-
 fn label(field: &FieldDescriptorProto) -> &'static str {
     match field.label() {
         Label::Optional => "optional",
@@ -1091,48 +1004,50 @@ fn label(field: &FieldDescriptorProto) -> &'static str {
 
 /// Whether a singular field tracks presence (`explicit`) or not (`implicit`, proto3's
 /// default for scalars outside a oneof).
-fn presence(message: &Decl<DescriptorProto>, field: &FieldDescriptorProto) -> &'static str {
-    let implicit = syntax(message.file) == "proto3"
-        && !field.proto3_optional()
-        && field.oneof_index.is_none()
-        && !matches!(field.r#type(), Type::Message | Type::Group);
-    if implicit {
+fn presence(field: &Field) -> &'static str {
+    if field.cardinality() == Cardinality::Implicit {
         "implicit"
     } else {
         "explicit"
     }
 }
 
-/// The JSON name in effect: the declared one, or protobuf's lowerCamelCase of the name.
-fn json_name(field: &FieldDescriptorProto) -> String {
-    if let Some(name) = &field.json_name {
-        return name.clone();
-    }
-    let mut out = String::new();
-    let mut upper = false;
-    for c in field.name().chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn field_signature(index: &Index, field: &FieldDescriptorProto) -> String {
-    let ty = field_type(index, field);
-    let prefix = match field.label() {
+fn field_signature(field: &Field) -> String {
+    let ty = field.type_text();
+    let prefix = match field.desc.label() {
         Label::Repeated if ty.starts_with("map<") => "",
         Label::Repeated => "repeated ",
         Label::Required => "required ",
-        Label::Optional if field.proto3_optional() => "optional ",
+        Label::Optional if field.desc.proto3_optional() => "optional ",
         Label::Optional => "",
     };
-    format!("{prefix}{ty} {} = {}", field.name(), field.number())
+    format!(
+        "{prefix}{ty} {} = {}",
+        field.desc.name(),
+        field.desc.number()
+    )
+}
+
+/// The comments attached to an element: leading and trailing, trimmed, without
+/// `protogen:allow-breaking` lines; empty if none.
+fn comment(model: &Model, file: usize, path: &[i32]) -> String {
+    let comments = model.comments(file, path);
+    [comments.leading, comments.trailing]
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            c.lines()
+                .map(str::trim)
+                // Acknowledgements are directives for `check`, shown as such, not docs.
+                .filter(|line| !line.starts_with("protogen:allow-breaking"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string()
+        })
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn streaming(method: &MethodDescriptorProto) -> &'static str {
@@ -1159,27 +1074,27 @@ fn rpc_signature(method: &MethodDescriptorProto) -> String {
 /// Full names of everything declared in `file`, for findings about what its removal took.
 fn names_in_file(file: &FileDescriptorProto, out: &mut Vec<String>) {
     for message in &file.message_type {
-        names_in_message(&join(file.package(), message.name()), message, out);
+        names_in_message(&qualify(file.package(), message.name()), message, out);
     }
     for e in &file.enum_type {
-        names_in_enum(&join(file.package(), e.name()), e, out);
+        names_in_enum(&qualify(file.package(), e.name()), e, out);
     }
     for service in &file.service {
-        let name = join(file.package(), service.name());
-        out.extend(service.method.iter().map(|m| join(&name, m.name())));
+        let name = qualify(file.package(), service.name());
+        out.extend(service.method.iter().map(|m| qualify(&name, m.name())));
         out.push(name);
     }
 }
 
 fn names_in_message(name: &str, message: &DescriptorProto, out: &mut Vec<String>) {
     out.push(name.to_string());
-    out.extend(message.field.iter().map(|f| join(name, f.name())));
-    out.extend(message.oneof_decl.iter().map(|o| join(name, o.name())));
+    out.extend(message.field.iter().map(|f| qualify(name, f.name())));
+    out.extend(message.oneof_decl.iter().map(|o| qualify(name, o.name())));
     for nested in &message.nested_type {
-        names_in_message(&join(name, nested.name()), nested, out);
+        names_in_message(&qualify(name, nested.name()), nested, out);
     }
     for e in &message.enum_type {
-        names_in_enum(&join(name, e.name()), e, out);
+        names_in_enum(&qualify(name, e.name()), e, out);
     }
 }
 
@@ -1187,7 +1102,7 @@ fn names_in_enum(name: &str, e: &EnumDescriptorProto, out: &mut Vec<String>) {
     out.push(name.to_string());
     let scope = name.rsplit_once('.').map_or("", |(scope, _)| scope);
     for value in &e.value {
-        out.push(join(name, value.name()));
-        out.push(join(scope, value.name()));
+        out.push(qualify(name, value.name()));
+        out.push(qualify(scope, value.name()));
     }
 }

@@ -3,7 +3,6 @@
 
 mod compare;
 pub mod events;
-mod index;
 mod judge;
 
 use serde::Serialize;
