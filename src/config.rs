@@ -1,5 +1,5 @@
-//! Configuration: protogen.toml and buf.yaml (v1, v2) resolved into one type, found in the
-//! module root or named with `--config`.
+//! Configuration: protogen.toml, buf.yaml (v1beta1, v1, v2) and buf.work.yaml resolved into
+//! one type, found in the module root or named with `--config`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,48 @@ pub struct Config {
     pub consumers: ConsumerRules,
     /// `protogen lint` settings (buf.yaml `lint:`, protogen.toml `[lint]`), parsed by `lint::config`.
     pub lint: crate::lint::LintConfig,
+    /// buf.yaml v1beta1 `build.roots`: import roots relative to the module root; files are
+    /// named relative to their root. Empty: the module root is the one import root.
+    pub roots: Vec<PathBuf>,
+    /// buf.yaml `deps:` (`buf.build/googleapis/googleapis`), which protogen does not fetch.
+    pub deps: Vec<String>,
+    /// The modules of a workspace (buf.work.yaml `directories`, or several buf.yaml v2
+    /// `modules`), each judged with its own settings. Empty: the root is one module.
+    pub modules: Vec<Module>,
+}
+
+/// The version of a buf.yaml, which decides the rule set, the categories and deprecated IDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BufVersion {
+    V1Beta1,
+    V1,
+    #[default]
+    V2,
+}
+
+impl BufVersion {
+    pub fn name(self) -> &'static str {
+        match self {
+            BufVersion::V1Beta1 => "v1beta1",
+            BufVersion::V1 => "v1",
+            BufVersion::V2 => "v2",
+        }
+    }
+}
+
+/// One module of a workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Module {
+    /// The module's folder relative to the workspace root (`proto`); findings are printed
+    /// with it in front, as buf does.
+    pub path: PathBuf,
+    /// Import roots relative to the module folder (v1beta1 `build.roots`); empty: the folder.
+    pub roots: Vec<PathBuf>,
+    /// Relative to the module folder.
+    pub excludes: Vec<PathBuf>,
+    pub breaking: Breaking,
+    /// The module's `lint:` section as written, for `protogen lint`.
+    pub lint: Option<serde_norway::Value>,
 }
 
 /// The `[consumers]` settings: rule IDs and categories (default `WIRE_JSON`: what old
@@ -55,8 +97,8 @@ pub struct Breaking {
     pub warn: Vec<String>,
     /// Acknowledged breaks, one element each.
     pub allow: Vec<AllowEntry>,
-    /// From a buf.yaml v1: its categories lack the rules buf added in v2.
-    pub buf_v1: bool,
+    /// The buf.yaml version the names above are written for (v2 for protogen.toml).
+    pub version: BufVersion,
 }
 
 impl Default for Breaking {
@@ -69,7 +111,7 @@ impl Default for Breaking {
             ignore_unstable_packages: false,
             warn: Vec::new(),
             allow: Vec::new(),
-            buf_v1: false,
+            version: BufVersion::V2,
         }
     }
 }
@@ -84,6 +126,9 @@ pub struct AllowEntry {
     pub reason: String,
 }
 
+/// Where `buf export` puts vendored dependencies, relative to the folder of buf.yaml.
+pub const VENDOR: &str = "vendor";
+
 impl Config {
     /// Reads `explicit` if given, else `protogen.toml` or `buf.yaml` in `module_root`,
     /// else returns the defaults.
@@ -96,7 +141,7 @@ impl Config {
                 path.to_path_buf()
             }
             None => {
-                let found = ["protogen.toml", "buf.yaml", "buf.yml"]
+                let found = ["protogen.toml", "buf.work.yaml", "buf.yaml", "buf.yml"]
                     .iter()
                     .map(|name| module_root.join(name))
                     .find(|p| p.is_file());
@@ -109,21 +154,44 @@ impl Config {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-        let mut config = if is_yaml {
+        let is_work = path
+            .file_name()
+            .is_some_and(|n| n == "buf.work.yaml" || n == "buf.work.yml");
+        let mut config = if is_work {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            parse_buf_work_yaml(&text, dir)
+        } else if is_yaml {
             parse_buf_yaml(&text)
         } else {
             parse_protogen_toml(&text)
         }
         .with_context(|| format!("invalid configuration in {}", path.display()))?;
-        config.lint = crate::lint::config::parse(&text, is_yaml)
-            .with_context(|| format!("invalid configuration in {}", path.display()))?;
+        // A workspace's lint settings are its modules' (`Module::lint`).
+        if !is_work {
+            config.lint = crate::lint::config::parse(&text, is_yaml)
+                .with_context(|| format!("invalid configuration in {}", path.display()))?;
+        }
         config.source = Some(path);
         Ok(config)
     }
 
+    /// How to read the module (or the workspace: every module's roots and excludes, from
+    /// the workspace root).
     pub fn load_options(&self) -> LoadOptions {
+        let (mut roots, mut excludes) = (self.roots.clone(), self.excludes.clone());
+        for module in &self.modules {
+            if module.roots.is_empty() {
+                roots.push(module.path.clone());
+            }
+            roots.extend(module.roots.iter().map(|r| module.path.join(r)));
+            excludes.extend(module.excludes.iter().map(|e| module.path.join(e)));
+        }
         LoadOptions {
-            excludes: self.excludes.clone(),
+            excludes,
+            roots,
+            deps: self.deps.clone(),
+            // With dependencies declared, vendor/ holds them (`buf export ... -o vendor/`).
+            vendor: (!self.deps.is_empty()).then(|| PathBuf::from(VENDOR)),
         }
     }
 }
@@ -199,7 +267,7 @@ pub fn parse_protogen_toml(text: &str) -> anyhow::Result<Config> {
             ignore_unstable_packages: b.ignore_unstable_packages,
             warn,
             allow: b.allow,
-            buf_v1: false,
+            version: BufVersion::V2,
         },
         consumers: ConsumerRules {
             use_: consumers
@@ -207,7 +275,7 @@ pub fn parse_protogen_toml(text: &str) -> anyhow::Result<Config> {
                 .unwrap_or_else(|| ConsumerRules::default().use_),
             except: consumers.except,
         },
-        lint: Default::default(),
+        ..Config::default()
     })
 }
 
@@ -221,11 +289,18 @@ struct BufYaml {
     #[serde(default)]
     breaking: Option<BufBreaking>,
     #[serde(default)]
+    lint: Option<serde_norway::Value>,
+    #[serde(default)]
     modules: Vec<BufModule>,
+    #[serde(default)]
+    deps: Vec<String>,
 }
 
 #[derive(Deserialize)]
 struct BufBuild {
+    /// v1beta1 only.
+    #[serde(default)]
+    roots: Vec<String>,
     #[serde(default)]
     excludes: Vec<String>,
 }
@@ -251,43 +326,97 @@ struct BufModule {
     excludes: Vec<String>,
     #[serde(default)]
     breaking: Option<BufBreaking>,
+    #[serde(default)]
+    lint: Option<serde_norway::Value>,
 }
 
 pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
     let file: BufYaml = serde_norway::from_str(text)?;
-    let version = file.version.as_deref().unwrap_or("v1beta1");
+    let version = match file.version.as_deref().unwrap_or("v1beta1") {
+        "v1beta1" => BufVersion::V1Beta1,
+        "v1" => BufVersion::V1,
+        "v2" => BufVersion::V2,
+        other => bail!("unknown buf.yaml version '{other}' (expected v1beta1, v1 or v2)"),
+    };
     match version {
-        "v1" | "v1beta1" => {
-            let b = file.breaking.unwrap_or_default();
+        BufVersion::V1Beta1 | BufVersion::V1 => {
+            let build = file.build.unwrap_or(BufBuild {
+                roots: Vec::new(),
+                excludes: Vec::new(),
+            });
+            if version == BufVersion::V1 && !build.roots.is_empty() {
+                bail!("build.roots is a v1beta1 setting; buf.yaml v1 has one root, its own folder (move the files, or use `version: v1beta1`)");
+            }
+            let roots: Vec<String> = build.roots.iter().map(|r| normalize(r)).collect();
+            let roots = if roots.iter().all(String::is_empty) {
+                Vec::new()
+            } else {
+                roots
+            };
+            for exclude in &build.excludes {
+                let exclude = normalize(exclude);
+                let inside = roots.is_empty()
+                    || roots
+                        .iter()
+                        .any(|r| r.is_empty() || relative_to(&exclude, r) != exclude);
+                if !inside {
+                    bail!(
+                        "exclude \"{exclude}\" is not inside any of the build roots ({})",
+                        roots.join(", ")
+                    );
+                }
+            }
             Ok(Config {
-                source: None,
-                excludes: file
-                    .build
-                    .map(|b| b.excludes.into_iter().map(PathBuf::from).collect())
-                    .unwrap_or_default(),
-                breaking: from_buf(b, "", true),
-                consumers: ConsumerRules::default(),
-                lint: Default::default(),
+                excludes: build
+                    .excludes
+                    .iter()
+                    .map(|e| PathBuf::from(normalize(e)))
+                    .collect(),
+                roots: roots.into_iter().map(PathBuf::from).collect(),
+                deps: file.deps,
+                breaking: from_buf(file.breaking.unwrap_or_default(), "", version),
+                ..Config::default()
             })
         }
-        "v2" => {
-            // The module whose directory is the module root: path "." or the only one.
-            let module = file
-                .modules
-                .iter()
-                .find(|m| normalize(&m.path).is_empty())
-                .or(if file.modules.len() == 1 {
-                    file.modules.first()
-                } else {
-                    None
+        BufVersion::V2 => {
+            if file.modules.len() > 1 {
+                let top = file.breaking.unwrap_or_default();
+                let modules = file
+                    .modules
+                    .into_iter()
+                    .map(|m| {
+                        let prefix = normalize(&m.path);
+                        Module {
+                            path: PathBuf::from(&prefix),
+                            roots: Vec::new(),
+                            excludes: m
+                                .excludes
+                                .iter()
+                                .map(|e| PathBuf::from(relative_to(e, &prefix)))
+                                .collect(),
+                            breaking: from_buf(
+                                m.breaking.unwrap_or_else(|| top.clone()),
+                                &prefix,
+                                version,
+                            ),
+                            lint: m.lint.or_else(|| file.lint.clone()),
+                        }
+                    })
+                    .collect();
+                return Ok(Config {
+                    deps: file.deps,
+                    modules,
+                    ..Config::default()
                 });
+            }
+            // One module: the module root is its directory (path "." or the only one).
+            let module = file.modules.first();
             let prefix = module.map(|m| normalize(&m.path)).unwrap_or_default();
             let breaking = module
                 .and_then(|m| m.breaking.clone())
                 .or(file.breaking)
                 .unwrap_or_default();
             Ok(Config {
-                source: None,
                 excludes: module
                     .map(|m| {
                         m.excludes
@@ -296,16 +425,80 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                breaking: from_buf(breaking, &prefix, false),
-                consumers: ConsumerRules::default(),
-                lint: Default::default(),
+                deps: file.deps,
+                breaking: from_buf(breaking, &prefix, version),
+                ..Config::default()
             })
         }
-        other => bail!("unknown buf.yaml version '{other}' (expected v1 or v2)"),
     }
 }
 
-fn from_buf(b: BufBreaking, prefix: &str, buf_v1: bool) -> Breaking {
+#[derive(Deserialize)]
+struct BufWorkYaml {
+    version: Option<String>,
+    #[serde(default)]
+    directories: Vec<String>,
+}
+
+/// A buf.work.yaml in `dir`: every listed directory is a module with its own buf.yaml
+/// (v1beta1 or v1; the defaults when it has none).
+pub fn parse_buf_work_yaml(text: &str, dir: &Path) -> anyhow::Result<Config> {
+    let file: BufWorkYaml = serde_norway::from_str(text)?;
+    match file.version.as_deref() {
+        Some("v1") => {}
+        other => bail!(
+            "unknown buf.work.yaml version '{}' (expected v1)",
+            other.unwrap_or("")
+        ),
+    }
+    if file.directories.is_empty() {
+        bail!("buf.work.yaml lists no directories");
+    }
+    let mut modules = Vec::new();
+    let mut deps = Vec::new();
+    for directory in &file.directories {
+        let path = normalize(directory);
+        if path.is_empty() || path.starts_with("../") || path == ".." {
+            bail!("directory \"{directory}\" must be a folder below buf.work.yaml");
+        }
+        let module_dir = dir.join(&path);
+        let found = ["buf.yaml", "buf.yml"]
+            .iter()
+            .map(|name| module_dir.join(name))
+            .find(|p| p.is_file());
+        let (config, lint) = match found {
+            Some(yaml) => {
+                let text = std::fs::read_to_string(&yaml)
+                    .with_context(|| format!("cannot read {}", yaml.display()))?;
+                let config = parse_buf_yaml(&text)
+                    .with_context(|| format!("invalid configuration in {}", yaml.display()))?;
+                if config.breaking.version == BufVersion::V2 {
+                    bail!("{} is a buf.yaml v2, which buf.work.yaml does not take: list its modules under `modules:` in a buf.yaml v2 at the workspace root instead", yaml.display());
+                }
+                let lint = serde_norway::from_str::<BufYaml>(&text)
+                    .ok()
+                    .and_then(|f| f.lint);
+                (config, lint)
+            }
+            None => (Config::default(), None),
+        };
+        deps.extend(config.deps);
+        modules.push(Module {
+            path: PathBuf::from(path),
+            roots: config.roots,
+            excludes: config.excludes,
+            breaking: config.breaking,
+            lint,
+        });
+    }
+    Ok(Config {
+        deps,
+        modules,
+        ..Config::default()
+    })
+}
+
+fn from_buf(b: BufBreaking, prefix: &str, version: BufVersion) -> Breaking {
     let paths = |v: Vec<String>| v.iter().map(|p| relative_to(p, prefix)).collect();
     Breaking {
         use_: b.use_.unwrap_or_else(|| vec!["FILE".to_string()]),
@@ -319,7 +512,7 @@ fn from_buf(b: BufBreaking, prefix: &str, buf_v1: bool) -> Breaking {
         ignore_unstable_packages: b.ignore_unstable_packages,
         warn: Vec::new(),
         allow: Vec::new(),
-        buf_v1,
+        version,
     }
 }
 
@@ -361,7 +554,7 @@ mod tests {
         assert_eq!(c.breaking.ignore, ["legacy"]);
         assert_eq!(c.breaking.ignore_only["FIELD_NO_DELETE"], ["a.proto"]);
         assert!(c.breaking.ignore_unstable_packages);
-        assert!(c.breaking.buf_v1);
+        assert_eq!(c.breaking.version, BufVersion::V1);
     }
 
     #[test]
@@ -373,7 +566,7 @@ mod tests {
         assert_eq!(c.excludes, vec![PathBuf::from("vendor")]);
         assert_eq!(c.breaking.use_, ["PACKAGE"]);
         assert_eq!(c.breaking.ignore, ["legacy"]);
-        assert!(!c.breaking.buf_v1);
+        assert_eq!(c.breaking.version, BufVersion::V2);
 
         let top =
             parse_buf_yaml("version: v2\nmodules:\n  - path: .\nbreaking:\n  use: [WIRE_JSON]\n")
@@ -399,5 +592,63 @@ mod tests {
             parse_protogen_toml("").unwrap().breaking,
             Breaking::default()
         );
+    }
+
+    #[test]
+    fn buf_v1beta1_roots_and_excludes() {
+        let c = parse_buf_yaml(
+            "version: v1beta1\nbuild:\n  roots: [proto, ./vendor/]\n  excludes: [proto/skip]\nbreaking:\n  use: [FIELD_SAME_LABEL]\n",
+        )
+        .unwrap();
+        assert_eq!(c.roots, [PathBuf::from("proto"), PathBuf::from("vendor")]);
+        assert_eq!(c.excludes, [PathBuf::from("proto/skip")]);
+        assert_eq!(c.breaking.version, BufVersion::V1Beta1);
+        assert_eq!(
+            parse_buf_yaml("build:\n  roots: [.]\n").unwrap().roots,
+            Vec::<PathBuf>::new()
+        );
+        let outside =
+            parse_buf_yaml("version: v1beta1\nbuild:\n  roots: [proto]\n  excludes: [other]\n");
+        assert!(format!("{:#}", outside.unwrap_err()).contains("not inside any of the build roots"));
+        assert!(parse_buf_yaml("version: v1\nbuild:\n  roots: [proto]\n").is_err());
+    }
+
+    #[test]
+    fn buf_v2_modules_each_keep_their_settings() {
+        let c = parse_buf_yaml(
+            "version: v2\nmodules:\n  - path: proto\n    excludes: [proto/skip]\n    breaking:\n      use: [WIRE]\n    lint:\n      use: [MINIMAL]\n  - path: other\nbreaking:\n  use: [PACKAGE]\ndeps: [buf.build/googleapis/googleapis]\n",
+        )
+        .unwrap();
+        assert_eq!(c.deps, ["buf.build/googleapis/googleapis"]);
+        assert_eq!(c.modules.len(), 2);
+        assert_eq!(c.modules[0].path, PathBuf::from("proto"));
+        assert_eq!(c.modules[0].excludes, [PathBuf::from("skip")]);
+        assert_eq!(c.modules[0].breaking.use_, ["WIRE"]);
+        assert!(c.modules[0].lint.is_some());
+        assert_eq!(
+            c.modules[1].breaking.use_,
+            ["PACKAGE"],
+            "the top-level default"
+        );
+    }
+
+    #[test]
+    fn buf_work_yaml_reads_each_module_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::create_dir_all(dir.path().join("b")).unwrap();
+        std::fs::write(
+            dir.path().join("a/buf.yaml"),
+            "version: v1\nbreaking:\n  use: [WIRE]\ndeps: [buf.build/x/y]\n",
+        )
+        .unwrap();
+        let c = parse_buf_work_yaml("version: v1\ndirectories: [a, b]\n", dir.path()).unwrap();
+        assert_eq!(c.modules[0].breaking.use_, ["WIRE"]);
+        assert_eq!(c.modules[0].breaking.version, BufVersion::V1);
+        assert_eq!(c.modules[1].breaking, Breaking::default());
+        assert_eq!(c.deps, ["buf.build/x/y"]);
+        assert!(parse_buf_work_yaml("version: v1\ndirectories: [../x]\n", dir.path()).is_err());
+        std::fs::write(dir.path().join("b/buf.yaml"), "version: v2\n").unwrap();
+        assert!(parse_buf_work_yaml("version: v1\ndirectories: [a, b]\n", dir.path()).is_err());
     }
 }

@@ -435,3 +435,99 @@ fn allow_breaking_needs_the_right_rule_and_element() {
     assert!(rules.contains(&"RPC_NO_DELETE".to_string()), "{rules:?}");
     assert!(rules.contains(&"FIELD_NO_DELETE".to_string()), "{rules:?}");
 }
+
+/// A proto that imports a file from a buf dependency (`deps:` in buf.yaml).
+const WITH_DEP: &str = r#"syntax = "proto3";
+package users.v1;
+
+import "google/type/date.proto";
+
+message User {
+  string id = 1;
+  google.type.Date born = 2;
+}
+"#;
+
+const DATE: &str = r#"syntax = "proto3";
+package google.type;
+
+message Date {
+  int32 year = 1;
+  int32 month = 2;
+  int32 day = 3;
+}
+"#;
+
+#[test]
+fn imports_from_buf_deps_that_are_not_vendored_name_the_dependency() {
+    let dir = pair(WITH_DEP, WITH_DEP);
+    let yaml = "version: v2\ndeps:\n  - buf.build/googleapis/googleapis\n";
+    write(dir.path(), "cur/buf.yaml", yaml);
+    check(dir.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("google/type/date.proto"))
+        .stderr(predicate::str::contains("buf.build/googleapis/googleapis"))
+        .stderr(predicate::str::contains(
+            "buf export buf.build/googleapis/googleapis -o vendor/",
+        ));
+
+    // Vendored as the help says: imports resolve, and vendor/ is not judged (deleting a
+    // vendored file from the current side breaks nothing).
+    write(dir.path(), "cur/vendor/google/type/date.proto", DATE);
+    write(dir.path(), "prev/vendor/google/type/date.proto", DATE);
+    write(
+        dir.path(),
+        "prev/vendor/google/type/gone.proto",
+        DATE.replace("Date", "Gone").as_str(),
+    );
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    assert_eq!(rules_in_json(&out), Vec::<String>::new(), "{out}");
+}
+
+#[test]
+fn v1_rules_run_under_buf_yaml_v1_and_are_refused_under_v2() {
+    let dir = pair(BEFORE, AFTER);
+    write(
+        dir.path(),
+        "cur/buf.yaml",
+        "version: v1\nbreaking:\n  use: [FIELD_SAME_LABEL, FIELD_NO_DELETE, MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT]\n",
+    );
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    assert_eq!(rules_in_json(&out), ["FIELD_NO_DELETE"]);
+
+    write(
+        dir.path(),
+        "cur/buf.yaml",
+        "version: v2\nbreaking:\n  use: [FIELD_SAME_LABEL]\n",
+    );
+    check(dir.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("FIELD_SAME_LABEL"))
+        .stderr(predicate::str::contains("buf.yaml"));
+}
+
+#[test]
+fn build_roots_print_paths_from_the_module_root_with_the_source_line() {
+    let dir = pair(BEFORE, AFTER);
+    for side in ["prev", "cur"] {
+        let from = dir.path().join(side).join("users");
+        let to = dir.path().join(side).join("proto/users");
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::rename(from, to).unwrap();
+        write(
+            dir.path(),
+            &format!("{side}/buf.yaml"),
+            "version: v1beta1\nbuild:\n  roots: [proto]\nbreaking:\n  use: [FIELD_NO_DELETE]\n",
+        );
+    }
+    let out = stdout(&mut check(dir.path(), &["--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["findings"][0]["path"], "proto/users/v1/users.proto");
+    let text = stdout(&mut check(dir.path(), &[]));
+    assert!(
+        text.contains("message User {"),
+        "the caret shows the source line:\n{text}"
+    );
+}

@@ -28,6 +28,7 @@ fn loads_a_directory_with_imports_and_locations() {
 fn excludes_leave_files_out() {
     let options = LoadOptions {
         excludes: vec!["orders".into()],
+        ..LoadOptions::default()
     };
     let contract = load(&Source::Dir(fixtures().into()), Side::Current, &options).unwrap();
     assert_eq!(contract.files.len(), 1);

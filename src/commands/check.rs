@@ -51,7 +51,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     });
     let (baseline, current) = (baseline?, current?);
 
-    let judgement = compat::judge(&baseline, &current, &rules);
+    let judgement = if config.modules.is_empty() {
+        compat::judge(&baseline, &current, &rules)
+    } else {
+        judge_modules(&config, &baseline, &current)?
+    };
     let consumer_rules = RuleSet::from_ids(&config.consumers.use_, &config.consumers.except)
         .with_context(|| match &config.source {
             Some(path) => format!("invalid [consumers] rules in {}", path.display()),
@@ -86,7 +90,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 meaning: r.meaning.to_string(),
             })
             .collect(),
-        sources: current.sources.clone(),
+        // Keyed like the findings' paths: from the module root, build roots included.
+        sources: current
+            .sources
+            .iter()
+            .map(|(name, text)| (current.path_of(name).to_string(), text.clone()))
+            .collect(),
         root_prefix: root_prefix(root),
         baseline: baseline_source.to_string(),
         consumers,
@@ -105,6 +114,74 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Judges each module of a workspace (buf.work.yaml, buf.yaml v2 `modules:`) with its own
+/// rules, as buf does: a module's files together with the files they import from the other
+/// modules. A finding two modules make is reported once.
+fn judge_modules(
+    config: &Config,
+    baseline: &contract::Contract,
+    current: &contract::Contract,
+) -> anyhow::Result<compat::Judgement> {
+    let mut all = compat::Judgement::default();
+    for module in &config.modules {
+        let rules = RuleSet::from_config(&module.breaking).with_context(|| {
+            format!(
+                "invalid breaking rules for module {}",
+                module.path.display()
+            )
+        })?;
+        let prefix = format!("{}/", module.path.display());
+        let judgement = compat::judge(
+            &module_files(baseline, current, &prefix),
+            &module_files(current, current, &prefix),
+            &rules,
+        );
+        all.findings.extend(judgement.findings);
+        all.acknowledged.extend(judgement.acknowledged);
+    }
+    compat::sort(&mut all.findings);
+    all.findings.dedup();
+    all.acknowledged
+        .sort_by(|a, b| compat::order(&a.finding, &b.finding));
+    all.acknowledged.dedup();
+    Ok(all)
+}
+
+/// The files of `contract` under the module folder `prefix` (`orders/`) and everything they
+/// import from the workspace. A descriptor set does not know the folders: its files are
+/// placed where the current contract has them.
+fn module_files(
+    contract: &contract::Contract,
+    current: &contract::Contract,
+    prefix: &str,
+) -> contract::Contract {
+    let placed_by = if contract.paths.is_empty() && contract.sources.is_empty() {
+        current
+    } else {
+        contract
+    };
+    let mut keep: std::collections::BTreeSet<&str> = contract
+        .files
+        .iter()
+        .map(|f| f.name())
+        .filter(|name| placed_by.path_of(name).starts_with(prefix))
+        .collect();
+    let mut queue: Vec<&str> = keep.iter().copied().collect();
+    while let Some(name) = queue.pop() {
+        for import in contract
+            .file(name)
+            .map(|f| &f.dependency)
+            .into_iter()
+            .flatten()
+        {
+            if contract.file(import).is_some() && keep.insert(import) {
+                queue.push(import);
+            }
+        }
+    }
+    contract.subset(|f| keep.contains(f.name()))
 }
 
 /// `WIRE_JSON`, or `WIRE except FIELD_SAME_NAME`.

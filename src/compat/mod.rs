@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::contract::{Contract, Model};
 
 pub use rules::{Rule, RULES};
-pub use sink::path_within;
+pub use sink::{order, path_within, sort};
 
 /// How a finding counts: an `error` fails the check, a `warning` is reported only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
@@ -104,6 +104,8 @@ pub struct RuleSet {
     /// Keep only findings whose element is one of these full names or lies below one
     /// (`users.v1.User` keeps `users.v1.User.role`). Empty keeps everything.
     pub only_elements: BTreeSet<String>,
+    /// The buf.yaml version whose categories and deprecated IDs the names above use.
+    pub version: rules::BufVersion,
 }
 
 impl RuleSet {
@@ -114,34 +116,41 @@ impl RuleSet {
 
     /// buf's `use` and `except`: IDs and categories; unknown names are an error.
     pub fn from_ids<S: AsRef<str>>(use_: &[S], except: &[S]) -> anyhow::Result<RuleSet> {
+        RuleSet::from_ids_in(use_, except, rules::BufVersion::V2)
+    }
+
+    /// `use` and `except` as buf resolves them for a buf.yaml of `version`.
+    pub fn from_ids_in<S: AsRef<str>>(
+        use_: &[S],
+        except: &[S],
+        version: rules::BufVersion,
+    ) -> anyhow::Result<RuleSet> {
         let mut enabled = BTreeSet::new();
         for name in use_ {
-            enabled.extend(rules::expand(name.as_ref())?);
+            enabled.extend(rules::expand_in(name.as_ref(), version)?);
         }
         for name in except {
-            for id in rules::expand(name.as_ref())? {
+            for id in rules::expand_in(name.as_ref(), version)? {
                 enabled.remove(id);
             }
         }
         Ok(RuleSet {
             enabled,
+            version,
             ..RuleSet::default()
         })
     }
 
     /// The rules and filters of a resolved configuration (`protogen.toml` or `buf.yaml`).
     pub fn from_config(breaking: &crate::config::Breaking) -> anyhow::Result<RuleSet> {
-        let mut set = RuleSet::from_ids(&breaking.use_, &breaking.except)?;
-        if breaking.buf_v1 {
-            set.enabled.retain(|id| !rules::NOT_IN_V1.contains(id));
-        }
+        let mut set = RuleSet::from_ids_in(&breaking.use_, &breaking.except, breaking.version)?;
         for name in breaking
             .ignore_only
             .keys()
             .chain(&breaking.warn)
             .chain(breaking.allow.iter().map(|a| &a.rule))
         {
-            rules::expand(name)?;
+            rules::expand_in(name, breaking.version)?;
         }
         set.ignore = breaking.ignore.clone();
         set.ignore_only = breaking.ignore_only.clone();
@@ -163,6 +172,12 @@ impl RuleSet {
     pub fn only_elements<I: IntoIterator<Item = String>>(mut self, elements: I) -> RuleSet {
         self.only_elements = elements.into_iter().collect();
         self
+    }
+
+    /// Whether `name` (a rule ID, deprecated ID or category of this set's buf.yaml version)
+    /// covers `rule`.
+    pub fn covers(&self, name: &str, rule: &str) -> bool {
+        rules::covers_in(name, rule, self.version)
     }
 
     pub fn is_enabled(&self, id: &str) -> bool {

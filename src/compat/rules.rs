@@ -1,7 +1,9 @@
-//! The registry of breaking-change rules: buf 1.75's IDs and categories (from
-//! `buf config ls-breaking-rules --version v2`) and what each one means.
+//! The registry of breaking-change rules: buf 1.75's IDs and categories per configuration
+//! version (from `buf config ls-breaking-rules --version v2|v1|v1beta1`), and what each means.
 
 use anyhow::bail;
+
+pub use crate::config::BufVersion;
 
 /// A breaking-change rule as buf names and groups it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,18 +17,260 @@ pub struct Rule {
 /// buf's categories, in the order buf lists them.
 pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"];
 
-/// Rules that buf.yaml v1 does not know; a v1 configuration never enables them.
-pub const NOT_IN_V1: &[&str] = &[
-    "EXTENSION_NO_DELETE",
-    "FIELD_SAME_DEFAULT",
-    "PACKAGE_EXTENSION_NO_DELETE",
+/// A deprecated ID that buf still accepts, and the rules it turns on instead.
+struct Deprecated {
+    id: &'static str,
+    replacements: &'static [&'static str],
+    /// Whether buf.yaml v2 still accepts it (else only v1 and v1beta1 do).
+    in_v2: bool,
+}
+
+/// `buf config ls-breaking-rules --include-deprecated`: a deprecated ID turns on its
+/// replacements; those without one (options protobuf removed) turn on nothing.
+const DEPRECATED: &[Deprecated] = &[
+    Deprecated {
+        id: "FIELD_SAME_CTYPE",
+        replacements: &["FIELD_SAME_CPP_STRING_TYPE"],
+        in_v2: false,
+    },
+    Deprecated {
+        id: "FIELD_SAME_LABEL",
+        replacements: &[
+            "FIELD_SAME_CARDINALITY",
+            "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+            "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+        ],
+        in_v2: false,
+    },
+    Deprecated {
+        id: "FILE_SAME_JAVA_STRING_CHECK_UTF8",
+        replacements: &["FIELD_SAME_JAVA_UTF8_VALIDATION"],
+        in_v2: false,
+    },
+    Deprecated {
+        id: "FILE_SAME_PHP_GENERIC_SERVICES",
+        replacements: &[],
+        in_v2: false,
+    },
+    Deprecated {
+        id: "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
+        replacements: &[],
+        in_v2: true,
+    },
 ];
 
-/// Deprecated IDs buf v1 configurations still accept, and the rule that replaced them
-/// (none for the php_generic_services option, which protobuf removed).
-const DEPRECATED: &[(&str, &str)] = &[
-    ("FIELD_SAME_CTYPE", "FIELD_SAME_CPP_STRING_TYPE"),
-    ("FILE_SAME_PHP_GENERIC_SERVICES", ""),
+/// Every rule of buf.yaml `version: v1` and its categories there
+/// (`buf config ls-breaking-rules --version v1`).
+pub const V1_RULES: &[(&str, &[&str])] = &[
+    ("ENUM_NO_DELETE", &["FILE"]),
+    ("ENUM_SAME_JSON_FORMAT", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("ENUM_SAME_TYPE", &["FILE", "PACKAGE"]),
+    ("ENUM_VALUE_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
+    (
+        "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        &["WIRE_JSON", "WIRE"],
+    ),
+    ("ENUM_VALUE_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("EXTENSION_MESSAGE_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("FIELD_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("FIELD_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
+    (
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        &["WIRE_JSON", "WIRE"],
+    ),
+    ("FIELD_SAME_CARDINALITY", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_CPP_STRING_TYPE", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_JAVA_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_JSON_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("FIELD_SAME_JSTYPE", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    (
+        "FIELD_SAME_ONEOF",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("FIELD_SAME_TYPE", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
+    ("FIELD_WIRE_COMPATIBLE_CARDINALITY", &["WIRE"]),
+    ("FIELD_WIRE_COMPATIBLE_TYPE", &["WIRE"]),
+    ("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", &["WIRE_JSON"]),
+    ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", &["WIRE_JSON"]),
+    ("FILE_NO_DELETE", &["FILE"]),
+    ("FILE_SAME_CC_ENABLE_ARENAS", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_CC_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_CSHARP_NAMESPACE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_GO_PACKAGE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_MULTIPLE_FILES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_OUTER_CLASSNAME", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_PACKAGE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_OBJC_CLASS_PREFIX", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_OPTIMIZE_FOR", &["FILE", "PACKAGE"]),
+    (
+        "FILE_SAME_PACKAGE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("FILE_SAME_PHP_CLASS_PREFIX", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PHP_METADATA_NAMESPACE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PHP_NAMESPACE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PY_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_RUBY_PACKAGE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_SWIFT_PREFIX", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_SYNTAX", &["FILE", "PACKAGE"]),
+    ("MESSAGE_NO_DELETE", &["FILE"]),
+    (
+        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
+        &["FILE", "PACKAGE"],
+    ),
+    (
+        "MESSAGE_SAME_JSON_FORMAT",
+        &["FILE", "PACKAGE", "WIRE_JSON"],
+    ),
+    (
+        "MESSAGE_SAME_REQUIRED_FIELDS",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("ONEOF_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("PACKAGE_ENUM_NO_DELETE", &["PACKAGE"]),
+    ("PACKAGE_MESSAGE_NO_DELETE", &["PACKAGE"]),
+    ("PACKAGE_NO_DELETE", &["PACKAGE"]),
+    ("PACKAGE_SERVICE_NO_DELETE", &["PACKAGE"]),
+    (
+        "RESERVED_ENUM_NO_DELETE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RESERVED_MESSAGE_NO_DELETE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("RPC_NO_DELETE", &["FILE", "PACKAGE"]),
+    (
+        "RPC_SAME_CLIENT_STREAMING",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_IDEMPOTENCY_LEVEL",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_REQUEST_TYPE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_RESPONSE_TYPE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_SERVER_STREAMING",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("SERVICE_NO_DELETE", &["FILE"]),
+];
+
+/// Every rule of buf.yaml `version: v1beta1` and its categories there
+/// (`buf config ls-breaking-rules --version v1beta1`).
+pub const V1BETA1_RULES: &[(&str, &[&str])] = &[
+    ("ENUM_NO_DELETE", &["FILE"]),
+    ("ENUM_SAME_JSON_FORMAT", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("ENUM_SAME_TYPE", &["FILE", "PACKAGE"]),
+    ("ENUM_VALUE_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
+    (
+        "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        &["WIRE_JSON", "WIRE"],
+    ),
+    ("ENUM_VALUE_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("EXTENSION_MESSAGE_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("FIELD_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("FIELD_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
+    (
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        &["WIRE_JSON", "WIRE"],
+    ),
+    (
+        "FIELD_SAME_CARDINALITY",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("FIELD_SAME_CPP_STRING_TYPE", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_JAVA_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_JSON_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("FIELD_SAME_JSTYPE", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    (
+        "FIELD_SAME_ONEOF",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("FIELD_SAME_TYPE", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+    ("FIELD_SAME_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
+    ("FIELD_WIRE_COMPATIBLE_CARDINALITY", &["WIRE"]),
+    ("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", &["WIRE_JSON"]),
+    ("FILE_NO_DELETE", &["FILE"]),
+    ("FILE_SAME_CC_ENABLE_ARENAS", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_CC_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_CSHARP_NAMESPACE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_GO_PACKAGE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_MULTIPLE_FILES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_OUTER_CLASSNAME", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_JAVA_PACKAGE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_OBJC_CLASS_PREFIX", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_OPTIMIZE_FOR", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PACKAGE", &["FILE"]),
+    ("FILE_SAME_PHP_CLASS_PREFIX", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PHP_METADATA_NAMESPACE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PHP_NAMESPACE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_PY_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_RUBY_PACKAGE", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_SWIFT_PREFIX", &["FILE", "PACKAGE"]),
+    ("FILE_SAME_SYNTAX", &["FILE", "PACKAGE"]),
+    ("MESSAGE_NO_DELETE", &["FILE"]),
+    (
+        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
+        &["FILE", "PACKAGE"],
+    ),
+    (
+        "MESSAGE_SAME_JSON_FORMAT",
+        &["FILE", "PACKAGE", "WIRE_JSON"],
+    ),
+    (
+        "MESSAGE_SAME_REQUIRED_FIELDS",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("ONEOF_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("PACKAGE_ENUM_NO_DELETE", &["PACKAGE"]),
+    ("PACKAGE_MESSAGE_NO_DELETE", &["PACKAGE"]),
+    ("PACKAGE_NO_DELETE", &["PACKAGE"]),
+    ("PACKAGE_SERVICE_NO_DELETE", &["PACKAGE"]),
+    (
+        "RESERVED_ENUM_NO_DELETE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RESERVED_MESSAGE_NO_DELETE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("RPC_NO_DELETE", &["FILE", "PACKAGE"]),
+    (
+        "RPC_SAME_CLIENT_STREAMING",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_IDEMPOTENCY_LEVEL",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_REQUEST_TYPE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_RESPONSE_TYPE",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    (
+        "RPC_SAME_SERVER_STREAMING",
+        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+    ),
+    ("SERVICE_NO_DELETE", &["FILE"]),
 ];
 
 /// Every rule, sorted by ID.
@@ -361,20 +605,55 @@ pub fn is_category(name: &str) -> bool {
     CATEGORIES.contains(&name)
 }
 
-/// A rule ID or a category → the rule IDs it stands for.
+/// The categories of rule `id` under `version`; `None` when that version lacks the rule.
+pub fn categories(id: &str, version: BufVersion) -> Option<&'static [&'static str]> {
+    let table = match version {
+        BufVersion::V2 => return find(id).map(|r| r.categories),
+        BufVersion::V1 => V1_RULES,
+        BufVersion::V1Beta1 => V1BETA1_RULES,
+    };
+    table.iter().find(|(i, _)| *i == id).map(|(_, c)| *c)
+}
+
+fn deprecated(name: &str, version: BufVersion) -> Option<&'static Deprecated> {
+    DEPRECATED
+        .iter()
+        .find(|d| d.id == name && (d.in_v2 || version != BufVersion::V2))
+}
+
+/// A rule ID or a category → the rule IDs it stands for (buf.yaml v2's meaning).
 pub fn expand(name: &str) -> anyhow::Result<Vec<&'static str>> {
+    expand_in(name, BufVersion::V2)
+}
+
+/// A rule ID, deprecated ID or category → the rule IDs it stands for, as buf resolves it for
+/// a configuration of `version`.
+pub fn expand_in(name: &str, version: BufVersion) -> anyhow::Result<Vec<&'static str>> {
+    let in_version = |id: &&'static str| categories(id, version).is_some();
     if is_category(name) {
-        return Ok(RULES
+        let ids: Vec<&'static str> = RULES
             .iter()
-            .filter(|r| r.categories.contains(&name))
             .map(|r| r.id)
+            .filter(|id| categories(id, version).is_some_and(|c| c.contains(&name)))
+            .collect();
+        if !ids.is_empty() {
+            return Ok(ids);
+        }
+    } else if let Some(rule) = find(name).filter(|r| in_version(&r.id)) {
+        return Ok(vec![rule.id]);
+    } else if let Some(old) = deprecated(name, version) {
+        return Ok(old
+            .replacements
+            .iter()
+            .copied()
+            .filter(in_version)
             .collect());
     }
-    if let Some(rule) = find(name) {
-        return Ok(vec![rule.id]);
-    }
-    if let Some((_, replacement)) = DEPRECATED.iter().find(|(old, _)| *old == name) {
-        return Ok(find(replacement).map(|r| r.id).into_iter().collect());
+    if find(name).is_some() || is_category(name) {
+        bail!(
+            "'{name}' is not a breaking rule or category of buf.yaml {}\nhelp: buf added it in a later configuration version; use `version: v2`, or drop it",
+            version.name()
+        );
     }
     bail!(
         "unknown breaking rule or category '{name}'\nhelp: categories are {}; `protogen check --list-rules` lists every rule",
@@ -382,9 +661,16 @@ pub fn expand(name: &str) -> anyhow::Result<Vec<&'static str>> {
     )
 }
 
-/// Whether `name` (a rule ID or a category) covers `rule`.
+/// Whether `name` (a rule ID or a category) covers `rule` (buf.yaml v2's meaning).
 pub fn covers(name: &str, rule: &str) -> bool {
-    name == rule || find(rule).is_some_and(|r| r.categories.contains(&name))
+    covers_in(name, rule, BufVersion::V2)
+}
+
+/// Whether `name` (a rule ID, deprecated ID or category) covers `rule` under `version`.
+pub fn covers_in(name: &str, rule: &str, version: BufVersion) -> bool {
+    name == rule
+        || categories(rule, version).is_some_and(|c| c.contains(&name))
+        || deprecated(name, version).is_some_and(|d| d.replacements.contains(&rule))
 }
 
 #[cfg(test)]
@@ -409,9 +695,47 @@ mod tests {
     #[test]
     fn unknown_names_are_rejected() {
         assert!(expand("FIELD_NO_DELET").is_err());
+        assert!(expand("FIELD_SAME_CTYPE").is_err(), "v2 dropped it");
         assert_eq!(
-            expand("FIELD_SAME_CTYPE").unwrap(),
+            expand_in("FIELD_SAME_CTYPE", BufVersion::V1).unwrap(),
             ["FIELD_SAME_CPP_STRING_TYPE"]
         );
+        assert_eq!(
+            expand("MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT").unwrap(),
+            [""; 0]
+        );
+    }
+
+    #[test]
+    fn versions_resolve_as_buf_does() {
+        let count = |c: &str, v| expand_in(c, v).unwrap().len();
+        // `buf config ls-breaking-rules --version v1|v1beta1`.
+        assert_eq!(V1_RULES.len(), 61);
+        assert_eq!(V1BETA1_RULES.len(), 59);
+        assert!(V1_RULES
+            .iter()
+            .chain(V1BETA1_RULES)
+            .all(|(id, _)| find(id).is_some()));
+        assert_eq!(count("FILE", BufVersion::V1), 49);
+        assert_eq!(count("WIRE", BufVersion::V1Beta1), 14);
+        assert_eq!(count("PACKAGE", BufVersion::V1Beta1), 48);
+        assert_eq!(
+            expand_in("FIELD_SAME_LABEL", BufVersion::V1).unwrap(),
+            [
+                "FIELD_SAME_CARDINALITY",
+                "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"
+            ]
+        );
+        assert!(expand("FIELD_SAME_LABEL").is_err());
+        assert!(expand_in("FIELD_SAME_DEFAULT", BufVersion::V1).is_err());
+        assert!(expand_in("CSR", BufVersion::V1).is_err());
+        assert!(covers_in("WIRE", "FIELD_SAME_TYPE", BufVersion::V1Beta1));
+        assert!(!covers("WIRE", "FIELD_SAME_TYPE"));
+        assert!(covers_in(
+            "FIELD_SAME_LABEL",
+            "FIELD_SAME_CARDINALITY",
+            BufVersion::V1
+        ));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{ack, rules, Acknowledged, Finding, Judgement, RuleSet, Severity};
+use super::{ack, Acknowledged, Finding, Judgement, RuleSet, Severity};
 use crate::contract::model::Model;
 use crate::contract::Span;
 
@@ -119,7 +119,7 @@ impl<'r, 'a> Sink<'r, 'a> {
                 .rules
                 .warn
                 .iter()
-                .any(|w| rules::covers(w, report.rule))
+                .any(|w| self.rules.covers(w, report.rule))
             {
                 Severity::Warning
             } else {
@@ -128,7 +128,12 @@ impl<'r, 'a> Sink<'r, 'a> {
             let finding = Finding {
                 rule: report.rule,
                 path: file
-                    .map(|f| self.cur.files[f].name.to_string())
+                    .map(|f| {
+                        self.cur
+                            .contract
+                            .path_of(self.cur.files[f].name)
+                            .to_string()
+                    })
                     .unwrap_or_default(),
                 line: span.line,
                 column: span.column,
@@ -155,11 +160,10 @@ impl<'r, 'a> Sink<'r, 'a> {
                 });
                 continue;
             }
-            if let Some(allow) = self
-                .rules
-                .allow
-                .iter()
-                .find(|a| rules::covers(&a.rule, finding.rule) && a.element == finding.element)
+            if let Some(allow) =
+                self.rules.allow.iter().find(|a| {
+                    self.rules.covers(&a.rule, finding.rule) && a.element == finding.element
+                })
             {
                 let reason = allow.reason.clone();
                 judgement.acknowledged.push(Acknowledged {
@@ -181,10 +185,15 @@ impl<'r, 'a> Sink<'r, 'a> {
     fn is_ignored(&self, rule: &str, file: Option<usize>, against: Option<usize>) -> bool {
         let current = file.map(|f| &self.cur.files[f]);
         let previous = against.map(|f| &self.prev.files[f]);
+        // Import names, and paths from the module root where they differ (build roots).
         let names: Vec<&str> = current
             .iter()
-            .map(|f| f.name)
-            .chain(previous.iter().map(|f| f.name))
+            .flat_map(|f| [f.name, self.cur.contract.path_of(f.name)])
+            .chain(
+                previous
+                    .iter()
+                    .flat_map(|f| [f.name, self.prev.contract.path_of(f.name)]),
+            )
             .collect();
         let matches = |paths: &[String]| {
             paths
@@ -198,7 +207,7 @@ impl<'r, 'a> Sink<'r, 'a> {
             .rules
             .ignore_only
             .iter()
-            .any(|(key, paths)| rules::covers(key, rule) && matches(paths))
+            .any(|(key, paths)| self.rules.covers(key, rule) && matches(paths))
         {
             return true;
         }
@@ -236,7 +245,7 @@ pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(order);
 }
 
-fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+pub fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     (&a.path, a.line, a.column, a.rule, &a.message, &a.element)
         .cmp(&(&b.path, b.line, b.column, b.rule, &b.message, &b.element))
 }

@@ -126,6 +126,7 @@ impl Lock {
             origin,
             files: self.files.clone(),
             sources: BTreeMap::new(),
+            paths: BTreeMap::new(),
         }
     }
 

@@ -6,20 +6,84 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
-use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+use protox::file::{
+    ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver,
+};
 
 use super::{Contract, LoadOptions};
 
 /// Source files by import name (`users/v1/users.proto`), as read from disk or from git.
 pub type SourceFiles = BTreeMap<String, Arc<str>>;
 
-/// Reads every `.proto` file under `root` (skipping hidden folders and `options.excludes`)
-/// and compiles them with `root` as the import root.
+/// Import names of a module's files, and where each file lives relative to the module root
+/// where that differs (files under an import root other than the module root).
+#[derive(Default)]
+pub struct Placed {
+    pub sources: SourceFiles,
+    pub paths: BTreeMap<String, String>,
+}
+
+impl Placed {
+    /// Adds the file at `path` (relative to the module root) if `options` place it under an
+    /// import root; two files with one import name are an error, as in buf.
+    pub fn add(
+        &mut self,
+        path: &str,
+        options: &LoadOptions,
+        text: impl FnOnce() -> anyhow::Result<Arc<str>>,
+    ) -> anyhow::Result<()> {
+        let Some(name) = import_name_in(path, options) else {
+            return Ok(());
+        };
+        if let Some(other) = self
+            .paths
+            .get(&name)
+            .map(String::as_str)
+            .or_else(|| self.sources.contains_key(&name).then_some(name.as_str()))
+        {
+            bail!("{path} and {other} have the same import name {name} (they are in two import roots); rename or exclude one");
+        }
+        if name != path {
+            self.paths.insert(name.clone(), path.to_string());
+        }
+        self.sources.insert(name, text()?);
+        Ok(())
+    }
+}
+
+/// The import name of the file at `path` (relative to the module root): `path` below its
+/// import root, `None` when it is excluded, vendored or under no root.
+pub fn import_name_in(path: &str, options: &LoadOptions) -> Option<String> {
+    let vendored = options
+        .vendor
+        .as_ref()
+        .is_some_and(|v| is_excluded(path, std::slice::from_ref(v)));
+    if vendored || is_excluded(path, &options.excludes) {
+        return None;
+    }
+    if options.roots.is_empty() {
+        return Some(path.to_string());
+    }
+    options.roots.iter().find_map(|root| {
+        let root = import_name(root);
+        let root = root.trim_end_matches('/');
+        if root.is_empty() || root == "." {
+            return Some(path.to_string());
+        }
+        path.strip_prefix(root)?
+            .strip_prefix('/')
+            .map(str::to_string)
+    })
+}
+
+/// Reads every `.proto` file under `root` (skipping hidden folders, `options.excludes` and
+/// the vendored dependencies) and compiles them under their import roots (`root` itself
+/// unless `options.roots` names others).
 pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Contract> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
-    let mut sources = SourceFiles::new();
+    let mut placed = Placed::default();
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -33,15 +97,18 @@ pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Contrac
         let relative = path
             .strip_prefix(root)
             .expect("walkdir yields paths under its root");
-        let name = import_name(relative);
-        if is_excluded(&name, &options.excludes) {
-            continue;
-        }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        sources.insert(name, text.into());
+        placed.add(&import_name(relative), options, || {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(text.into())
+        })?;
     }
-    compile_sources(format!("directory {}", root.display()), sources)
+    compile_module(
+        format!("directory {}", root.display()),
+        placed,
+        root,
+        options,
+    )
 }
 
 /// `a/b.proto` with forward slashes, whatever the platform.
@@ -62,9 +129,16 @@ pub fn is_excluded(name: &str, excludes: &[PathBuf]) -> bool {
     })
 }
 
-/// Compiles every file of `sources`; imports resolve among them, then to the well-known types,
-/// then to the files protogen carries (`known`).
-pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<Contract> {
+/// Compiles a module's files; imports resolve among them, then to the vendored dependencies
+/// (`options.vendor` under `root`, on disk), then to the well-known types, then to the files
+/// protogen carries (`known`).
+pub fn compile_module(
+    origin: String,
+    placed: Placed,
+    root: &Path,
+    options: &LoadOptions,
+) -> anyhow::Result<Contract> {
+    let Placed { sources, paths } = placed;
     if sources.is_empty() {
         bail!("no .proto files found in {origin}");
     }
@@ -75,17 +149,48 @@ pub fn compile_sources(origin: String, sources: SourceFiles) -> anyhow::Result<C
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     });
+    if let Some(vendor) = &options.vendor {
+        resolver.add(IncludeFileResolver::new(root.join(vendor)));
+    }
     resolver.add(GoogleFileResolver::new());
     resolver.add(super::known::KnownFileResolver);
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(false);
     for name in sources.keys() {
-        compiler
-            .open_file(name)
-            .map_err(|e| anyhow!(render_diagnostic(e)))?;
+        compiler.open_file(name).map_err(|e| {
+            let missing = e.is_file_not_found();
+            let mut message = render_diagnostic(e);
+            if missing && !options.deps.is_empty() {
+                message.push_str(&deps_help(&options.deps, options.vendor.as_deref()));
+            }
+            anyhow!(message)
+        })?;
     }
     let set = compiler.file_descriptor_set();
-    Ok(Contract::from_files(origin, set.file, sources))
+    let mut contract = Contract::from_files(origin, set.file, sources);
+    contract.paths = paths;
+    Ok(contract)
+}
+
+/// How to make imports from buf dependencies (`deps:`), which protogen does not download,
+/// available: vendor them with `buf export`.
+fn deps_help(deps: &[String], vendor: Option<&Path>) -> String {
+    let vendor = vendor.map_or("vendor".to_string(), import_name);
+    let commands: Vec<String> = deps
+        .iter()
+        .map(|dep| {
+            // `buf.build/owner/repo:v1.2` pins a version; buf export takes the same reference.
+            format!("  buf export {dep} -o {vendor}/")
+        })
+        .collect();
+    format!(
+        "\nhelp: the import is not in the module; it probably comes from a dependency in buf.yaml \
+         (deps: {}), and protogen does not download dependencies. Vendor them once, in the \
+         folder that holds buf.yaml, and commit {vendor}/ (protogen resolves imports from it \
+         and does not judge its files):\n{}",
+        deps.join(", "),
+        commands.join("\n")
+    )
 }
 
 /// Renders a protox error the way rustc does: message, file:line:column, the source line

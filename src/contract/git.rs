@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
 
-use super::compile::{compile_sources, import_name, is_excluded, SourceFiles};
+use super::compile::{compile_module, import_name, Placed, SourceFiles};
 use super::{Contract, LoadOptions};
 
 /// The repository's top level and `module_root` relative to it.
@@ -66,6 +66,7 @@ pub fn load(
 
     // Entries are "<mode> blob <sha>\t<path>\0", paths relative to `tree`.
     let mut wanted: Vec<(String, String)> = Vec::new();
+    let mut placed = Placed::default();
     for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         let entry = String::from_utf8_lossy(entry);
         let Some((meta, path)) = entry.split_once('\t') else {
@@ -74,21 +75,23 @@ pub fn load(
         let mut meta = meta.split(' ');
         let (_, kind, sha) = (meta.next(), meta.next(), meta.next());
         let hidden = path.split('/').any(|part| part.starts_with('.'));
-        if kind == Some("blob")
-            && path.ends_with(".proto")
-            && !hidden
-            && !is_excluded(path, &options.excludes)
-        {
+        if kind == Some("blob") && path.ends_with(".proto") && !hidden {
             wanted.push((path.to_string(), sha.unwrap_or_default().to_string()));
         }
     }
-    let sources = read_blobs(repo, &wanted)?;
+    // Only the files under an import root are read.
+    wanted.retain(|(path, _)| super::compile::import_name_in(path, options).is_some());
+    let blobs = read_blobs(repo, &wanted)?;
     let origin = if prefix.is_empty() {
         format!("git ref {reference}")
     } else {
         format!("git ref {reference}, {prefix}/")
     };
-    compile_sources(origin, sources)
+    for (path, text) in blobs {
+        placed.add(&path, options, || Ok(text))?;
+    }
+    // Vendored dependencies are read from the work tree: they are pinned, not versioned here.
+    compile_module(origin, placed, &repo.join(subdir), options)
 }
 
 /// Reads all blobs through one `git cat-file --batch` process.

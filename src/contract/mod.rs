@@ -38,11 +38,19 @@ impl Side {
     }
 }
 
-/// What to leave out when reading a module: paths relative to the module root
-/// (buf's `excludes`), matched as whole path components.
+/// How to read a module: paths relative to the module root, matched as whole components.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
+    /// What to leave out (buf's `excludes`).
     pub excludes: Vec<PathBuf>,
+    /// The import roots (buf.yaml v1beta1 `build.roots`, a workspace's modules); files are
+    /// named relative to their root. Empty: the module root is the one import root.
+    pub roots: Vec<PathBuf>,
+    /// buf dependencies (`deps:`), named in the error when an import is missing.
+    pub deps: Vec<String>,
+    /// Where vendored dependencies live (`vendor`): imports resolve there, its files are
+    /// not part of the contract.
+    pub vendor: Option<PathBuf>,
 }
 
 /// A compiled contract: the module's own files (imports such as the well-known types are
@@ -54,6 +62,9 @@ pub struct Contract {
     pub files: Vec<FileDescriptorProto>,
     /// Source text by file name, for carets in reports. Empty for descriptor sets.
     pub sources: BTreeMap<String, Arc<str>>,
+    /// Where a file lives relative to the module root, for files whose import name differs
+    /// (under a build root or a workspace module): what reports print, as buf does.
+    pub paths: BTreeMap<String, String>,
 }
 
 impl Contract {
@@ -62,6 +73,34 @@ impl Contract {
             .binary_search_by(|f| f.name().cmp(name))
             .ok()
             .map(|i| &self.files[i])
+    }
+
+    /// The path of file `name` relative to the module root, as reports print it.
+    pub fn path_of<'a>(&'a self, name: &'a str) -> &'a str {
+        self.paths.get(name).map_or(name, String::as_str)
+    }
+
+    /// The files for which `keep` holds, for judging one module of a workspace.
+    pub fn subset(&self, keep: impl Fn(&FileDescriptorProto) -> bool) -> Contract {
+        let files: Vec<FileDescriptorProto> =
+            self.files.iter().filter(|f| keep(f)).cloned().collect();
+        let has = |name: &String| files.iter().any(|f| f.name() == name);
+        Contract {
+            origin: self.origin.clone(),
+            sources: self
+                .sources
+                .iter()
+                .filter(|(name, _)| has(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            paths: self
+                .paths
+                .iter()
+                .filter(|(name, _)| has(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            files,
+        }
     }
 
     /// The 1-based line and column of the element at `path` (a SourceCodeInfo path) in
@@ -80,6 +119,7 @@ impl Contract {
             origin,
             files,
             sources,
+            paths: BTreeMap::new(),
         }
     }
 }

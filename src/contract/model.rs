@@ -695,12 +695,22 @@ pub fn sub(path: &[i32], tail: &[i32]) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::compile::{compile_sources, SourceFiles};
+    use crate::contract::compile::{compile_module, Placed};
+    use crate::contract::LoadOptions;
 
     fn model_of(text: &str) -> Contract {
-        let mut sources = SourceFiles::new();
-        sources.insert("a/v1/a.proto".to_string(), text.into());
-        compile_sources("test".to_string(), sources).unwrap()
+        let mut placed = Placed::default();
+        let options = LoadOptions::default();
+        placed
+            .add("a/v1/a.proto", &options, || Ok(text.into()))
+            .unwrap();
+        compile_module(
+            "test".to_string(),
+            placed,
+            std::path::Path::new("."),
+            &options,
+        )
+        .unwrap()
     }
 
     #[test]

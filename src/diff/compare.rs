@@ -134,7 +134,7 @@ impl<'a> Differ<'a> {
         let model = self.index(side);
         let span = model.span(file, path).unwrap_or_default();
         Location {
-            path: model.files[file].name.to_string(),
+            path: model.contract.path_of(model.files[file].name).to_string(),
             line: span.line,
             column: span.column,
             side,
