@@ -10,6 +10,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 
 mod bench;
+mod bench_events;
 mod bench_server;
 mod bench_validate;
 mod corpus;
@@ -58,7 +59,11 @@ fn main() -> anyhow::Result<()> {
         "bench-server" => match std::env::args().nth(2).as_deref() {
             // Just the validation on/off comparison (bench_validate.rs).
             Some("--validation-only") => bench_validate::run(&root),
-            _ => bench_server::run(&root).and_then(|()| bench_validate::run(&root)),
+            // Just the events row (bench_events.rs).
+            Some("--events-only") => bench_events::run(&root),
+            _ => bench_server::run(&root)
+                .and_then(|()| bench_validate::run(&root))
+                .and_then(|()| bench_events::run(&root)),
         },
         "corpus-expect" => {
             setup(&root)?;
@@ -66,7 +71,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats (npm) and Google's protos (two releases) under .tools/ and .cache/, protoc and nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats (npm) and Google's protos (two releases) under .tools/ and .cache/, protoc and nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }
