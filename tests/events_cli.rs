@@ -101,8 +101,8 @@ fn sync_adds_a_stub_per_new_subscription_and_keeps_written_handlers() {
     std::fs::write(&handlers, &written).unwrap();
     edit(
         &config,
-        "    \"orders.shipped\",\n]\n\n[client]",
-        "    \"orders.shipped\",\n    \"orders.cancelled\",\n]\n\n[client]",
+        "subscribes = [\n    \"orders.shipped\",\n]",
+        "subscribes = [\n    \"orders.shipped\",\n    \"orders.cancelled\",\n]",
     );
     let (code, out, err) = protogen(&ws, &["sync"]);
     assert_eq!(code, 0, "{err}");
