@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = protogen::cli::Cli::parse();
     match protogen::commands::run(cli.command) {
         Ok(code) => code,
@@ -13,5 +14,15 @@ fn main() -> ExitCode {
             eprintln!("{}", protogen::commands::render_error(&error));
             ExitCode::from(2)
         }
+    }
+}
+
+/// `protogen diff ... | head` closes the pipe early: end quietly, as Unix tools do, instead of
+/// panicking in `println!` (Rust ignores SIGPIPE by default, turning it into a write error).
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
