@@ -74,6 +74,30 @@ fn scaffolds_the_fixtures_from_a_folder() {
     insta::assert_snapshot!("fixtures_tree", tree(&dir.path().join("shop")));
 }
 
+/// A contract with buf.validate rules: the workspace carries prost-protovalidate-types with a
+/// protoc-free build script and patches crates.io's copy with it. The file list, the root
+/// manifest and the copy's manifest and build script (the rest is the published crate).
+#[test]
+fn a_validating_workspace_carries_a_protoc_free_validate_types_crate() {
+    let dir = sandbox("validate");
+    protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto"])
+        .assert()
+        .success();
+    let workspace = dir.path().join("shop");
+    let mut out = files(&workspace).join("\n");
+    out.push('\n');
+    for path in [
+        "Cargo.toml",
+        "vendor/prost-protovalidate-types/Cargo.toml",
+        "vendor/prost-protovalidate-types/build.rs",
+    ] {
+        let text = std::fs::read_to_string(workspace.join(path)).unwrap();
+        out.push_str(&format!("== {path} ==\n{text}\n"));
+    }
+    insta::assert_snapshot!("validate_tree", out);
+}
+
 #[test]
 fn output_is_deterministic() {
     let dir = sandbox("proto");

@@ -46,6 +46,10 @@ pub struct Plan {
 /// The protovalidate rules' file; a contract importing it gets request validation.
 const VALIDATE_PROTO: &str = "buf/validate/validate.proto";
 
+/// Where a validating workspace carries its protoc-free prost-protovalidate-types (the
+/// embedded `templates/vendor/` goes to `vendor/`).
+const VALIDATE_TYPES_DIR: &str = "vendor/prost-protovalidate-types";
+
 /// Where `--vendor` puts the .proto files, relative to the workspace.
 const VENDOR_DIR: &str = "proto";
 
@@ -145,6 +149,20 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             .expect("contract::known carries validate.proto");
         files.push(RenderedFile {
             path: format!("{}/proto/{name}", workspace.api_crate),
+            contents: text.as_bytes().to_vec(),
+            owner: Owner::Protogen,
+        });
+        // prost-protovalidate-types with a build script that needs no protoc; the root
+        // Cargo.toml patches crates.io's copy with it (see its README.md).
+        for (path, contents) in embedded::VENDOR_FILES {
+            files.push(RenderedFile {
+                path: format!("vendor/{path}"),
+                contents: contents.to_vec(),
+                owner: Owner::Protogen,
+            });
+        }
+        files.push(RenderedFile {
+            path: format!("{VALIDATE_TYPES_DIR}/proto/{name}"),
             contents: text.as_bytes().to_vec(),
             owner: Owner::Protogen,
         });

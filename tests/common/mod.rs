@@ -131,6 +131,8 @@ pub fn implement(workspace: &Path, handler: &str, route: &str, body: &str) {
 }
 
 /// Runs cargo in a generated workspace, with the shared target dir; prints how long it took.
+/// protoc is out of reach (not on PATH, $PROTOC a path that does not exist), so a build that
+/// still needs it fails: generated workspaces build without protoc (DESIGN.md).
 pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
     let started = Instant::now();
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -138,6 +140,8 @@ pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("CARGO_TARGET_DIR", generated_target_dir())
         .env_remove("RUSTFLAGS")
+        .env("PATH", path_without_protoc())
+        .env("PROTOC", "/nonexistent/protoc")
         .output()
         .unwrap();
     eprintln!(
@@ -149,23 +153,33 @@ pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
     output
 }
 
-/// `protoc`, from $PROTOC or PATH: generated crates that validate requests need it at build
-/// time (prost-protovalidate-types runs prost-build). `cargo xtask setup` installs it (apt);
-/// like `peer`, a missing one fails under CI and skips elsewhere.
-pub fn protoc() -> Option<PathBuf> {
-    let found = std::env::var_os("PROTOC")
-        .map(PathBuf::from)
-        .filter(|path| path.is_file())
-        .or_else(|| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|dir| dir.join("protoc"))
-                .find(|path| path.is_file())
-        });
-    if found.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!("protoc is missing: `cargo xtask setup` installs it");
-        }
-        eprintln!("skipped: protoc is missing; run `cargo xtask setup`");
-    }
-    found
+/// PATH with every folder that holds a `protoc` replaced by a folder of links to all its other
+/// entries (the linker and cargo usually share /usr/bin with protoc). Made once per process.
+pub fn path_without_protoc() -> std::ffi::OsString {
+    static PATH: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let shadows = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("path-without-protoc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&shadows);
+        let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+            .enumerate()
+            .map(|(index, dir)| {
+                if !dir.join("protoc").exists() {
+                    return dir;
+                }
+                let shadow = shadows.join(index.to_string());
+                std::fs::create_dir_all(&shadow).unwrap();
+                for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                    if entry.file_name() != "protoc" {
+                        std::os::unix::fs::symlink(entry.path(), shadow.join(entry.file_name()))
+                            .unwrap();
+                    }
+                }
+                shadow
+            })
+            .collect();
+        std::env::join_paths(dirs).unwrap()
+    })
+    .clone()
 }

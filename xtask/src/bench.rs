@@ -261,7 +261,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// protoc from PATH; Debian's `protobuf-compiler` is installed when it is missing.
-pub fn ensure_protoc() -> anyhow::Result<PathBuf> {
+fn ensure_protoc() -> anyhow::Result<PathBuf> {
     let found = || {
         std::env::var_os("PATH").and_then(|paths| {
             std::env::split_paths(&paths)

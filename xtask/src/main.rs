@@ -71,7 +71,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats (npm) and Google's protos (two releases) under .tools/ and .cache/, protoc and nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }
@@ -110,9 +110,6 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             .arg(&tools)
             .args(GRPC_JS))?;
     }
-    // Generated crates that validate requests build prost-protovalidate-types, whose build
-    // script runs protoc on validate.proto (tests/validate_e2e.rs).
-    bench::ensure_protoc()?;
     if !tools.join("node_modules/nats").exists() {
         eprintln!("setup: installing {NATS_JS} from npm into .tools/");
         std::fs::create_dir_all(&tools)?;
