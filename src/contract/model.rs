@@ -497,16 +497,21 @@ impl<'a> Model<'a> {
     /// The location recorded for `path` in file `file`. The first wins when a path repeats
     /// (several `extend` blocks, several options), as in buf.
     pub fn source(&self, file: usize, path: &[i32]) -> Option<&'a SourceLocation> {
-        let by_path = self.locations[file].get_or_init(|| {
-            let mut map = HashMap::new();
-            if let Some(info) = &self.files[file].desc.source_code_info {
-                for location in &info.location {
-                    map.entry(location.path.as_slice()).or_insert(location);
-                }
-            }
-            map
-        });
+        let by_path = self.locations[file].get_or_init(|| self.sources(file));
         by_path.get(path).copied()
+    }
+
+    /// The locations of file `file` by path (the first wins, as in [`Model::source`]),
+    /// built anew and not kept: a walk over a large contract one file at a time (lint) keeps
+    /// one file's index alive instead of every file's.
+    pub fn sources(&self, file: usize) -> HashMap<&'a [i32], &'a SourceLocation> {
+        let mut map = HashMap::new();
+        if let Some(info) = &self.files[file].desc.source_code_info {
+            for location in &info.location {
+                map.entry(location.path.as_slice()).or_insert(location);
+            }
+        }
+        map
     }
 
     /// The 1-based line and column of the element at `path` of file `file`, if the

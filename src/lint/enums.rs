@@ -2,28 +2,24 @@
 //! ENUM_VALUE_UPPER_SNAKE_CASE, ENUM_VALUE_PREFIX, ENUM_ZERO_VALUE_SUFFIX, COMMENT_ENUM,
 //! COMMENT_ENUM_VALUE.
 
-use super::model::{lacks_comment, locations};
 use super::names::{to_pascal_case, to_upper_snake_case};
 use super::sink::Sink;
+use crate::contract::model::sub;
 
 pub fn check(sink: &mut Sink) {
     let model = sink.model;
     let comments = sink.on("COMMENT_ENUM") || sink.on("COMMENT_ENUM_VALUE");
     let suffix = sink.settings().enum_zero_value_suffix.clone();
-    for (i, file) in model.files.iter().enumerate() {
-        let locs = if comments {
-            locations(file.desc)
-        } else {
-            Default::default()
-        };
-        for e in &file.enums {
+    for (at, e) in model.enums.iter().enumerate() {
+        let i = e.file;
+        {
             let name = e.desc.name();
             let expected = to_pascal_case(name);
             if name != expected {
                 sink.add(
                     "ENUM_PASCAL_CASE",
                     i,
-                    Some(&[&e.path[..], &[1]].concat()),
+                    Some(&sub(&e.path, &[1])),
                     name,
                     format!("Enum name \"{name}\" should be PascalCase, such as \"{expected}\"."),
                 );
@@ -32,7 +28,7 @@ pub fn check(sink: &mut Sink) {
                 sink.add(
                     "ENUM_NO_ALLOW_ALIAS",
                     i,
-                    Some(&[&e.path[..], &[3, 2]].concat()),
+                    Some(&sub(&e.path, &[3, 2])),
                     name,
                     format!("Enum option \"allow_alias\" on enum \"{name}\" must be false: give each value its own number."),
                 );
@@ -42,13 +38,13 @@ pub fn check(sink: &mut Sink) {
                     sink.add(
                         "ENUM_FIRST_VALUE_ZERO",
                         i,
-                        Some(&[&e.path[..], &[2, 0, 2]].concat()),
+                        Some(&sub(&e.path, &[2, 0, 2])),
                         name,
                         format!("First enum value \"{}\" should have a numeric value of 0: add a zero value such as {}{suffix} = 0 first.", first.name(), to_upper_snake_case(name) + "_"),
                     );
                 }
             }
-            if comments && lacks_comment(&locs, &e.path) {
+            if comments && sink.lacks_comment(i, &e.path) {
                 sink.add(
                     "COMMENT_ENUM",
                     i,
@@ -58,9 +54,9 @@ pub fn check(sink: &mut Sink) {
                 );
             }
         }
-        for v in &file.values {
+        for v in model.values(at) {
             let name = v.desc.name();
-            let at_name = [&v.path[..], &[1]].concat();
+            let at_name = sub(&v.path, &[1]);
             let expected = to_upper_snake_case(name);
             if name != expected {
                 sink.add(
@@ -71,7 +67,7 @@ pub fn check(sink: &mut Sink) {
                     format!("Enum value name \"{name}\" should be UPPER_SNAKE_CASE, such as \"{expected}\"."),
                 );
             }
-            let prefix = to_upper_snake_case(v.enum_name) + "_";
+            let prefix = to_upper_snake_case(e.desc.name()) + "_";
             if !name.starts_with(&prefix) {
                 sink.add(
                     "ENUM_VALUE_PREFIX",
@@ -92,7 +88,7 @@ pub fn check(sink: &mut Sink) {
                     ),
                 );
             }
-            if comments && lacks_comment(&locs, &v.path) {
+            if comments && sink.lacks_comment(i, &v.path) {
                 sink.add(
                     "COMMENT_ENUM_VALUE",
                     i,

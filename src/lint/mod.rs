@@ -3,13 +3,13 @@
 //!
 //! Entry point: [`lint`]. [`rules::RULES`] is the registry; rules live one file per element kind
 //! (file and imports, package, message and fields, enums, service); `sink` places findings
-//! where buf does and drops ignored ones; `model` is the one place descriptors are read.
+//! where buf does and drops ignored ones. Rules read the contract through `contract::Model`,
+//! the model compat, diff and consumers read too.
 
 pub mod config;
 mod enums;
 mod file;
 mod message;
-mod model;
 pub mod names;
 mod package;
 pub mod rules;
@@ -85,7 +85,7 @@ impl RuleSet {
 /// Runs the enabled rules on every file of `contract`; findings are sorted by path, line,
 /// column, rule and message, all with severity error.
 pub fn lint(contract: &Contract, rules: &RuleSet) -> Vec<Finding> {
-    let model = model::Model::build(contract);
+    let model = crate::contract::Model::new(contract);
     let mut sink = sink::Sink::new(rules, &model);
     file::check(&mut sink);
     package::check(&mut sink);

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{lacks_comment, locations};
 use super::names::to_pascal_case;
 use super::sink::Sink;
+use crate::contract::model::sub;
 
 /// An RPC as RPC_REQUEST_RESPONSE_UNIQUE sees it: file, path, request and response type.
-type Use<'a> = (usize, &'a [i32], &'a str, &'a str);
+type Use<'a> = (usize, Vec<i32>, &'a str, &'a str);
 
 const EMPTY: &str = "google.protobuf.Empty";
 
@@ -17,15 +17,11 @@ pub fn check(sink: &mut Sink) {
     let model = sink.model;
     let comments = sink.on("COMMENT_SERVICE") || sink.on("COMMENT_RPC");
     let settings = sink.settings().clone();
-    for (i, file) in model.files.iter().enumerate() {
-        let locs = if comments {
-            locations(file.desc)
-        } else {
-            Default::default()
-        };
-        for s in &file.services {
+    for (at, s) in model.services.iter().enumerate() {
+        let i = s.file;
+        {
             let name = s.desc.name();
-            let at_name = [&s.path[..], &[1]].concat();
+            let at_name = sub(&s.path, &[1]);
             let expected = to_pascal_case(name);
             if name != expected {
                 sink.add(
@@ -50,7 +46,7 @@ pub fn check(sink: &mut Sink) {
                     ),
                 );
             }
-            if comments && lacks_comment(&locs, &s.path) {
+            if comments && sink.lacks_comment(i, &s.path) {
                 sink.add(
                     "COMMENT_SERVICE",
                     i,
@@ -60,14 +56,14 @@ pub fn check(sink: &mut Sink) {
                 );
             }
         }
-        for m in &file.methods {
+        for m in model.rpcs(at) {
             let name = m.desc.name();
             let expected = to_pascal_case(name);
             if name != expected {
                 sink.add(
                     "RPC_PASCAL_CASE",
                     i,
-                    Some(&[&m.path[..], &[1]].concat()),
+                    Some(&sub(&m.path, &[1])),
                     &m.full_name,
                     format!("RPC name \"{name}\" should be PascalCase, such as \"{expected}\"."),
                 );
@@ -112,12 +108,12 @@ pub fn check(sink: &mut Sink) {
                 }
                 let short = full.rsplit('.').next().unwrap_or(full);
                 let one = format!("{}{kind}", to_pascal_case(name));
-                let two = format!("{}{one}", to_pascal_case(m.service));
+                let two = format!("{}{one}", to_pascal_case(s.desc.name()));
                 if short != one && short != two {
                     sink.add(
                         rule,
                         i,
-                        Some(&[&m.path[..], &[field]].concat()),
+                        Some(&sub(&m.path, &[field])),
                         &m.full_name,
                         format!(
                             "RPC {} type \"{short}\" should be named \"{one}\" or \"{two}\".",
@@ -126,7 +122,7 @@ pub fn check(sink: &mut Sink) {
                     );
                 }
             }
-            if comments && lacks_comment(&locs, &m.path) {
+            if comments && sink.lacks_comment(i, &m.path) {
                 sink.add(
                     "COMMENT_RPC",
                     i,
@@ -152,10 +148,11 @@ fn unique(sink: &mut Sink) {
         settings.rpc_allow_google_protobuf_empty_responses,
     );
     // type -> RPC full name -> its use
-    let mut users: BTreeMap<&str, BTreeMap<&str, Use>> = BTreeMap::new();
+    let mut users: BTreeMap<&str, BTreeMap<String, Use>> = BTreeMap::new();
     let mut reports: Vec<(usize, Vec<i32>, String, String)> = Vec::new();
-    for (i, file) in model.files.iter().enumerate() {
-        for m in &file.methods {
+    for (at, service) in model.services.iter().enumerate() {
+        let i = service.file;
+        for m in model.rpcs(at) {
             let input = m.desc.input_type().trim_start_matches('.');
             let output = m.desc.output_type().trim_start_matches('.');
             if !settings.rpc_allow_same_request_response
@@ -173,7 +170,7 @@ fn unique(sink: &mut Sink) {
                 users
                     .entry(t)
                     .or_default()
-                    .insert(&m.full_name, (i, &m.path, input, output));
+                    .insert(m.full_name.clone(), (i, m.path.clone(), input, output));
             }
         }
     }
@@ -193,7 +190,7 @@ fn unique(sink: &mut Sink) {
             ] {
                 if !allowed && set.len() > 1 {
                     for (full, r) in set {
-                        reports.push((r.0, r.1.to_vec(), full.to_string(), format!("\"{t}\" is used as the {side} for multiple RPCs: give each RPC its own message.")));
+                        reports.push((r.0, r.1.clone(), full.clone(), format!("\"{t}\" is used as the {side} for multiple RPCs: give each RPC its own message.")));
                     }
                 }
             }
@@ -202,7 +199,7 @@ fn unique(sink: &mut Sink) {
             // the RPCs sharing a type (thousands share google.protobuf.Empty in googleapis).
             let message = format!("\"{t}\" is used as the request or response type for multiple RPCs: give each RPC its own message.");
             for (full, r) in rpcs {
-                reports.push((r.0, r.1.to_vec(), full.to_string(), message.clone()));
+                reports.push((r.0, r.1.clone(), full.clone(), message.clone()));
             }
         }
     }

@@ -1,13 +1,15 @@
 //! Collects what the lint rules report, then places each finding where buf does (the
 //! recorded location of a SourceCodeInfo path, else 1:1 of the file) and drops ignored ones.
+//! Locations come from `contract::Model`, one file's index at a time.
 
 use std::collections::HashMap;
 
 use prost_types::source_code_info::Location;
 
-use super::model::{self, Model};
 use super::RuleSet;
 use crate::compat::{path_within, Finding, Severity};
+use crate::contract::location::span_of;
+use crate::contract::Model;
 
 const IGNORE_PREFIX: &str = "buf:lint:ignore";
 
@@ -21,10 +23,16 @@ struct Report {
     message: String,
 }
 
+/// The locations of one file by path, as the model gives them.
+type Sources<'a> = HashMap<&'a [i32], &'a Location>;
+
 pub struct Sink<'r, 'a> {
     rules: &'r RuleSet,
     pub model: &'r Model<'a>,
     reports: Vec<Report>,
+    /// The location index of the file last asked about; rules walk the model file by file,
+    /// so only one file's index is alive at a time.
+    sources: Option<(usize, Sources<'a>)>,
 }
 
 impl<'r, 'a> Sink<'r, 'a> {
@@ -33,7 +41,26 @@ impl<'r, 'a> Sink<'r, 'a> {
             rules,
             model,
             reports: Vec::new(),
+            sources: None,
         }
+    }
+
+    fn sources(&mut self, file: usize) -> &Sources<'a> {
+        if self.sources.as_ref().is_none_or(|(f, _)| *f != file) {
+            self.sources = Some((file, self.model.sources(file)));
+        }
+        &self.sources.as_ref().expect("set above").1
+    }
+
+    /// COMMENT_*: a declaration needs a leading comment with a line that is not empty and not
+    /// a `buf:lint:ignore` line. Declarations without a location (synthetic ones) are skipped.
+    pub fn lacks_comment(&mut self, file: usize, path: &[i32]) -> bool {
+        self.sources(file).get(path).is_some_and(|l| {
+            !l.leading_comments().lines().any(|line| {
+                let line = line.trim();
+                !line.is_empty() && !line.starts_with(IGNORE_PREFIX)
+            })
+        })
     }
 
     /// Whether `rule` runs; rules check this first so that disabled ones cost nothing.
@@ -69,28 +96,27 @@ impl<'r, 'a> Sink<'r, 'a> {
         // One file at a time, so that only one file's location index is alive.
         reports.sort_by_key(|r| r.file);
         let mut findings = Vec::new();
-        let mut current: Option<(usize, HashMap<&[i32], &Location>)> = None;
+        let model = self.model;
         for report in reports {
-            let file = &self.model.files[report.file];
+            let file = &model.files[report.file];
             if self.is_ignored(report.rule, file.name) {
                 continue;
             }
-            if current.as_ref().is_none_or(|(f, _)| *f != report.file) {
-                current = Some((report.file, model::locations(file.desc)));
-            }
-            let by_path = &current.as_ref().expect("set above").1;
+            let comment_ignores = self.rules.config.comment_ignores;
+            let by_path = self.sources(report.file);
             let location = report.path.as_deref().and_then(|p| by_path.get(p).copied());
             // Only a finding with a location can be ignored in a comment, as in buf.
-            if self.rules.config.comment_ignores && location.is_some() {
+            if comment_ignores && location.is_some() {
                 if let Some(path) = report.path.as_deref() {
                     if ignored_in_comments(by_path, path, report.rule) {
                         continue;
                     }
                 }
             }
-            let (line, column) = location
-                .and_then(|l| Some((*l.span.first()? + 1, *l.span.get(1)? + 1)))
-                .map_or((1, 1), |(l, c)| (l as u32, c as u32));
+            let span = location
+                .and_then(span_of)
+                .unwrap_or(crate::contract::Span { line: 1, column: 1 });
+            let (line, column) = (span.line, span.column);
             findings.push(Finding {
                 rule: report.rule,
                 path: file.name.to_string(),
@@ -123,7 +149,7 @@ impl<'r, 'a> Sink<'r, 'a> {
 /// buf's comment ignores: a leading comment line `buf:lint:ignore RULE_ID` on the element the
 /// finding points at or on any declaration that encloses it (the field's message, the RPC's
 /// service, ...), which makes an ignore on a message cascade to its fields.
-fn ignored_in_comments(by_path: &HashMap<&[i32], &Location>, path: &[i32], rule: &str) -> bool {
+fn ignored_in_comments(by_path: &Sources, path: &[i32], rule: &str) -> bool {
     let wanted = format!("{IGNORE_PREFIX} {rule}");
     let mut candidates: Vec<&[i32]> = (1..=path.len() / 2).map(|n| &path[..n * 2]).collect();
     if path.len() == 1 {
