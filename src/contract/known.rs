@@ -1,17 +1,65 @@
 //! Third-party contract files that protogen carries, so a contract can import them without
-//! vendoring: `buf/validate/validate.proto`, the protovalidate rules.
+//! vendoring: `buf/validate/validate.proto`, the protovalidate rules, and Google's HTTP
+//! annotations (`google/api/annotations.proto`, `http.proto`, `httpbody.proto`,
+//! `field_behavior.proto`) that REST routes come from.
 //!
 //! They resolve after the user's own files, so a contract that carries its own copy uses it.
-//! The copy is the one prost-protovalidate 0.6 (the generated crates' validator) is built from.
+//! The validate.proto copy is the one prost-protovalidate 0.6 (the generated crates'
+//! validator) is built from; the google/api files are googleapis' as npm's
+//! google-proto-files 6.0.1 ships them.
+
+use std::collections::BTreeSet;
 
 use prost_types::FileDescriptorProto;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
 /// Import name and text of every file carried here, sorted by name.
-pub const FILES: &[(&str, &str)] = &[(
-    "buf/validate/validate.proto",
-    include_str!("known/buf/validate/validate.proto"),
-)];
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "buf/validate/validate.proto",
+        include_str!("known/buf/validate/validate.proto"),
+    ),
+    (
+        "google/api/annotations.proto",
+        include_str!("known/google/api/annotations.proto"),
+    ),
+    (
+        "google/api/field_behavior.proto",
+        include_str!("known/google/api/field_behavior.proto"),
+    ),
+    (
+        "google/api/http.proto",
+        include_str!("known/google/api/http.proto"),
+    ),
+    (
+        "google/api/httpbody.proto",
+        include_str!("known/google/api/httpbody.proto"),
+    ),
+];
+
+/// The carried files that `imports` need: those named, and the carried files they import in
+/// turn (annotations.proto imports http.proto), sorted by name.
+pub fn needed<'a>(imports: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str, &'static str)> {
+    let mut wanted: Vec<String> = imports.into_iter().map(str::to_owned).collect();
+    let mut found = BTreeSet::new();
+    while let Some(name) = wanted.pop() {
+        let Some(&(known, text)) = FILES.iter().find(|(known, _)| *known == name) else {
+            continue;
+        };
+        if !found.insert(known) {
+            continue;
+        }
+        wanted.extend(text.lines().filter_map(|line| {
+            let rest = line.trim().strip_prefix("import ")?;
+            Some(rest.split('"').nth(1)?.to_owned())
+        }));
+    }
+    FILES
+        .iter()
+        .filter(|(name, _)| found.contains(name))
+        .copied()
+        .collect()
+}
 
 /// Resolves the files of [`FILES`]; chained after the user's roots.
 pub struct KnownFileResolver;
@@ -80,6 +128,27 @@ message Signup {
         let chosen = compile_files(dir.path(), &["shop/v1/signup.proto".to_string()]).unwrap();
         let names: Vec<_> = chosen.files.iter().map(|f| f.name()).collect();
         assert_eq!(names, ["shop/v1/signup.proto"]);
+    }
+
+    #[test]
+    fn google_api_annotations_resolve_and_bring_http_proto() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "shop/v1/books.proto",
+            "syntax = \"proto3\";\npackage shop.v1;\nimport \"google/api/annotations.proto\";\n\
+             message Book { string name = 1; }\n\
+             service Books { rpc Get(Book) returns (Book) { option (google.api.http) = {get: \"/v1/{name}\"}; } }\n",
+        );
+        let chosen = compile_files(dir.path(), &["shop/v1/books.proto".to_string()]).unwrap();
+        let names: Vec<_> = chosen.files.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["shop/v1/books.proto"]);
+        let needed: Vec<_> = super::needed(["google/api/annotations.proto", "other.proto"])
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(needed, ["google/api/annotations.proto", "google/api/http.proto"]);
+        assert!(super::needed(["google/protobuf/empty.proto"]).is_empty());
     }
 
     #[test]

@@ -141,12 +141,13 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             owner: Owner::Protogen,
         });
     }
-    if workspace.has_validation {
-        // The api crate's build.rs resolves it after the contract's root (see contract::known).
-        let (name, text) = contract::known::FILES
-            .iter()
-            .find(|(name, _)| *name == VALIDATE_PROTO)
-            .expect("contract::known carries validate.proto");
+    // The carried files the contract imports (validate.proto, google/api/...): the api
+    // crate's build.rs resolves them after the contract's root (see contract::known).
+    let imports = contract
+        .files
+        .iter()
+        .flat_map(|file| file.dependency.iter().map(String::as_str));
+    for (name, text) in contract::known::needed(imports) {
         files.push(RenderedFile {
             path: format!("{}/proto/{name}", workspace.api_crate),
             contents: text.as_bytes().to_vec(),

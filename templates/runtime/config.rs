@@ -53,6 +53,11 @@ pub struct ServerConfig {
     #[arg(long, env = "MAX_CONCURRENT_STREAMS", default_value_t = 1024)]
     pub max_concurrent_streams: u32,
 
+    /// Web origins allowed to call from a browser (REST and gRPC-Web), comma-separated
+    /// (`https://app.example.com,http://localhost:3000`; `*` for any). None by default.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     /// Interval of HTTP/2 keep-alive pings to idle clients (`off` for none).
     #[arg(long, env = "HTTP2_KEEPALIVE", default_value = "60s", value_parser = parse_optional_duration)]
     pub http2_keepalive: std::option::Option<Duration>,

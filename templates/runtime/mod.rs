@@ -11,6 +11,7 @@
 pub mod breaker;
 pub mod client;
 pub mod config;
+pub mod cors;
 pub mod deadline;
 #[cfg(feature = "events")]
 pub mod events;
@@ -19,6 +20,7 @@ pub mod health;
 pub mod layer;
 pub mod metrics;
 pub mod policy;
+pub mod rest;
 pub mod retry;
 pub mod server;
 pub mod stream;

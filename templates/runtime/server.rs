@@ -23,7 +23,7 @@ use super::health::Health;
 use super::layer::{LayerState, RpcLayer};
 use super::policy::ServerSettings;
 use super::tls::{self, Protocol, ReloadingTls, TlsFiles, TlsListener};
-use super::{web, BoxError};
+use super::{cors, rest, web, BoxError};
 
 /// Collects services, then [`Server::serve`]s them until SIGTERM or Ctrl-C.
 ///
@@ -190,15 +190,36 @@ impl Server {
             guard.clone(),
         ));
         let (stop_grpc, grpc_stopping) = watch::channel(false);
+        // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, panics,
+        // metrics), then the pipes: requests checked against the contract's buf.validate rules,
+        // then the services. gRPC, gRPC-Web and REST calls all pass through it.
+        let call_layers = tower::ServiceBuilder::new()
+            .layer(RpcLayer::new(layer_state.clone()))
+            .layer(super::validate::layer()?);
+        let routes = self.routes.routes();
+        let cors = cors::layer(&config.cors_origins)?;
         let grpc = tonic::transport::Server::builder()
+            // gRPC-Web (browsers) comes over HTTP/1.1; CORS answers their preflights.
+            .accept_http1(true)
             .max_concurrent_streams(config.max_concurrent_streams)
             .http2_keepalive_interval(config.http2_keepalive)
-            // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, panics,
-            // metrics), then the pipes: requests checked against the contract's buf.validate
-            // rules, then the services.
-            .layer(RpcLayer::new(layer_state.clone()))
-            .layer(super::validate::layer()?)
-            .add_routes(self.routes.routes());
+            .layer(cors.clone())
+            .layer(tonic_web::GrpcWebLayer::new())
+            .layer(call_layers.clone())
+            .add_routes(routes.clone());
+        // REST calls are gRPC calls into the same pipeline, in process (see rest/).
+        let in_process: rest::GrpcService =
+            tower::util::BoxCloneSyncService::new(tower::ServiceExt::<
+                http::Request<tonic::body::Body>,
+            >::map_response(
+                call_layers.service(routes),
+                |response: http::Response<_>| response.map(tonic::body::Body::new),
+            ));
+        let rest_routes = rest::router(
+            crate::FILE_DESCRIPTOR_SET,
+            in_process,
+            config.max_message_bytes,
+        )?;
         let grpc_task = match &tls {
             None => {
                 let incoming = TcpIncoming::from(grpc_listener).with_nodelay(Some(true));
@@ -216,7 +237,9 @@ impl Server {
         let http_task = match http_listener {
             None => None,
             Some(listener) => {
-                let mut router = web::router(self.health.clone(), self.http_routes);
+                let mut router = web::router(self.health.clone(), self.http_routes)
+                    .merge(rest_routes)
+                    .layer(cors);
                 if let Some(guard) = guard {
                     router = router.layer(axum::middleware::from_fn_with_state(
                         guard,

@@ -23,6 +23,23 @@ pub fn peer(relative: &str) -> Option<PathBuf> {
     None
 }
 
+/// A peer installed system-wide (by `cargo xtask setup` through apt), found on PATH: under CI
+/// a missing one fails the test, elsewhere the test is skipped with a note.
+pub fn peer_command(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("{name} is not on PATH: `cargo xtask setup` installs it");
+        }
+        eprintln!("skipped: {name} is not on PATH; run `cargo xtask setup`");
+    }
+    found
+}
+
 pub fn buf() -> Option<PathBuf> {
     peer(".tools/node_modules/.bin/buf")
 }

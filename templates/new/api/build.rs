@@ -53,7 +53,7 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     let mut resolver = protox::file::ChainFileResolver::new();
     resolver.add(protox::file::GoogleFileResolver::new());
     resolver.add(protox::file::IncludeFileResolver::new(root.clone()));
-    // Files protogen carries (buf/validate/validate.proto), after the contract's own root so
+    // Files protogen carries (buf/validate/validate.proto, google/api/...), after the contract's own root so
     // that a contract with its own copy uses that one.
     resolver.add(protox::file::IncludeFileResolver::new(crate_dir.join("proto")));
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
@@ -66,6 +66,10 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
             println!("cargo:rerun-if-changed={}", path.display());
         }
     }
+
+{%- if ws.has_runtime %}
+    check_http_rules(&compiler, &root)?;
+{%- endif %}
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     // Also for gRPC server reflection: `{{ ws.api_ident }}::FILE_DESCRIPTOR_SET`.
@@ -91,6 +95,26 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+{%- if ws.has_runtime %}
+// The runtime's own parser of google.api.http rules, so the build and the server agree.
+#[allow(dead_code)]
+#[path = "src/runtime/rest/rules.rs"]
+mod rules;
+
+/// REST rules the server could not honour (two rules for one route, a path variable naming a
+/// repeated or message field, a body field that does not exist, ...) fail the build here,
+/// each with its file and line, rather than the server at start.
+fn check_http_rules(compiler: &protox::Compiler, root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let (_, errors) = rules::read_bindings(&compiler.descriptor_pool());
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let lines: Vec<String> = errors.iter().map(|error| format!("{}/{error}", root.display())).collect();
+    Err(format!("google.api.http rules the server cannot honour:\n{}", lines.join("\n")).into())
+}
+
+{% endif -%}
 /// Every .proto file under `dir`, as import names relative to `root`, sorted; hidden folders
 /// are skipped.
 fn proto_files_under(root: &Path, dir: &Path) -> Result<Vec<String>, Box<dyn std::error::Error>> {

@@ -1,7 +1,8 @@
 // Generated once by `{{ ws.command }}`; from now on this file is yours.
 {%- if ws.has_runtime %}
-//! Starts the server: gRPC on ${{ ws.addr_env }} (default 127.0.0.1:50051), liveness, readiness
-//! and Prometheus metrics over HTTP on $HTTP_ADDR (default 127.0.0.1:8080). `--help` lists every
+//! Starts the server: gRPC and gRPC-Web on ${{ ws.addr_env }} (default 127.0.0.1:50051); REST
+//! routes, /openapi.json, liveness, readiness and Prometheus metrics over HTTP on $HTTP_ADDR
+//! (default 127.0.0.1:8080). `--help` lists every
 //! setting (TLS, JWT, deadlines, OpenTelemetry); SIGTERM or Ctrl-C drains in-flight calls
 //! before exiting. A setting or file it cannot use stops it at start with exit code 2.
 
