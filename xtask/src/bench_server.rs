@@ -1,6 +1,7 @@
 //! `cargo xtask bench-server`: the server `protogen new` generates, with its whole runtime on,
 //! against a plain hand-written tonic server running the same handlers, under the same load
-//! generator, on loopback: unary calls at 64 in flight, 100-message server streams at 16.
+//! generator, on loopback: unary calls at 64 in flight, 100-message server streams at 16; and
+//! the generated server's REST + JSON route for the same RPC against its own gRPC path.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -14,6 +15,7 @@ use super::{cargo, run as run_command};
 
 const SECONDS: &str = "5";
 const ROUNDS: usize = 5;
+const REST_CONCURRENCY: &str = "64";
 const SCENARIOS: [(&str, &str, &str); 2] = [
     ("unary", "64", "unary, 64 in flight"),
     ("stream", "16", "stream of 100, 16 in flight"),
@@ -36,7 +38,18 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     // rows[scenario][server] = samples of (calls/s, p50 µs, p99 µs, server CPU µs per call)
     let mut rows = vec![[Vec::new(), Vec::new()]; SCENARIOS.len()];
+    // The generated server's REST route (FindOne as GET /v1/users/{id}), next to its gRPC path.
+    let mut rest = Vec::new();
     for round in 0..ROUNDS {
+        let http = free_addr()?;
+        let child = start(
+            Command::new(release.join("shop-server"))
+                .env("SHOP_ADDR", free_addr()?)
+                .env("HTTP_ADDR", &http),
+            &http,
+            true,
+        )?;
+        rest.push(measure(&release, child, &http, "rest", REST_CONCURRENCY)?);
         for (index, (scenario, concurrency, _)) in SCENARIOS.iter().enumerate() {
             // Alternate the order, so neither server always runs on a warmer machine.
             let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
@@ -89,9 +102,31 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             medians[1].3 / medians[0].3
         );
     }
+    let median = |field: fn(&Sample) -> f64, samples: &[Sample]| {
+        let mut values: Vec<f64> = samples.iter().map(field).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let grpc = &rows[0][1];
+    let rest_rate = median(|s| s.rate, &rest);
+    println!(
+        "| REST + JSON unary, {REST_CONCURRENCY} in flight | generated (REST route) | {:.0} | {:.0} | {:.0} | {:.1} |",
+        rest_rate,
+        median(|s| s.p50, &rest),
+        median(|s| s.p99, &rest),
+        median(|s| s.cpu_per_call, &rest)
+    );
+    println!(
+        "| REST + JSON unary | REST / gRPC of the generated server | {:.2} | {:.2} | {:.2} | {:.2} |",
+        rest_rate / median(|s| s.rate, grpc),
+        median(|s| s.p50, &rest) / median(|s| s.p50, grpc),
+        median(|s| s.p99, &rest) / median(|s| s.p99, grpc),
+        median(|s| s.cpu_per_call, &rest) / median(|s| s.cpu_per_call, grpc)
+    );
     println!(
         "\nmedians of {ROUNDS} alternating rounds of {SECONDS} s each; the generated server runs with its \
-         defaults (TLS, JWT and OpenTelemetry export off); goal: generated/plain >= 0.95 for calls/s, <= 1.10 for p99"
+         defaults (TLS, JWT and OpenTelemetry export off); goal: generated/plain >= 0.95 for calls/s, <= 1.10 for p99; \
+         REST/gRPC >= 0.50 for calls/s (HTTP/1.1 keep-alive, one connection per caller)"
     );
     Ok(())
 }
@@ -117,6 +152,24 @@ fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
             .arg(root.join("fixtures/proto"))
             .arg(dir.join("proto")),
     )?;
+    // FindOne gets a REST route, for the REST row (the fixture itself stays gRPC only).
+    let users = dir.join("proto/users/v1/users.proto");
+    let text = std::fs::read_to_string(&users)?;
+    let annotated = text
+        .replacen(
+            "package users.v1;",
+            "package users.v1;\nimport \"google/api/annotations.proto\";",
+            1,
+        )
+        .replacen(
+            "option idempotency_level = NO_SIDE_EFFECTS;",
+            "option idempotency_level = NO_SIDE_EFFECTS;\n    option (google.api.http) = {get: \"/v1/users/{id}\"};",
+            1,
+        );
+    if !annotated.contains("google.api.http") {
+        bail!("cannot add a REST route to {}", users.display());
+    }
+    std::fs::write(&users, annotated)?;
     run_command(
         Command::new(cargo())
             .current_dir(dir)

@@ -1,8 +1,10 @@
 //! Load generator of `cargo xtask bench-server`: CONCURRENCY callers over 4 connections for
 //! SECONDS (after a warm-up of a fifth of that), each call with a 5 s deadline as real
-//! clients send. Prints `calls_per_second p50_us p99_us errors`.
+//! clients send. Prints `calls_per_second p50_us p99_us errors`. `rest` calls the same RPC as
+//! `unary` through the server's REST route (GET /v1/users/{id}, JSON), one HTTP/1.1 keep-alive
+//! connection per caller, ADDR being the HTTP listener.
 //!
-//! usage: load ADDR unary|stream CONCURRENCY SECONDS
+//! usage: load ADDR unary|stream|rest CONCURRENCY SECONDS
 
 use std::time::{Duration, Instant};
 
@@ -23,14 +25,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let concurrency: usize = concurrency.parse()?;
     let seconds: f64 = seconds.parse()?;
     let unary = scenario == "unary";
+    let rest = scenario == "rest";
     let mut channels = Vec::new();
-    for _ in 0..CONNECTIONS {
+    let connections = if rest { 0 } else { CONNECTIONS };
+    for _ in 0..connections {
         let endpoint = Endpoint::from_shared(format!("http://{addr}"))?.tcp_nodelay(true);
         channels.push(endpoint.connect().await?);
     }
     let run = |duration: Duration| {
         (0..concurrency)
             .map(|worker| {
+                if rest {
+                    let addr = addr.clone();
+                    return tokio::spawn(async move { rest_caller(addr, duration).await });
+                }
                 let channel: Channel = channels[worker % CONNECTIONS].clone();
                 tokio::spawn(async move { caller(channel, unary, duration).await })
             })
@@ -92,6 +100,46 @@ async fn caller(channel: Channel, unary: bool, duration: Duration) -> (Vec<u64>,
                 }
                 Err(_) => false,
             }
+        };
+        if ok {
+            latencies.push(started.elapsed().as_micros() as u64);
+        } else {
+            errors += 1;
+        }
+    }
+    (latencies, errors)
+}
+
+/// Like [`caller`] for the REST route: GET /v1/users/u42 over one keep-alive connection.
+async fn rest_caller(addr: String, duration: Duration) -> (Vec<u64>, u64) {
+    use http_body_util::BodyExt;
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
+        return (latencies, 1);
+    };
+    let _ = stream.set_nodelay(true);
+    let Ok((mut sender, connection)) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+    else {
+        return (latencies, 1);
+    };
+    tokio::spawn(connection);
+    let uri = format!("http://{addr}/v1/users/u42");
+    let until = Instant::now() + duration;
+    while Instant::now() < until {
+        let started = Instant::now();
+        let request = http::Request::get(&uri)
+            .header("host", &addr)
+            .header("grpc-timeout", "5S")
+            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+            .expect("a valid request");
+        let ok = match sender.send_request(request).await {
+            Ok(response) if response.status() == 200 => match response.into_body().collect().await {
+                Ok(body) => body.to_bytes().windows(15).any(|w| w == b"u42@example.com"),
+                Err(_) => false,
+            },
+            _ => false,
         };
         if ok {
             latencies.push(started.elapsed().as_micros() as u64);
