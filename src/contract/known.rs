@@ -147,7 +147,10 @@ message Signup {
             .iter()
             .map(|(name, _)| *name)
             .collect();
-        assert_eq!(needed, ["google/api/annotations.proto", "google/api/http.proto"]);
+        assert_eq!(
+            needed,
+            ["google/api/annotations.proto", "google/api/http.proto"]
+        );
         assert!(super::needed(["google/protobuf/empty.proto"]).is_empty());
     }
 
