@@ -516,7 +516,7 @@ fn from_buf(b: BufBreaking, prefix: &str, version: BufVersion) -> Breaking {
     }
 }
 
-fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     let path = path.trim_start_matches("./").trim_end_matches('/');
     if path == "." {
         String::new()
@@ -526,7 +526,7 @@ fn normalize(path: &str) -> String {
 }
 
 /// buf v2 paths are relative to buf.yaml's folder; ours to the module root below it.
-fn relative_to(path: &str, prefix: &str) -> String {
+pub(crate) fn relative_to(path: &str, prefix: &str) -> String {
     let path = normalize(path);
     if prefix.is_empty() {
         return path;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use super::rules::Version;
+use crate::config::{normalize, relative_to};
 
 /// The resolved lint settings, with buf's defaults where nothing is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,28 +179,6 @@ fn resolve(section: Section, version: Version, prefix: &str) -> anyhow::Result<L
         service_suffix: section.service_suffix.unwrap_or(defaults.service_suffix),
         comment_ignores,
     })
-}
-
-fn normalize(path: &str) -> String {
-    let path = path.trim_start_matches("./").trim_end_matches('/');
-    if path == "." {
-        String::new()
-    } else {
-        path.to_string()
-    }
-}
-
-/// buf v2 paths are relative to buf.yaml's folder; ours to the module root below it.
-fn relative_to(path: &str, prefix: &str) -> String {
-    let path = normalize(path);
-    if prefix.is_empty() {
-        return path;
-    }
-    match path.strip_prefix(prefix) {
-        Some("") => String::new(),
-        Some(rest) if rest.starts_with('/') => rest[1..].to_string(),
-        _ => path,
-    }
 }
 
 #[cfg(test)]
