@@ -290,18 +290,7 @@ fn measure(
     let cpu_after = cpu_ticks(server.id());
     let _ = server.kill();
     let _ = server.wait();
-    if !output.status.success() {
-        bail!("load failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    let text = String::from_utf8(output.stdout)?;
-    let fields: Vec<f64> = text
-        .split_whitespace()
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("unexpected load output {text:?}"))?;
-    let [rate, p50, p99, errors] = fields[..] else {
-        bail!("unexpected load output {text:?}");
-    };
+    let [rate, p50, p99, errors] = load_figures(&output)?;
     if errors > 0.0 {
         bail!("{errors} calls failed against {addr}");
     }
@@ -339,4 +328,21 @@ fn ticks_per_second() -> f64 {
         .and_then(|output| String::from_utf8(output.stdout).ok())
         .and_then(|text| text.trim().parse().ok())
         .unwrap_or(100.0)
+}
+
+/// The load generator's line: calls/s, p50 µs, p99 µs, failed calls.
+pub(crate) fn load_figures(output: &std::process::Output) -> anyhow::Result<[f64; 4]> {
+    if !output.status.success() {
+        bail!("load failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<f64> = text
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("unexpected load output {text:?}"))?;
+    match fields[..] {
+        [rate, p50, p99, errors] => Ok([rate, p50, p99, errors]),
+        _ => bail!("unexpected load output {text:?}"),
+    }
 }

@@ -70,19 +70,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                 .output();
             let _ = child.kill();
             let _ = child.wait();
-            let output = output?;
-            if !output.status.success() {
-                bail!("load failed: {}", String::from_utf8_lossy(&output.stderr));
-            }
-            let text = String::from_utf8(output.stdout)?;
-            let fields: Vec<f64> = text
-                .split_whitespace()
-                .map(str::parse)
-                .collect::<Result<_, _>>()
-                .with_context(|| format!("unexpected load output {text:?}"))?;
-            let [rate, p50, p99, errors] = fields[..] else {
-                bail!("unexpected load output {text:?}");
-            };
+            let [rate, p50, p99, errors] = super::bench_server::load_figures(&output?)?;
             if errors > 0.0 {
                 bail!("{errors} Ping calls failed: the valid request was refused?");
             }
