@@ -20,12 +20,7 @@ fn a_closed_stdout_ends_the_process_quietly() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(
-        output.status.signal(),
-        Some(SIGPIPE),
-        "{:?}",
-        output.status
-    );
+    assert_eq!(output.status.signal(), Some(SIGPIPE), "{:?}", output.status);
 }
 
 /// SIGPIPE is 13 on every Unix protogen builds for (Linux, macOS, the BSDs).

@@ -1,9 +1,11 @@
 //! Walks the models of two contracts side by side and records every difference. An added or
 //! removed element stands for everything inside it, so a deleted package is one change.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Debug;
+use std::hash::Hash;
 
 use prost_types::field_descriptor_proto::Label;
 use prost_types::{
@@ -226,18 +228,8 @@ impl<'a> Differ<'a> {
     }
 
     fn files(&self) {
-        let names: BTreeSet<&str> = self
-            .old
-            .file_by_name
-            .keys()
-            .chain(self.new.file_by_name.keys())
-            .copied()
-            .collect();
-        for name in names {
-            match (
-                self.old.file_by_name.get(name).copied(),
-                self.new.file_by_name.get(name).copied(),
-            ) {
+        for (name, old, new) in paired(&self.old.file_by_name, &self.new.file_by_name) {
+            match (old, new) {
                 (Some(old), Some(new)) => {
                     self.file(self.old.files[old].desc, self.new.files[new].desc)
                 }
@@ -342,16 +334,7 @@ impl<'a> Differ<'a> {
     }
 
     fn messages(&self) {
-        let names: BTreeSet<&str> = self
-            .old
-            .message_by_name
-            .keys()
-            .chain(self.new.message_by_name.keys())
-            .map(String::as_str)
-            .collect();
-        for name in names {
-            let old = self.old.message_by_name.get(name).copied();
-            let new = self.new.message_by_name.get(name).copied();
+        for (name, old, new) in paired(&self.old.message_by_name, &self.new.message_by_name) {
             let (om, nm) = (
                 old.map(|i| &self.old.messages[i]),
                 new.map(|i| &self.new.messages[i]),
@@ -652,16 +635,7 @@ impl<'a> Differ<'a> {
     }
 
     fn enums(&self) {
-        let names: BTreeSet<&str> = self
-            .old
-            .enum_by_name
-            .keys()
-            .chain(self.new.enum_by_name.keys())
-            .map(String::as_str)
-            .collect();
-        for name in names {
-            let old = self.old.enum_by_name.get(name).copied();
-            let new = self.new.enum_by_name.get(name).copied();
+        for (name, old, new) in paired(&self.old.enum_by_name, &self.new.enum_by_name) {
             let (oe, ne) = (
                 old.map(|i| &self.old.enums[i]),
                 new.map(|i| &self.new.enums[i]),
@@ -784,16 +758,7 @@ impl<'a> Differ<'a> {
     }
 
     fn services(&self) {
-        let names: BTreeSet<&str> = self
-            .old
-            .service_by_name
-            .keys()
-            .chain(self.new.service_by_name.keys())
-            .map(String::as_str)
-            .collect();
-        for name in names {
-            let old = self.old.service_by_name.get(name).copied();
-            let new = self.new.service_by_name.get(name).copied();
+        for (name, old, new) in paired(&self.old.service_by_name, &self.new.service_by_name) {
             let (os, ns) = (
                 old.map(|i| &self.old.services[i]),
                 new.map(|i| &self.new.services[i]),
@@ -1105,4 +1070,19 @@ fn names_in_enum(name: &str, e: &EnumDescriptorProto, out: &mut Vec<String>) {
         out.push(qualify(name, value.name()));
         out.push(qualify(scope, value.name()));
     }
+}
+
+/// The names of two indexes (old and new side), sorted and each once, with the element's index
+/// on either side: the walk every kind of element takes to find what was added, removed or kept.
+fn paired<'m, K>(
+    old: &'m HashMap<K, usize>,
+    new: &'m HashMap<K, usize>,
+) -> impl Iterator<Item = (&'m str, Option<usize>, Option<usize>)>
+where
+    K: Borrow<str> + Eq + Hash,
+{
+    let names: BTreeSet<&str> = old.keys().chain(new.keys()).map(Borrow::borrow).collect();
+    names
+        .into_iter()
+        .map(|name| (name, old.get(name).copied(), new.get(name).copied()))
 }
