@@ -61,8 +61,8 @@ pub struct Module {
     /// Relative to the module folder.
     pub excludes: Vec<PathBuf>,
     pub breaking: Breaking,
-    /// The module's `lint:` section as written, for `protogen lint`.
-    pub lint: Option<serde_norway::Value>,
+    /// The module's lint settings, paths relative to the module folder.
+    pub lint: crate::lint::LintConfig,
 }
 
 /// The `[consumers]` settings: rule IDs and categories (default `WIRE_JSON`: what old
@@ -379,14 +379,26 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
             })
         }
         BufVersion::V2 => {
-            if file.modules.len() > 1 {
+            // Modules in folders (or several) are a workspace: each folder is an import root.
+            let workspace = file.modules.len() > 1
+                || file
+                    .modules
+                    .first()
+                    .is_some_and(|m| !normalize(&m.path).is_empty());
+            if workspace {
                 let top = file.breaking.unwrap_or_default();
                 let modules = file
                     .modules
                     .into_iter()
                     .map(|m| {
                         let prefix = normalize(&m.path);
-                        Module {
+                        let lint = crate::lint::config::v2_module(
+                            m.lint.as_ref(),
+                            file.lint.as_ref(),
+                            &prefix,
+                        )
+                        .with_context(|| format!("in the module at {}", m.path))?;
+                        Ok(Module {
                             path: PathBuf::from(&prefix),
                             roots: Vec::new(),
                             excludes: m
@@ -399,17 +411,17 @@ pub fn parse_buf_yaml(text: &str) -> anyhow::Result<Config> {
                                 &prefix,
                                 version,
                             ),
-                            lint: m.lint.or_else(|| file.lint.clone()),
-                        }
+                            lint,
+                        })
                     })
-                    .collect();
+                    .collect::<anyhow::Result<_>>()?;
                 return Ok(Config {
                     deps: file.deps,
                     modules,
                     ..Config::default()
                 });
             }
-            // One module: the module root is its directory (path "." or the only one).
+            // One module: the module root is its directory (path ".").
             let module = file.modules.first();
             let prefix = module.map(|m| normalize(&m.path)).unwrap_or_default();
             let breaking = module
@@ -475,12 +487,12 @@ pub fn parse_buf_work_yaml(text: &str, dir: &Path) -> anyhow::Result<Config> {
                 if config.breaking.version == BufVersion::V2 {
                     bail!("{} is a buf.yaml v2, which buf.work.yaml does not take: list its modules under `modules:` in a buf.yaml v2 at the workspace root instead", yaml.display());
                 }
-                let lint = serde_norway::from_str::<BufYaml>(&text)
-                    .ok()
-                    .and_then(|f| f.lint);
+                // v1 paths are relative to the module's folder, as protogen's are.
+                let lint = crate::lint::config::parse_buf_yaml(&text)
+                    .with_context(|| format!("invalid configuration in {}", yaml.display()))?;
                 (config, lint)
             }
-            None => (Config::default(), None),
+            None => (Config::default(), crate::lint::config::v1_defaults()),
         };
         deps.extend(config.deps);
         modules.push(Module {
@@ -563,10 +575,18 @@ mod tests {
             "version: v2\nmodules:\n  - path: proto\n    excludes: [proto/vendor]\n    breaking:\n      use: [PACKAGE]\n      ignore: [proto/legacy]\nbreaking:\n  use: [WIRE]\n",
         )
         .unwrap();
-        assert_eq!(c.excludes, vec![PathBuf::from("vendor")]);
-        assert_eq!(c.breaking.use_, ["PACKAGE"]);
-        assert_eq!(c.breaking.ignore, ["legacy"]);
-        assert_eq!(c.breaking.version, BufVersion::V2);
+        // A module in a folder is a workspace of one: the folder is the import root.
+        let module = &c.modules[0];
+        assert_eq!(module.path, PathBuf::from("proto"));
+        assert_eq!(module.excludes, vec![PathBuf::from("vendor")]);
+        assert_eq!(module.breaking.use_, ["PACKAGE"]);
+        assert_eq!(module.breaking.ignore, ["legacy"]);
+        assert_eq!(module.breaking.version, BufVersion::V2);
+        assert_eq!(
+            c.load_options().roots,
+            [PathBuf::from("proto")],
+            "files are named from the module folder"
+        );
 
         let top =
             parse_buf_yaml("version: v2\nmodules:\n  - path: .\nbreaking:\n  use: [WIRE_JSON]\n")
@@ -624,7 +644,11 @@ mod tests {
         assert_eq!(c.modules[0].path, PathBuf::from("proto"));
         assert_eq!(c.modules[0].excludes, [PathBuf::from("skip")]);
         assert_eq!(c.modules[0].breaking.use_, ["WIRE"]);
-        assert!(c.modules[0].lint.is_some());
+        assert_eq!(
+            c.modules[0].lint.use_.as_deref(),
+            Some(&["MINIMAL".to_string()][..])
+        );
+        assert_eq!(c.modules[1].lint, crate::lint::LintConfig::default());
         assert_eq!(
             c.modules[1].breaking.use_,
             ["PACKAGE"],

@@ -130,6 +130,36 @@ fn bad_configuration_and_broken_protos_exit_2() {
 }
 
 #[test]
+fn workspace_module_configuration_errors_exit_2_and_name_the_module() {
+    // buf.yaml v2 paths are relative to buf.yaml: a module's own ignore outside the module
+    // is buf's error too, with the fix in the help.
+    let dir = module(&[
+        ("proto/users/v1/users.proto", CLEAN),
+        ("other/other.proto", "syntax = \"proto3\";\npackage other;\n"),
+        (
+            "buf.yaml",
+            "version: v2\nmodules:\n  - path: proto\n    lint:\n      ignore: [legacy]\n  - path: other\n",
+        ),
+    ]);
+    lint(dir.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("in the module at proto"))
+        .stderr(predicate::str::contains("write \"proto/legacy\""));
+    // An unknown rule in one directory of a buf.work.yaml names that directory.
+    let work = module(&[
+        ("a/users/v1/users.proto", CLEAN),
+        ("a/buf.yaml", "version: v1\nlint:\n  use: [NOT_A_RULE]\n"),
+        ("buf.work.yaml", "version: v1\ndirectories: [a]\n"),
+    ]);
+    lint(work.path(), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(module a)"))
+        .stderr(predicate::str::contains("NOT_A_RULE"));
+}
+
+#[test]
 fn list_rules_names_every_rule_with_its_categories() {
     let out = Command::cargo_bin("protogen")
         .unwrap()

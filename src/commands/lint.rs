@@ -1,11 +1,13 @@
 //! `protogen lint`: loads the module's contract and its lint settings, runs buf's lint rules,
 //! prints the findings in the chosen format, returns 0 (none), 1 (findings) or 2 (bad input).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use crate::cli::{Format, LintArgs};
+use crate::compat;
 use crate::config::Config;
 use crate::contract::{self, Side, Source};
 use crate::lint::{self, RuleSet, Version};
@@ -26,29 +28,68 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = Config::load(root, args.config.as_deref())?;
-    let rules = RuleSet::from_config(&config.lint).with_context(|| match &config.source {
-        Some(path) => format!("invalid lint rules in {}", path.display()),
-        None => "invalid lint rules".to_string(),
-    })?;
+    let invalid = |module: Option<&Path>| {
+        let mut text = match &config.source {
+            Some(path) => format!("invalid lint rules in {}", path.display()),
+            None => "invalid lint rules".to_string(),
+        };
+        if let Some(module) = module {
+            text.push_str(&format!(" (module {})", module.display()));
+        }
+        text
+    };
+    // One rule set per module of a workspace (buf.work.yaml, buf.yaml v2 `modules:`), each
+    // with its folder; the module root alone otherwise.
+    let modules: Vec<(RuleSet, Option<String>)> = if config.modules.is_empty() {
+        vec![(
+            RuleSet::from_config(&config.lint).with_context(|| invalid(None))?,
+            None,
+        )]
+    } else {
+        config
+            .modules
+            .iter()
+            .map(|m| {
+                let rules =
+                    RuleSet::from_config(&m.lint).with_context(|| invalid(Some(&m.path)))?;
+                Ok((rules, Some(format!("{}/", m.path.display()))))
+            })
+            .collect::<anyhow::Result<_>>()?
+    };
     let contract = contract::load(
         &Source::Dir(root.clone()),
         Side::Current,
         &config.load_options(),
     )?;
-    let findings = lint::lint(&contract, &rules);
+    // The workspace compiles once; each module lints its own files with its own rules.
+    let mut findings = Vec::new();
+    for (rules, folder) in &modules {
+        findings.extend(match folder {
+            None => lint::lint(&contract, rules),
+            Some(folder) => lint::lint_files(&contract, rules, |name| {
+                contract.path_of(name).starts_with(folder.as_str())
+            }),
+        });
+    }
+    compat::sort(&mut findings);
     let report = CheckReport {
         kind: report::Kind::Lint,
         items: findings.iter().map(item).collect(),
         acknowledged: Vec::new(),
         rules: lint::RULES
             .iter()
-            .filter(|r| rules.is_enabled(r.id))
+            .filter(|r| modules.iter().any(|(rules, _)| rules.is_enabled(r.id)))
             .map(|r| RuleInfo {
                 id: r.id.to_string(),
                 meaning: r.purpose.to_string(),
             })
             .collect(),
-        sources: contract.sources.clone(),
+        // Keyed like the findings' paths: from the module root.
+        sources: contract
+            .sources
+            .iter()
+            .map(|(name, text)| (contract.path_of(name).to_string(), text.clone()))
+            .collect(),
         root_prefix: root_prefix(root),
         baseline: String::new(),
         consumers: None,

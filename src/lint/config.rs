@@ -101,29 +101,71 @@ struct BufModule {
 
 pub fn parse_buf_yaml(text: &str) -> anyhow::Result<LintConfig> {
     let file: BufYaml = serde_norway::from_str(text).context("invalid lint settings")?;
-    let version = match file.version.as_deref().unwrap_or("v1beta1") {
+    let version = version_of(file.version.as_deref())?;
+    // v2: the module whose directory is the module root (path "."); its own `lint:` replaces
+    // the top-level one, as in buf. Modules in folders are a workspace (`module`).
+    let section = file
+        .modules
+        .iter()
+        .find(|m| normalize(&m.path).is_empty())
+        .and_then(|m| m.lint.clone())
+        .or(file.lint)
+        .unwrap_or_default();
+    resolve(section, version, "")
+}
+
+fn version_of(name: Option<&str>) -> anyhow::Result<Version> {
+    Ok(match name.unwrap_or("v1beta1") {
         "v1beta1" => Version::V1Beta1,
         "v1" => Version::V1,
         "v2" => Version::V2,
         other => anyhow::bail!("unknown buf.yaml version '{other}'; use v1beta1, v1 or v2"),
+    })
+}
+
+/// The lint settings of the buf.yaml v2 module in folder `prefix` (relative to buf.yaml): its
+/// own `lint:` section, else the top-level one. Paths in either are relative to buf.yaml, as
+/// buf reads them, and become relative to the module; a path of the module's own section
+/// outside the module is an error (as in buf), one of the top-level section is not about
+/// this module and is dropped.
+pub fn v2_module(
+    own: Option<&serde_norway::Value>,
+    top: Option<&serde_norway::Value>,
+    prefix: &str,
+) -> anyhow::Result<LintConfig> {
+    let section = |value: &serde_norway::Value| -> anyhow::Result<Section> {
+        serde_norway::from_value(value.clone()).context("invalid lint settings")
     };
-    // v2: the module whose directory is the module root (path "." or the only one); its own
-    // `lint:` replaces the top-level one, as in buf.
-    let module = file
-        .modules
-        .iter()
-        .find(|m| normalize(&m.path).is_empty())
-        .or(if file.modules.len() == 1 {
-            file.modules.first()
-        } else {
-            None
-        });
-    let prefix = module.map(|m| normalize(&m.path)).unwrap_or_default();
-    let section = module
-        .and_then(|m| m.lint.clone())
-        .or(file.lint)
-        .unwrap_or_default();
-    resolve(section, version, &prefix)
+    let (mut section, strict) = match (own, top) {
+        (Some(own), _) => (section(own)?, true),
+        (None, Some(top)) => (section(top)?, false),
+        (None, None) => (Section::default(), false),
+    };
+    let contained = |path: &String| {
+        let path = normalize(path);
+        prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))
+    };
+    let check = |key: &str, paths: &mut Vec<String>| -> anyhow::Result<()> {
+        if let Some(outside) = paths.iter().find(|p| !contained(p)) {
+            if strict {
+                anyhow::bail!(
+                    "lint.{key}: path \"{outside}\" is not contained within module directory \"{prefix}\"\nhelp: paths in buf.yaml v2 are relative to buf.yaml's folder: write \"{prefix}/{outside}\""
+                );
+            }
+            paths.retain(|p| contained(p));
+        }
+        Ok(())
+    };
+    check("ignore", &mut section.ignore)?;
+    for paths in section.ignore_only.values_mut() {
+        check("ignore_only", paths)?;
+    }
+    resolve(section, Version::V2, prefix)
+}
+
+/// The lint settings of a buf.work.yaml directory without a buf.yaml: buf's v1 defaults.
+pub fn v1_defaults() -> LintConfig {
+    resolve(Section::default(), Version::V1, "").expect("the empty section resolves")
 }
 
 #[derive(Deserialize)]
@@ -203,12 +245,26 @@ mod tests {
 
     #[test]
     fn v2_module_lint_replaces_the_top_level() {
-        let c = parse_buf_yaml(
-            "version: v2\nmodules:\n  - path: proto\n    lint:\n      use: [MINIMAL]\n      ignore: [proto/legacy]\nlint:\n  use: [COMMENTS]\n",
-        )
-        .unwrap();
+        let value = |text: &str| serde_norway::from_str::<serde_norway::Value>(text).unwrap();
+        let top = value("use: [COMMENTS]\nignore: [proto/legacy, other/x.proto]\n");
+        let own = value("use: [MINIMAL]\nignore: [proto/legacy]\n");
+        let c = v2_module(Some(&own), Some(&top), "proto").unwrap();
         assert_eq!(c.use_.as_deref(), Some(&["MINIMAL".to_string()][..]));
         assert_eq!(c.ignore, ["legacy"]);
+        // The top-level default: paths of other modules are not this one's business.
+        let c = v2_module(None, Some(&top), "proto").unwrap();
+        assert_eq!(c.use_.as_deref(), Some(&["COMMENTS".to_string()][..]));
+        assert_eq!(c.ignore, ["legacy"]);
+        assert_eq!(
+            v2_module(None, None, "proto").unwrap(),
+            LintConfig::default()
+        );
+        // A module's own path outside the module is buf's error too.
+        let outside = value("ignore_only:\n  FIELD_LOWER_SNAKE_CASE: [legacy]\n");
+        let err = v2_module(Some(&outside), None, "proto").unwrap_err();
+        assert!(format!("{err:#}").contains("not contained within module directory \"proto\""));
+        assert_eq!(v1_defaults().version, Version::V1);
+        assert!(!v1_defaults().comment_ignores);
     }
 
     #[test]

@@ -131,8 +131,10 @@ struct Exports {
 /// imports) defines, or sets a custom option it declares. Public imports count as used.
 fn import_used(sink: &mut Sink) {
     let model = sink.model;
+    // Every file of the contract, not only the linted ones: in a workspace, a module imports
+    // files of the others.
     let mut library: HashMap<&str, &FileDescriptorProto> =
-        model.files.iter().map(|f| (f.name, f.desc)).collect();
+        model.contract.files.iter().map(|f| (f.name(), f)).collect();
     let missing: Vec<String> = model
         .files
         .iter()

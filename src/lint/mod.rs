@@ -85,7 +85,18 @@ impl RuleSet {
 /// Runs the enabled rules on every file of `contract`; findings are sorted by path, line,
 /// column, rule and message, all with severity error.
 pub fn lint(contract: &Contract, rules: &RuleSet) -> Vec<Finding> {
-    let model = crate::contract::Model::new(contract);
+    lint_files(contract, rules, |_| true)
+}
+
+/// Runs the enabled rules on the files of `contract` for which `target` holds (by import
+/// name): one module of a workspace. The other files only resolve imports, as in buf, so
+/// package-wide rules see the module's files alone.
+pub fn lint_files(
+    contract: &Contract,
+    rules: &RuleSet,
+    target: impl Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let model = crate::contract::Model::build(contract, |name| !target(name));
     let mut sink = sink::Sink::new(rules, &model);
     file::check(&mut sink);
     package::check(&mut sink);

@@ -119,7 +119,9 @@ impl<'r, 'a> Sink<'r, 'a> {
             let (line, column) = (span.line, span.column);
             findings.push(Finding {
                 rule: report.rule,
-                path: file.name.to_string(),
+                // From the module root (buf.yaml's folder), build roots and workspace
+                // module folders included, as buf prints it.
+                path: model.contract.path_of(file.name).to_string(),
                 line,
                 column,
                 message: report.message,
@@ -135,6 +137,8 @@ impl<'r, 'a> Sink<'r, 'a> {
         findings
     }
 
+    /// Ignore paths are relative to the import root (buf's v1beta1 roots, a workspace's
+    /// module folder), so they match the import name.
     fn is_ignored(&self, rule: &str, name: &str) -> bool {
         let within = |paths: &[String]| paths.iter().any(|p| path_within(name, p));
         within(&self.rules.config.ignore)
