@@ -20,17 +20,10 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// Rules with no `fires-` case, and why: every other rule of buf (v2 and v1beta1) needs both a
 /// `fires-` and a `near-miss-` case.
-const NEVER_FIRES: &[(&str, &str)] = &[
-    (
-        "IMPORT_NO_WEAK",
-        "deprecated without a replacement: buf accepts the ID and runs nothing for it",
-    ),
-    (
-        "PROTOVALIDATE",
-        "not implemented: it checks buf.validate rules, which need the protovalidate module as a \
-         buf dependency; protogen registers the ID and reports nothing for it",
-    ),
-];
+const NEVER_FIRES: &[(&str, &str)] = &[(
+    "IMPORT_NO_WEAK",
+    "deprecated without a replacement: buf accepts the ID and runs nothing for it",
+)];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Located {

@@ -12,6 +12,7 @@ mod file;
 mod message;
 pub mod names;
 mod package;
+mod protovalidate;
 pub mod rules;
 mod service;
 mod sink;
@@ -103,5 +104,6 @@ pub fn lint_files(
     message::check(&mut sink);
     enums::check(&mut sink);
     service::check(&mut sink);
+    protovalidate::check(&mut sink);
     sink.finish()
 }

@@ -21,6 +21,9 @@ struct Report {
     path: Option<Vec<i32>>,
     element: String,
     message: String,
+    /// Where to point when the rule knows better than `path`'s recorded location (inside
+    /// an option's value, where protox records none); `path` still decides comment ignores.
+    at: Option<crate::contract::Span>,
 }
 
 /// The locations of one file by path, as the model gives them.
@@ -87,7 +90,24 @@ impl<'r, 'a> Sink<'r, 'a> {
                 path: path.map(<[i32]>::to_vec),
                 element: element.into(),
                 message,
+                at: None,
             });
+        }
+    }
+
+    /// Like [`Sink::add`], pointing at `at` when given, else at `path`'s location.
+    pub fn add_at(
+        &mut self,
+        rule: &'static str,
+        file: usize,
+        path: &[i32],
+        at: Option<crate::contract::Span>,
+        element: impl Into<String>,
+        message: String,
+    ) {
+        self.add(rule, file, Some(path), element, message);
+        if let Some(report) = self.reports.last_mut().filter(|r| r.rule == rule) {
+            report.at = at;
         }
     }
 
@@ -113,8 +133,9 @@ impl<'r, 'a> Sink<'r, 'a> {
                     }
                 }
             }
-            let span = location
-                .and_then(span_of)
+            let span = report
+                .at
+                .or_else(|| location.and_then(span_of))
                 .unwrap_or(crate::contract::Span { line: 1, column: 1 });
             let (line, column) = (span.line, span.column);
             findings.push(Finding {

@@ -1,0 +1,1187 @@
+//! PROTOVALIDATE: the `buf.validate` rules on fields can be satisfied and fit the field (rule
+//! type against field type, bounds, rules another rule makes pointless), as buf checks them.
+//!
+//! Rule values come from a second compile, with prost-reflect, of the files that import
+//! validate.proto: the contract's prost-types descriptors drop option extensions. protox
+//! records no location inside an option's `{...}` value, where buf points, so `Literal`
+//! finds the keys in the source text. Left out: CEL expressions, example values and
+//! predefined rules (they need a CEL compiler and protovalidate's evaluator).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use prost_reflect::{
+    Cardinality, DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor,
+    ReflectMessage, Value,
+};
+use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+
+use super::sink::Sink;
+use crate::contract::Span;
+
+const RULE: &str = "PROTOVALIDATE";
+const VALIDATE: &str = "buf/validate/validate.proto";
+/// A field's `FieldOptions` is its field 8; `(buf.validate.field)` is extension 1159 of it.
+const OPTIONS: i32 = 8;
+const EXTENSION: i32 = 1159;
+
+// FieldRules field numbers buf's checks name.
+const MAP: i32 = 19;
+const REPEATED: i32 = 18;
+const REQUIRED: i32 = 25;
+const IGNORE: i32 = 27;
+const IGNORE_IF_ZERO_VALUE: i32 = 1;
+const IGNORE_ALWAYS: i32 = 3;
+
+pub fn check(sink: &mut Sink) {
+    if !sink.on(RULE) {
+        return;
+    }
+    let model = sink.model;
+    let files: Vec<usize> = (0..model.files.len())
+        .filter(|&f| model.files[f].desc.dependency.iter().any(|d| d == VALIDATE))
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = files.iter().map(|&f| model.files[f].name).collect();
+    // The contract compiled already, so a failure here is an import the sources do not hold
+    // (a vendored dependency): then there is nothing to check.
+    let Some(pool) = compile(&model.contract.sources, &names) else {
+        return;
+    };
+    let (Some(extension), Some(field_rules)) = (
+        pool.get_extension_by_name("buf.validate.field"),
+        pool.get_message_by_name("buf.validate.FieldRules"),
+    ) else {
+        return;
+    };
+    for message in &model.messages {
+        if !files.contains(&message.file) || message.is_map_entry() {
+            continue;
+        }
+        let Some(descriptor) = pool.get_message_by_name(&message.full_name) else {
+            continue;
+        };
+        for (index, proto) in message.desc.field.iter().enumerate() {
+            let Some(field) = descriptor.get_field_by_name(proto.name()) else {
+                continue;
+            };
+            let options = field.options();
+            if !options.has_extension(&extension) {
+                continue;
+            }
+            let Some(rules) = options.get_extension(&extension).as_message().cloned() else {
+                continue;
+            };
+            let mut check = Check {
+                name: field.name().to_string(),
+                pretty: pretty_type(&field),
+                field_rules: &field_rules,
+                base: Vec::new(),
+                found: Vec::new(),
+            };
+            check.rules(&rules, &field, field.cardinality() == Cardinality::Repeated);
+            if check.found.is_empty() {
+                continue;
+            }
+            let mut path = message.path.clone();
+            path.extend([2, index as i32]);
+            let text = model.text(message.file).unwrap_or_default();
+            let locations = option_locations(sink, message.file, &path, text, &field_rules);
+            for (paths, text) in check.found {
+                // Several paths of one finding that land on one place are reported once.
+                let mut spans: Vec<Option<Span>> = Vec::new();
+                for sub in &paths {
+                    let span = best_location(&locations, sub);
+                    if !spans.contains(&span) {
+                        spans.push(span);
+                    }
+                }
+                for span in spans {
+                    sink.add_at(
+                        RULE,
+                        message.file,
+                        &path,
+                        span,
+                        field.full_name().to_string(),
+                        text.clone(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The files named, compiled with prost-reflect (which keeps option extensions); imports
+/// resolve among the contract's sources, then the well-known types and protogen's files.
+fn compile(sources: &BTreeMap<String, Arc<str>>, names: &[&str]) -> Option<DescriptorPool> {
+    struct Sources(BTreeMap<String, Arc<str>>);
+    impl FileResolver for Sources {
+        fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+            match self.0.get(name) {
+                Some(text) => File::from_source(name, text),
+                None => Err(protox::Error::file_not_found(name)),
+            }
+        }
+    }
+    let mut resolver = ChainFileResolver::new();
+    // The resolver owns what it reads: a copy of the texts' handles (Arc) is cheap.
+    resolver.add(Sources(sources.clone()));
+    resolver.add(GoogleFileResolver::new());
+    resolver.add(crate::contract::known::KnownFileResolver);
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.include_source_info(false);
+    for name in names {
+        compiler.open_file(name).ok()?;
+    }
+    Some(compiler.descriptor_pool())
+}
+
+/// One field's rules being checked: findings are paths below `(buf.validate.field)` (one
+/// finding may point at several) and buf's message.
+struct Check<'a> {
+    name: String,
+    /// The field's type as buf prints it (`int32`, `acme.v1.User`, `map<string, int32>`).
+    pretty: String,
+    field_rules: &'a MessageDescriptor,
+    /// Where the rules being checked sit (`map.keys`: [19, 4]); empty for the field's own.
+    base: Vec<i32>,
+    found: Vec<(Vec<Vec<i32>>, String)>,
+}
+
+impl Check<'_> {
+    fn add(&mut self, path: &[i32], message: String) {
+        self.add_paths(&[path], message);
+    }
+
+    fn add_paths(&mut self, paths: &[&[i32]], message: String) {
+        let paths = paths
+            .iter()
+            .map(|p| self.base.iter().chain(p.iter()).copied().collect())
+            .collect();
+        self.found.push((paths, message));
+    }
+
+    /// `(buf.validate.field).string.min_len` for a path below the base.
+    fn rule_name(&self, path: &[i32]) -> String {
+        let mut name = "(buf.validate.field)".to_string();
+        let mut message = Some(self.field_rules.clone());
+        for number in self.base.iter().chain(path) {
+            let Some(field) = message.as_ref().and_then(|m| m.get_field(*number as u32)) else {
+                break;
+            };
+            name.push('.');
+            name.push_str(field.name());
+            message = match field.kind() {
+                Kind::Message(m) => Some(m),
+                _ => None,
+            };
+        }
+        name
+    }
+
+    /// buf's checkRulesForField.
+    fn rules(&mut self, rules: &DynamicMessage, field: &FieldDescriptor, expect_repeated: bool) {
+        let required = flag(rules, "required");
+        let proto3_optional = field.field_descriptor_proto().proto3_optional();
+        if let Some(oneof) = field.containing_oneof() {
+            if !proto3_optional && required {
+                let rule = self.rule_name(&[REQUIRED]);
+                self.add(
+                    &[REQUIRED],
+                    format!(
+                        "Field {:?} has {rule} but is in a oneof ({}). Oneof fields must not have {rule}.",
+                        self.name,
+                        oneof.name()
+                    ),
+                );
+            }
+        }
+        self.flags(rules, field, required);
+        let Some((kind, type_rules)) = rules.fields().find_map(|(fd, value)| {
+            let in_type = fd.containing_oneof().is_some_and(|o| o.name() == "type");
+            in_type.then(|| (fd.number() as i32, value.as_message().cloned()))
+        }) else {
+            return;
+        };
+        let Some(type_rules) = type_rules else {
+            return;
+        };
+        match kind {
+            MAP => return self.map(&type_rules, field),
+            REPEATED => return self.repeated(&type_rules, field),
+            _ => {}
+        }
+        if !self.type_matches(field, kind, expect_repeated) {
+            return;
+        }
+        match type_rules.descriptor().name() {
+            "StringRules" => self.string(kind, &type_rules),
+            "BytesRules" => self.bytes(kind, &type_rules),
+            "EnumRules" | "AnyRules" | "FieldMaskRules" => self.constant(kind, &type_rules),
+            "TimestampRules" => {
+                self.numeric(kind, &type_rules);
+                self.within(kind, &type_rules);
+                if flag(&type_rules, "lt_now") && flag(&type_rules, "gt_now") {
+                    let (gt, lt) = (number(&type_rules, "gt_now"), number(&type_rules, "lt_now"));
+                    self.add_paths(
+                        &[&[kind, gt], &[kind, lt]],
+                        format!(
+                            "Field {:?} has both {} and {}. A timestamp cannot be both before and after validation time.",
+                            self.name,
+                            self.rule_name(&[kind, gt]),
+                            self.rule_name(&[kind, lt])
+                        ),
+                    );
+                }
+            }
+            "BoolRules" => {}
+            // The numbers, and DurationRules.
+            _ => self.numeric(kind, &type_rules),
+        }
+    }
+
+    /// buf's checkFieldFlags.
+    fn flags(&mut self, rules: &DynamicMessage, field: &FieldDescriptor, required: bool) {
+        let ignore = match rules.get_field_by_name("ignore").as_deref() {
+            Some(Value::EnumNumber(n)) if rules.has_field_by_name("ignore") => *n,
+            _ => 0,
+        };
+        let rule = self.rule_name(&[IGNORE]);
+        if ignore == IGNORE_ALWAYS && rules.fields().count() > 1 {
+            self.add(
+                &[IGNORE],
+                format!(
+                    "Field {:?} has {rule}=IGNORE_ALWAYS and therefore other rules in {} are not applied and should be removed.",
+                    self.name,
+                    self.rule_name(&[])
+                ),
+            );
+        }
+        if required && ignore == IGNORE_IF_ZERO_VALUE {
+            self.add_paths(
+                &[&[REQUIRED], &[IGNORE]],
+                format!(
+                    "Field {:?} has both {} and {rule}=IGNORE_IF_ZERO_VALUE. A field cannot be empty if it is required.",
+                    self.name,
+                    self.rule_name(&[REQUIRED])
+                ),
+            );
+        }
+        if ignore == IGNORE_IF_ZERO_VALUE && field.supports_presence() {
+            self.add(
+                &[IGNORE],
+                format!(
+                    "Field {:?} has {rule}=IGNORE_IF_ZERO_VALUE and tracks presence. This is the same as the default and the ignore option can be removed.",
+                    self.name
+                ),
+            );
+        }
+    }
+
+    /// buf's checkRulesTypeMatchFieldType: whether the rules are for the field's type.
+    fn type_matches(&mut self, field: &FieldDescriptor, kind: i32, expect_repeated: bool) -> bool {
+        let rule = self.rule_name(&[kind]);
+        if expect_repeated {
+            self.add(
+                &[kind],
+                format!(
+                    "Field {:?} is of type repeated {} but has {rule} rules.",
+                    self.name, self.pretty
+                ),
+            );
+            return false;
+        }
+        let scalar = match kind {
+            1 => Some(Kind::Float),
+            2 => Some(Kind::Double),
+            3 => Some(Kind::Int32),
+            4 => Some(Kind::Int64),
+            5 => Some(Kind::Uint32),
+            6 => Some(Kind::Uint64),
+            7 => Some(Kind::Sint32),
+            8 => Some(Kind::Sint64),
+            9 => Some(Kind::Fixed32),
+            10 => Some(Kind::Fixed64),
+            11 => Some(Kind::Sfixed32),
+            12 => Some(Kind::Sfixed64),
+            13 => Some(Kind::Bool),
+            14 => Some(Kind::String),
+            15 => Some(Kind::Bytes),
+            _ => None,
+        };
+        let matches = match field.kind() {
+            Kind::Enum(_) => kind == 16,
+            Kind::Message(m) => {
+                let wanted = match kind {
+                    1 => "google.protobuf.FloatValue",
+                    2 => "google.protobuf.DoubleValue",
+                    3 => "google.protobuf.Int32Value",
+                    4 => "google.protobuf.Int64Value",
+                    5 => "google.protobuf.UInt32Value",
+                    6 => "google.protobuf.UInt64Value",
+                    13 => "google.protobuf.BoolValue",
+                    14 => "google.protobuf.StringValue",
+                    15 => "google.protobuf.BytesValue",
+                    20 => "google.protobuf.Any",
+                    21 => "google.protobuf.Duration",
+                    22 => "google.protobuf.Timestamp",
+                    28 => "google.protobuf.FieldMask",
+                    _ => "",
+                };
+                m.full_name() == wanted
+            }
+            other => scalar == Some(other),
+        };
+        if !matches {
+            self.add(
+                &[kind],
+                format!(
+                    "Field {:?} is of type {} but has {rule} rules.",
+                    self.name, self.pretty
+                ),
+            );
+        }
+        matches
+    }
+
+    fn map(&mut self, rules: &DynamicMessage, field: &FieldDescriptor) {
+        if !field.is_map() {
+            self.add(
+                &[MAP],
+                format!(
+                    "Field {:?} is not a map but has {}.",
+                    self.name,
+                    self.rule_name(&[MAP])
+                ),
+            );
+            return;
+        }
+        self.min_max(MAP, rules, "min_pairs", "max_pairs");
+        let Kind::Message(entry) = field.kind() else {
+            return;
+        };
+        for (name, what, applied_to, number) in [
+            ("keys", "map key rules", "map keys", 4),
+            ("values", "map value rules", "map values", 5),
+        ] {
+            let Some(inner) = message(rules, name) else {
+                continue;
+            };
+            let Some(entry_field) = entry.get_field(number as u32 - 3) else {
+                continue;
+            };
+            self.nested(&[MAP, number], &inner, &entry_field, what, applied_to);
+        }
+    }
+
+    fn repeated(&mut self, rules: &DynamicMessage, field: &FieldDescriptor) {
+        if !field.is_list() {
+            self.add(
+                &[REPEATED],
+                format!(
+                    "Field {:?} is not repeated but has {} rules.",
+                    self.name,
+                    self.rule_name(&[REPEATED])
+                ),
+            );
+            return;
+        }
+        if flag(rules, "unique") {
+            if let Kind::Message(m) = field.kind() {
+                let wrapper = m.package_name() == "google.protobuf"
+                    && m.name().ends_with("Value")
+                    && !matches!(m.name(), "Value" | "ListValue");
+                if !wrapper {
+                    let unique = number(rules, "unique");
+                    self.add(
+                        &[REPEATED, unique],
+                        format!(
+                            "Field {:?} is of type {} but has {} set to true, which is only allowed for scalar types and wrapper types.",
+                            self.name,
+                            self.pretty,
+                            self.rule_name(&[REPEATED, unique])
+                        ),
+                    );
+                }
+            }
+        }
+        self.min_max(REPEATED, rules, "min_items", "max_items");
+        if let Some(items) = message(rules, "items") {
+            self.nested(
+                &[REPEATED, 4],
+                &items,
+                field,
+                "repeated item rules",
+                "individual items in a repeated field",
+            );
+        }
+    }
+
+    /// The rules of map keys, map values or repeated items, checked like a field's own.
+    fn nested(
+        &mut self,
+        at: &[i32],
+        rules: &DynamicMessage,
+        field: &FieldDescriptor,
+        what: &str,
+        applied_to: &str,
+    ) {
+        let saved = std::mem::replace(&mut self.base, at.to_vec());
+        if flag(rules, "required") {
+            let rule = self.rule_name(&[REQUIRED]);
+            self.add(
+                &[REQUIRED],
+                format!(
+                    "Field {:?} has {rule} on {what}, which is unenforceable. The {rule} constraint cannot be applied to {applied_to}.",
+                    self.name
+                ),
+            );
+        }
+        self.rules(rules, field, false);
+        self.base = saved;
+    }
+
+    /// `min` above `max` (min_items/max_items, min_pairs/max_pairs, min_len/max_len).
+    fn min_max(&mut self, kind: i32, rules: &DynamicMessage, min: &str, max: &str) {
+        let (Some(low), Some(high)) = (u64_of(rules, min), u64_of(rules, max)) else {
+            return;
+        };
+        if low <= high {
+            return;
+        }
+        let (lo, hi) = (number(rules, min), number(rules, max));
+        let (lo_name, hi_name) = (self.rule_name(&[kind, lo]), self.rule_name(&[kind, hi]));
+        self.add(
+            &[kind, lo],
+            format!(
+                "Field {:?} has value {low} for {lo_name}, which must be lower than value {high} for {hi_name}.",
+                self.name
+            ),
+        );
+        self.add(
+            &[kind, hi],
+            format!(
+                "Field {:?} has value {high} for {hi_name}, which must be higher than value {low} for {lo_name}.",
+                self.name
+            ),
+        );
+    }
+
+    /// buf's checkConst: `const` makes every other rule of the type pointless.
+    fn constant(&mut self, kind: i32, rules: &DynamicMessage) {
+        if rules.has_field_by_name("const") && rules.fields().count() > 1 {
+            let constant = number(rules, "const");
+            self.add(
+                &[kind, constant],
+                format!(
+                    "Field {:?} has {}, therefore other rules in {} are not applied and should be removed.",
+                    self.name,
+                    self.rule_name(&[kind, constant]),
+                    self.rule_name(&[kind])
+                ),
+            );
+        }
+    }
+
+    /// buf's checkNumericRules: `const` with other rules, and equal bounds.
+    fn numeric(&mut self, kind: i32, rules: &DynamicMessage) {
+        self.constant(kind, rules);
+        let bound = |names: [&'static str; 2]| {
+            names.into_iter().find_map(|name| {
+                if !rules.has_field_by_name(name) {
+                    return None;
+                }
+                Some((name, rules.get_field_by_name(name)?.into_owned()))
+            })
+        };
+        let (Some((lower, low)), Some((upper, high))) =
+            (bound(["gt", "gte"]), bound(["lt", "lte"]))
+        else {
+            return;
+        };
+        // {gt: 3, lt: 5} and {gt: 5, lt: 3} (outside a range) are both valid; equal are not.
+        if low != high {
+            return;
+        }
+        let (lo, hi) = (number(rules, lower), number(rules, upper));
+        let (lo_name, hi_name) = (self.rule_name(&[kind, lo]), self.rule_name(&[kind, hi]));
+        let message = if lower == "gte" && upper == "lte" {
+            format!(
+                "Field {:?} has equal {lo_name} and {hi_name}, use {}.const instead.",
+                self.name,
+                self.rule_name(&[kind])
+            )
+        } else {
+            format!(
+                "Field {:?} has equal {lo_name} and {hi_name}. All values are rejected by these checks.",
+                self.name
+            )
+        };
+        self.add_paths(&[&[kind, lo], &[kind, hi]], message);
+    }
+
+    /// A timestamp's `within` must be a positive duration.
+    fn within(&mut self, kind: i32, rules: &DynamicMessage) {
+        let Some(within) = message(rules, "within") else {
+            return;
+        };
+        let part = |name| match within.get_field_by_name(name).as_deref() {
+            Some(Value::I64(n)) => *n,
+            Some(Value::I32(n)) => i64::from(*n),
+            _ => 0,
+        };
+        let (seconds, nanos) = (part("seconds"), part("nanos"));
+        // An out-of-range duration is buf's other message, which protogen leaves out.
+        let valid =
+            nanos.abs() < 1_000_000_000 && !(seconds > 0 && nanos < 0 || seconds < 0 && nanos > 0);
+        if valid && seconds <= 0 && nanos <= 0 {
+            let n = number(rules, "within");
+            let mut shown = Vec::new();
+            if seconds != 0 {
+                shown.push(format!("seconds:{seconds}"));
+            }
+            if nanos != 0 {
+                shown.push(format!("nanos:{nanos}"));
+            }
+            self.add(
+                &[kind, n],
+                format!(
+                    "Field {:?} must have a positive {} ({}).",
+                    self.name,
+                    self.rule_name(&[kind, n]),
+                    shown.join(" ")
+                ),
+            );
+        }
+    }
+
+    /// buf's checkLenRules: `len` with `min`/`max`, and `min` above or equal to `max`.
+    fn lengths(&mut self, kind: i32, rules: &DynamicMessage, len: &str, min: &str, max: &str) {
+        for bound in [min, max] {
+            if rules.has_field_by_name(len) && rules.has_field_by_name(bound) {
+                let n = number(rules, bound);
+                self.add(
+                    &[kind, n],
+                    format!(
+                        "Field {:?} has {} and therefore, {} is redundant and should be removed.",
+                        self.name,
+                        self.rule_name(&[kind, number(rules, len)]),
+                        self.rule_name(&[kind, n])
+                    ),
+                );
+            }
+        }
+        if let (Some(low), Some(high)) = (u64_of(rules, min), u64_of(rules, max)) {
+            if low == high {
+                let (lo, hi) = (number(rules, min), number(rules, max));
+                self.add_paths(
+                    &[&[kind, lo], &[kind, hi]],
+                    format!(
+                        "Field {:?} has equal {} and {max}, use {}.{len} instead.",
+                        self.name,
+                        self.rule_name(&[kind, lo]),
+                        self.rule_name(&[kind])
+                    ),
+                );
+            }
+        }
+        self.min_max(kind, rules, min, max);
+    }
+
+    fn string(&mut self, kind: i32, rules: &DynamicMessage) {
+        self.constant(kind, rules);
+        self.lengths(kind, rules, "len", "min_len", "max_len");
+        self.lengths(kind, rules, "len_bytes", "min_bytes", "max_bytes");
+        let n = |name| number(rules, name);
+        if let (Some(min_len), Some(max_bytes)) =
+            (u64_of(rules, "min_len"), u64_of(rules, "max_bytes"))
+        {
+            if max_bytes < min_len {
+                let (a, b) = (
+                    self.rule_name(&[kind, n("min_len")]),
+                    self.rule_name(&[kind, n("max_bytes")]),
+                );
+                let why = format!("A string with {min_len} UTF-8 characters has at least {min_len} bytes, which is higher than {max_bytes} bytes.");
+                self.add(&[kind, n("min_len")], format!("Field {:?} has value {min_len} for {a}, which must be lower than value {max_bytes} for {b}. {why}", self.name));
+                self.add(&[kind, n("max_bytes")], format!("Field {:?} has value {max_bytes} for {b}, which must be higher than value {min_len} for {a}. {why}", self.name));
+            }
+        }
+        if let (Some(max_len), Some(min_bytes)) =
+            (u64_of(rules, "max_len"), u64_of(rules, "min_bytes"))
+        {
+            if max_len.saturating_mul(4) < min_bytes {
+                let (a, b) = (
+                    self.rule_name(&[kind, n("min_bytes")]),
+                    self.rule_name(&[kind, n("max_len")]),
+                );
+                let why = format!(
+                    "A string with {max_len} UTF-8 characters has at most {} bytes.",
+                    max_len * 4
+                );
+                self.add(
+                    &[kind, n("min_bytes")],
+                    format!(
+                        "Field {:?} has value {min_bytes} for {a} but {max_len} for {b}. {why}",
+                        self.name
+                    ),
+                );
+                self.add(
+                    &[kind, n("max_len")],
+                    format!(
+                        "Field {:?} has value {max_len} for {b} but {min_bytes} for {a}. {why}",
+                        self.name
+                    ),
+                );
+            }
+        }
+        let not_contains = string_of(rules, "not_contains");
+        for name in ["prefix", "suffix", "contains"] {
+            let Some(part) = string_of(rules, name) else {
+                continue;
+            };
+            let rule = self.rule_name(&[kind, n(name)]);
+            let chars = part.chars().count() as u64;
+            if let Some(max_len) = u64_of(rules, "max_len").filter(|m| chars > *m) {
+                self.add(&[kind, n(name)], format!("Field {:?} has a {rule} of length {chars}, exceeding its max_len ({max_len}). It is impossible for a string to contain {part:?} while having less than or equal to {chars} UTF-8 characters.", self.name));
+            }
+            let bytes = part.len() as u64;
+            if let Some(max_bytes) = u64_of(rules, "max_bytes").filter(|m| bytes > *m) {
+                self.add(&[kind, n(name)], format!("Field {:?} has a {rule} of {bytes} bytes, exceeding its max_bytes ({max_bytes}). It is impossible for a string to contain {part:?} while having less than or equal to {bytes} bytes.", self.name));
+            }
+            if let Some(not) = not_contains.as_deref().filter(|not| part.contains(not)) {
+                self.add(&[kind, n(name)], format!("Field {:?} has a {rule} ({part:?}) containing its not_contains ({not:?}). It is impossible for a string to contain {part:?} without containing {not:?}.", self.name));
+            }
+        }
+        self.pattern(kind, rules);
+        let strict_off = rules.has_field_by_name("strict") && !flag(rules, "strict");
+        if strict_off && !rules.has_field_by_name("well_known_regex") {
+            let (strict, regex) = (
+                self.rule_name(&[kind, n("strict")]),
+                self.rule_name(&[kind, n("well_known_regex")]),
+            );
+            self.add(&[kind, n("strict")], format!("Field {:?} has {strict} without {regex}. {strict} only applies to {regex} and is invalid without it.", self.name));
+        }
+    }
+
+    fn bytes(&mut self, kind: i32, rules: &DynamicMessage) {
+        self.constant(kind, rules);
+        self.lengths(kind, rules, "len", "min_len", "max_len");
+        for name in ["prefix", "suffix", "contains"] {
+            let Some(Value::Bytes(part)) = rules
+                .has_field_by_name(name)
+                .then(|| rules.get_field_by_name(name))
+                .flatten()
+                .map(|v| v.into_owned())
+            else {
+                continue;
+            };
+            if let Some(max_len) = u64_of(rules, "max_len").filter(|m| part.len() as u64 > *m) {
+                let n = number(rules, name);
+                self.add(&[kind, n], format!("Field {:?} has a {} of {} bytes, exceeding its max_len ({max_len}). It is impossible to contain {} while having less than or equal to {max_len} bytes.", self.name, self.rule_name(&[kind, n]), part.len(), GoQuoted(&part)));
+            }
+        }
+        self.pattern(kind, rules);
+    }
+
+    /// A `pattern` that does not compile (RE2 syntax, which the regex crate shares).
+    fn pattern(&mut self, kind: i32, rules: &DynamicMessage) {
+        let Some(pattern) = string_of(rules, "pattern") else {
+            return;
+        };
+        if let Err(error) = regex::Regex::new(&pattern) {
+            let n = number(rules, "pattern");
+            let reason = error.to_string();
+            // The regex crate's last line says why (`error: unclosed character class`).
+            let reason = reason.lines().last().unwrap_or_default().trim();
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason).to_string();
+            self.add(
+                &[kind, n],
+                format!(
+                    "Field {:?} has a {} that fails to compile: {reason}.",
+                    self.name,
+                    self.rule_name(&[kind, n])
+                ),
+            );
+        }
+    }
+}
+
+/// Bytes quoted as Go's `%q` prints them in buf's messages (`"\x01ab"`).
+struct GoQuoted<'b>(&'b [u8]);
+
+impl std::fmt::Display for GoQuoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"")?;
+        for &b in self.0 {
+            match b {
+                b'"' => f.write_str("\\\"")?,
+                b'\\' => f.write_str("\\\\")?,
+                b'\n' => f.write_str("\\n")?,
+                b'\t' => f.write_str("\\t")?,
+                b'\r' => f.write_str("\\r")?,
+                0x20..=0x7e => write!(f, "{}", b as char)?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+fn flag(rules: &DynamicMessage, name: &str) -> bool {
+    rules.has_field_by_name(name)
+        && matches!(
+            rules.get_field_by_name(name).as_deref(),
+            Some(Value::Bool(true))
+        )
+}
+
+fn u64_of(rules: &DynamicMessage, name: &str) -> Option<u64> {
+    if !rules.has_field_by_name(name) {
+        return None;
+    }
+    rules.get_field_by_name(name)?.as_u64()
+}
+
+fn string_of(rules: &DynamicMessage, name: &str) -> Option<String> {
+    if !rules.has_field_by_name(name) {
+        return None;
+    }
+    rules.get_field_by_name(name)?.as_str().map(str::to_string)
+}
+
+fn message(rules: &DynamicMessage, name: &str) -> Option<DynamicMessage> {
+    if !rules.has_field_by_name(name) {
+        return None;
+    }
+    rules.get_field_by_name(name)?.as_message().cloned()
+}
+
+/// The field number of `name` in the rules message (0 when absent: paths then miss).
+fn number(rules: &DynamicMessage, name: &str) -> i32 {
+    rules
+        .descriptor()
+        .get_field_by_name(name)
+        .map_or(0, |f| f.number() as i32)
+}
+
+/// The field's type as buf prints it.
+fn pretty_type(field: &FieldDescriptor) -> String {
+    match field.kind() {
+        Kind::Message(m) if field.is_map() => {
+            let (Some(k), Some(v)) = (m.get_field(1), m.get_field(2)) else {
+                return m.full_name().to_string();
+            };
+            format!("map<{}, {}>", pretty_type(&k), pretty_type(&v))
+        }
+        Kind::Message(m) => m.full_name().to_string(),
+        Kind::Enum(_) => "enum".to_string(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The locations below a field's `(buf.validate.field)`, as paths relative to it: those
+/// protox records (one per option as written), each followed by the keys inside its
+/// `{...}` value, in source order.
+fn option_locations(
+    sink: &mut Sink,
+    file: usize,
+    field: &[i32],
+    text: &str,
+    field_rules: &MessageDescriptor,
+) -> Vec<(Vec<i32>, Span)> {
+    let mut prefix = field.to_vec();
+    prefix.extend([OPTIONS, EXTENSION]);
+    let chars: Vec<char> = text.chars().collect();
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == '\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect();
+    let mut out = Vec::new();
+    let Some(info) = sink.model.files[file].desc.source_code_info.as_ref() else {
+        return out;
+    };
+    for location in &info.location {
+        let Some(relative) = location.path.strip_prefix(prefix.as_slice()) else {
+            continue;
+        };
+        let (Some(&line), Some(&column)) = (location.span.first(), location.span.get(1)) else {
+            continue;
+        };
+        let span = Span {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        };
+        out.push((relative.to_vec(), span));
+        if let Some(descriptor) = message_at(field_rules, relative) {
+            if let Some(mut literal) = Literal::new(&chars, &starts, line as usize, column as usize)
+            {
+                if literal.skip_to_value() {
+                    literal.message(&descriptor, relative.to_vec(), &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// buf's choice of location for a path below the extension: the location of exactly that
+/// path; else the first location inside it; else the innermost one around it.
+fn best_location(locations: &[(Vec<i32>, Span)], wanted: &[i32]) -> Option<Span> {
+    if let Some((_, span)) = locations.iter().find(|(p, _)| p == wanted) {
+        return Some(*span);
+    }
+    let mut best: Option<(usize, Span)> = None;
+    for (path, span) in locations {
+        if wanted.starts_with(path) {
+            if best.is_none_or(|(len, _)| path.len() > len) {
+                best = Some((path.len(), *span));
+            }
+        } else if path.starts_with(wanted) {
+            return Some(*span);
+        }
+    }
+    best.map(|(_, span)| span)
+}
+
+/// The message type of the rules at `path` below FieldRules (`[14]`: StringRules), if a
+/// message; list indexes are skipped.
+fn message_at(field_rules: &MessageDescriptor, path: &[i32]) -> Option<MessageDescriptor> {
+    let mut message = field_rules.clone();
+    let mut rest = path.iter();
+    while let Some(number) = rest.next() {
+        let field = message.get_field(u32::try_from(*number).ok()?)?;
+        if field.is_list() {
+            rest.next();
+        }
+        message = match field.kind() {
+            Kind::Message(m) => m,
+            _ => return None,
+        };
+    }
+    Some(message)
+}
+
+/// A reader of an option's value in the source text (protobuf text format), recording where
+/// each key of a `{...}` value starts, as buf's compiler does.
+struct Literal<'t> {
+    /// The file's text, as chars: SourceCodeInfo columns count chars.
+    text: &'t [char],
+    /// Where each line starts in `text`.
+    starts: &'t [usize],
+    at: usize,
+}
+
+impl<'t> Literal<'t> {
+    /// At 0-based `line` and `column`, if the text has them.
+    fn new(text: &'t [char], starts: &'t [usize], line: usize, column: usize) -> Option<Self> {
+        let at = starts.get(line)? + column;
+        (at <= text.len()).then_some(Literal { text, starts, at })
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text.get(self.at).copied()
+    }
+
+    fn bump(&mut self) {
+        self.at += 1;
+    }
+
+    fn span(&self) -> Span {
+        let line = self.starts.partition_point(|&start| start <= self.at) - 1;
+        Span {
+            line: line as u32 + 1,
+            column: (self.at - self.starts[line]) as u32 + 1,
+        }
+    }
+
+    fn skip_space(&mut self) {
+        loop {
+            match (self.peek(), self.text.get(self.at + 1)) {
+                (Some(c), _) if c.is_whitespace() => self.bump(),
+                (Some('/'), Some('/')) => {
+                    while self.peek().is_some_and(|c| c != '\n') {
+                        self.bump();
+                    }
+                }
+                (Some('/'), Some('*')) => {
+                    self.at += 2;
+                    while let Some(c) = self.peek() {
+                        self.bump();
+                        if c == '*' && self.peek() == Some('/') {
+                            self.bump();
+                            break;
+                        }
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// From the start of an option (its name), moves to the value after `=`; whether that
+    /// value is a `{...}` message.
+    fn skip_to_value(&mut self) -> bool {
+        let mut depth = 0;
+        while let Some(c) = self.peek() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                '=' if depth == 0 => {
+                    self.bump();
+                    self.skip_space();
+                    return matches!(self.peek(), Some('{' | '<'));
+                }
+                ',' | ']' | ';' if depth == 0 => return false,
+                _ => {}
+            }
+            self.bump();
+        }
+        false
+    }
+
+    /// A `{...}` value of type `descriptor` at `path`: each key's start is recorded.
+    fn message(
+        &mut self,
+        descriptor: &MessageDescriptor,
+        path: Vec<i32>,
+        out: &mut Vec<(Vec<i32>, Span)>,
+    ) {
+        let close = if self.peek() == Some('<') { '>' } else { '}' };
+        self.bump();
+        loop {
+            self.skip_space();
+            let Some(c) = self.peek() else {
+                return;
+            };
+            if c == close {
+                self.bump();
+                return;
+            }
+            if c == ',' || c == ';' {
+                self.bump();
+                continue;
+            }
+            let start = self.span();
+            let key = if c == '[' {
+                // An extension or Any type name: its value is read, not recorded.
+                while let Some(c) = self.peek() {
+                    self.bump();
+                    if c == ']' {
+                        break;
+                    }
+                }
+                None
+            } else {
+                let mut key = String::new();
+                while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
+                    key.push(c);
+                    self.bump();
+                }
+                if key.is_empty() {
+                    return; // not text format: stop reading
+                }
+                descriptor.get_field_by_name(&key)
+            };
+            self.skip_space();
+            if self.peek() == Some(':') {
+                self.bump();
+                self.skip_space();
+            }
+            // buf's compiler records keys with a plain value; a key whose value is a message
+            // is known by the keys inside it.
+            let nested = matches!(self.peek(), Some('{' | '<'));
+            let child = key.as_ref().map(|field| {
+                let mut child = path.clone();
+                child.push(field.number() as i32);
+                if !nested {
+                    out.push((child.clone(), start));
+                }
+                (field.clone(), child)
+            });
+            self.value(child.as_ref(), out);
+        }
+    }
+
+    fn value(
+        &mut self,
+        key: Option<&(FieldDescriptor, Vec<i32>)>,
+        out: &mut Vec<(Vec<i32>, Span)>,
+    ) {
+        let message_type = key.and_then(|(field, _)| match field.kind() {
+            Kind::Message(m) => Some(m),
+            _ => None,
+        });
+        match self.peek() {
+            Some('{' | '<') => match (&message_type, key) {
+                (Some(m), Some((_, path))) => self.message(m, path.clone(), out),
+                _ => self.skip_balanced(),
+            },
+            Some('[') => {
+                self.bump();
+                let mut index = 0;
+                loop {
+                    self.skip_space();
+                    match self.peek() {
+                        None => return,
+                        Some(']') => {
+                            self.bump();
+                            return;
+                        }
+                        Some(',') => self.bump(),
+                        Some(_) => {
+                            let before = self.at;
+                            let element = key.map(|(field, path)| {
+                                let mut path = path.clone();
+                                path.push(index);
+                                out.push((path.clone(), self.span()));
+                                (field.clone(), path)
+                            });
+                            index += 1;
+                            if matches!(self.peek(), Some('{' | '<')) {
+                                self.value(element.as_ref(), out);
+                            } else {
+                                self.scalar();
+                            }
+                            if self.at == before {
+                                return; // not text format: stop reading
+                            }
+                        }
+                    }
+                }
+            }
+            _ => self.scalar(),
+        }
+    }
+
+    /// A number, identifier or string (adjacent strings included).
+    fn scalar(&mut self) {
+        loop {
+            match self.peek() {
+                Some(q @ ('"' | '\'')) => {
+                    self.bump();
+                    while let Some(c) = self.peek() {
+                        self.bump();
+                        if c == '\\' {
+                            self.bump();
+                        } else if c == q {
+                            break;
+                        }
+                    }
+                    self.skip_space();
+                    if !matches!(self.peek(), Some('"' | '\'')) {
+                        return;
+                    }
+                }
+                Some(c) if c.is_alphanumeric() || matches!(c, '-' | '+' | '.' | '_') => {
+                    while let Some(c) = self
+                        .peek()
+                        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '+' | '.' | '_'))
+                    {
+                        let _ = c;
+                        self.bump();
+                    }
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn skip_balanced(&mut self) {
+        let mut depth = 0;
+        while let Some(c) = self.peek() {
+            self.bump();
+            match c {
+                '{' | '<' | '[' => depth += 1,
+                '}' | '>' | ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_rules() -> MessageDescriptor {
+        let text = crate::contract::known::FILES
+            .iter()
+            .find(|(name, _)| *name == VALIDATE)
+            .expect("protogen carries validate.proto")
+            .1;
+        let sources = BTreeMap::from([(VALIDATE.to_string(), Arc::from(text))]);
+        compile(&sources, &[VALIDATE])
+            .and_then(|pool| pool.get_message_by_name("buf.validate.FieldRules"))
+            .expect("validate.proto compiles")
+    }
+
+    fn keys(text: &str, path: &[i32]) -> Vec<(Vec<i32>, Span)> {
+        let chars: Vec<char> = text.chars().collect();
+        let starts = vec![0];
+        let mut literal = Literal::new(&chars, &starts, 0, 0).unwrap();
+        let mut out = Vec::new();
+        if literal.skip_to_value() {
+            let descriptor = message_at(&field_rules(), path).unwrap();
+            literal.message(&descriptor, path.to_vec(), &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn keys_inside_an_option_value_are_found_where_buf_points() {
+        let found = keys(
+            "(buf.validate.field).string = {min_len: 5 /* x */, max_len: 2, in: [\"a\", \"b\"]}",
+            &[14],
+        );
+        let at = |path: &[i32]| found.iter().find(|(p, _)| p == path).map(|(_, s)| s.column);
+        assert_eq!(at(&[14, 2]), Some(32));
+        assert_eq!(at(&[14, 3]), Some(52));
+        assert_eq!(at(&[14, 10, 1]), Some(74));
+        // A key whose value is a message is known by the keys inside it.
+        let nested = keys(
+            "(buf.validate.field).map = {keys: {string: {min_len: 1}}}",
+            &[19],
+        );
+        assert_eq!(
+            nested.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+            [vec![19, 4, 14, 2]]
+        );
+        // Text that is not text format stops the reader without a panic or a loop.
+        for broken in [
+            "(a) = {b: [)",
+            "(a) = {",
+            "(a) = {[x",
+            "(a) = {b: {c: \"",
+            "(a) = {b: /*",
+        ] {
+            keys(broken, &[14]);
+        }
+    }
+
+    #[test]
+    fn best_location_prefers_the_exact_path_then_inside_then_around() {
+        let span = |column| Span { line: 1, column };
+        let locations = vec![
+            (vec![14], span(1)),
+            (vec![14, 2], span(5)),
+            (vec![14, 3], span(9)),
+        ];
+        assert_eq!(best_location(&locations, &[14, 3]), Some(span(9)));
+        assert_eq!(best_location(&locations, &[14, 4]), Some(span(1)));
+        assert_eq!(best_location(&locations[1..], &[14]), Some(span(5)));
+        assert_eq!(best_location(&locations[1..], &[15]), None);
+    }
+}
