@@ -4,8 +4,9 @@
 //! Rule values come from a second compile, with prost-reflect, of the files that import
 //! validate.proto: the contract's prost-types descriptors drop option extensions. protox
 //! records no location inside an option's `{...}` value, where buf points, so `Literal`
-//! finds the keys in the source text. Left out: CEL expressions, example values and
-//! predefined rules (they need a CEL compiler and protovalidate's evaluator).
+//! finds the keys in the source text. Left out: compiling CEL expressions (CEL rules are
+//! checked for ids and empty expressions only), example values and predefined rules (they
+//! need cel-go's type checker and protovalidate's evaluator).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -199,6 +200,8 @@ impl Check<'_> {
             }
         }
         self.flags(rules, field, required);
+        self.cel(rules, "cel", false);
+        self.cel(rules, "cel_expression", true);
         let Some((kind, type_rules)) = rules.fields().find_map(|(fd, value)| {
             let in_type = fd.containing_oneof().is_some_and(|o| o.name() == "type");
             in_type.then(|| (fd.number() as i32, value.as_message().cloned()))
@@ -277,6 +280,71 @@ impl Check<'_> {
                     self.name
                 ),
             );
+        }
+    }
+
+    /// buf's checkCEL without compiling: ids with characters protovalidate rejects, or used
+    /// twice, and empty expressions. (Compiling them needs cel-go's type checker.)
+    fn cel(&mut self, rules: &DynamicMessage, name: &str, bare: bool) {
+        let Some(Value::List(entries)) = rules
+            .has_field_by_name(name)
+            .then(|| rules.get_field_by_name(name))
+            .flatten()
+            .map(|v| v.into_owned())
+        else {
+            return;
+        };
+        let kind = number(rules, name);
+        let cel_name = self.rule_name(&[kind]);
+        let expression_field = if bare {
+            cel_name.clone()
+        } else {
+            format!("{cel_name}.expression")
+        };
+        let mut ids: BTreeMap<String, Vec<i32>> = BTreeMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let index = index as i32;
+            let (id, expression) = match entry {
+                Value::String(expression) => (String::new(), expression.clone()),
+                Value::Message(rule) => (
+                    string_of(rule, "id").unwrap_or_default(),
+                    string_of(rule, "expression").unwrap_or_default(),
+                ),
+                _ => continue,
+            };
+            if !id.is_empty() {
+                let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+                if !id.chars().all(valid) {
+                    self.add(
+                        &[kind, index],
+                        format!(
+                            "Field {:?} has invalid characters for {cel_name}.id. IDs must contain only characters a-z, A-Z, 0-9, '.', '_', '-'.",
+                            self.name
+                        ),
+                    );
+                }
+                ids.entry(id).or_default().push(index);
+            }
+            if expression.trim().is_empty() {
+                self.add(
+                    &[kind, index],
+                    format!(
+                        "Field {:?} has an empty {expression_field}. Expressions should always be specified.",
+                        self.name
+                    ),
+                );
+            }
+        }
+        for (id, indexes) in ids.into_iter().filter(|(_, i)| i.len() > 1) {
+            for index in indexes {
+                self.add(
+                    &[kind, index],
+                    format!(
+                        "{cel_name}.id ({id:?}) is not unique within field {:?}.",
+                        self.name
+                    ),
+                );
+            }
         }
     }
 
