@@ -112,6 +112,27 @@ fn scaffold(dir: &Path) -> PathBuf {
         &common::project_root().join("fixtures/proto"),
         &dir.join("proto"),
     );
+    // FindOne gets a REST route (GET /v1/users/{id}), so the guard is seen on a REST call of
+    // the hybrid service; the google/api files sit next to the contract for the Node.js client.
+    copy_dir(
+        &common::project_root().join("src/contract/known/google/api"),
+        &dir.join("proto/google/api"),
+    );
+    let users = dir.join("proto/users/v1/users.proto");
+    let text = std::fs::read_to_string(&users).unwrap();
+    let annotated = text
+        .replacen(
+            "package users.v1;",
+            "package users.v1;\nimport \"google/api/annotations.proto\";",
+            1,
+        )
+        .replacen(
+            "option idempotency_level = NO_SIDE_EFFECTS;",
+            "option idempotency_level = NO_SIDE_EFFECTS;\n    option (google.api.http) = {get: \"/v1/users/{id}\"};",
+            1,
+        );
+    assert!(annotated.contains("google.api.http"), "{annotated}");
+    std::fs::write(&users, annotated).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
         .current_dir(dir)
         .args(["new", "shop", "--proto", "proto"])
@@ -192,6 +213,7 @@ fn generated_runtime_behaves_in_production_shape() {
         "configuration_comes_from_flags_env_and_protogen_toml",
         "streams_live_while_they_produce_and_idle_ones_end",
         "one_guard_covers_grpc_calls_and_http_routes",
+        "a_guard_may_await_io_before_it_decides",
         "server_settings_come_from_protogen_toml",
         // The runtime's own unit tests, in the generated api crate.
         "runtime::breaker::tests::opens_after_consecutive_failures_probes_once_and_closes",
@@ -332,11 +354,21 @@ impl ServerProcess {
 
     /// SIGTERM, then the exit status (within 10 s).
     fn stop(mut self) -> std::process::ExitStatus {
+        self.terminate();
+        self.wait()
+    }
+
+    /// SIGTERM: the server starts its graceful shutdown.
+    fn terminate(&mut self) {
         let stop = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(stop.success());
+    }
+
+    /// The exit status, within 10 s.
+    fn wait(mut self) -> std::process::ExitStatus {
         wait_with_timeout(&mut self.child, Duration::from_secs(10))
             .expect("the server exits within 10 s of SIGTERM")
     }
@@ -496,9 +528,15 @@ fn production_with_a_node_client(workspace: &Path) {
     assert_eq!(http_get(&server.http, "/metrics", None).0, 401);
     assert_eq!(http_get(&server.http, "/metrics", Some(reader)).0, 403);
     assert_eq!(http_get(&server.http, "/livez", None).0, 200);
+    // A REST call of the same RPC passes the same guard.
+    let (status, body) = http_get(&server.http, "/v1/users/u1", None);
+    assert_eq!(status, 401, "a REST call without a token: {body}");
+    let (status, body) = http_get(&server.http, "/v1/users/u1", Some(reader));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("u1@example.com"), "{body}");
     assert!(server.stop().success());
 
-    tls_with_a_node_client(workspace, &node);
+    tls_with_a_node_client(workspace, &node_path, &node);
     opentelemetry_export(workspace, &node);
 }
 
@@ -507,6 +545,7 @@ fn production_with_a_node_client(workspace: &Path) {
 /// unreadable files stop the server at start with exit code 2.
 fn tls_with_a_node_client(
     workspace: &Path,
+    node_path: &Path,
     node: &dyn Fn(&str, &str, &[&str]) -> serde_json::Value,
 ) {
     let Some(openssl) = common::peer("/usr/bin/openssl") else {
@@ -556,6 +595,57 @@ fn tls_with_a_node_client(
     // HTTP_TLS=off: probes stay plain HTTP.
     assert_eq!(http_get(&server.http, "/livez", None).0, 200);
 
+    // Shutdown over TLS: at SIGTERM both listeners (gRPC, and HTTP over TLS) refuse new
+    // connections at once, while an open mTLS stream lives on until the grace period ends
+    // it with UNAVAILABLE.
+    assert!(server.stop().success());
+    let mut server = ServerProcess::start(
+        workspace,
+        &[
+            ("TLS_CERT", &cert),
+            ("TLS_KEY", &key),
+            ("TLS_CLIENT_CA", &ca),
+            ("SHUTDOWN_GRACE", "2s"),
+        ],
+    );
+    let mut idle = node_command(workspace, node_path, "idle", &server.grpc, &client)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(idle.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let started = Instant::now();
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(300));
+    for addr in [&server.grpc, &server.http] {
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "{addr} still accepts connections during the shutdown"
+        );
+    }
+    let seen: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        seen["stream"]["code"], 14,
+        "UNAVAILABLE at the end of the grace: {seen}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(server.wait().success());
+    assert!(idle.wait().unwrap().success());
+
+    let server = ServerProcess::start(
+        workspace,
+        &[
+            ("TLS_CERT", &cert),
+            ("TLS_KEY", &key),
+            ("TLS_CLIENT_CA", &ca),
+            ("TLS_RELOAD_INTERVAL", "100ms"),
+            ("HTTP_TLS", "off"),
+        ],
+    );
     // Renewal: new files in place, picked up by the next connections.
     pki.issue(
         "server",

@@ -8,6 +8,10 @@
 //! tokens (JWT) and the scopes `protogen.toml` asks for; it is off until a key is configured
 //! (`--jwt-secret`/`JWT_SECRET` or `--jwt-public-key`/`JWT_PUBLIC_KEY`).
 //!
+//! A guard decides at once (a signature, a map lookup: no allocation, no task switch) or,
+//! when it needs I/O first (a key set, a policy service), returns [`Verdict::later`] with a
+//! future; the call waits for it under its deadline, and the handler runs only if it admits.
+//!
 //! ```toml
 //! [server.auth]
 //! public = ["/livez", "/readyz", "/metrics", "/grpc.health.v1.Health/"]   # no token needed
@@ -18,6 +22,8 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use http::HeaderMap;
@@ -85,23 +91,59 @@ impl Denied {
     }
 }
 
-/// Authentication and authorization for both transports, written once.
-///
-/// `check` runs on the request's task before the handler, for every call; keep it cheap
-/// (verify a signature, look up a map), and do slow lookups in the handler with the
-/// [`Principal`] it returns.
-pub trait Guard: Send + Sync + 'static {
-    /// `Ok(Some(principal))` admits an identified caller, `Ok(None)` an anonymous one (a
-    /// public route), `Err` refuses the request.
-    fn check(&self, request: &Incoming<'_>) -> Result<Option<Principal>, Denied>;
+/// A guard's answer: `Ok(Some(principal))` admits an identified caller, `Ok(None)` an
+/// anonymous one (a public route), `Err` refuses the request.
+pub type Decision = Result<Option<Principal>, Denied>;
+
+/// A guard's decision, made now or after some I/O.
+pub enum Verdict {
+    /// Decided on the spot: what most checks do, and free.
+    Now(Decision),
+    /// Decided by a future that owns what it needs from the request (copy the header it reads).
+    Later(Pin<Box<dyn Future<Output = Decision> + Send + 'static>>),
 }
 
-impl<F> Guard for F
+impl Verdict {
+    /// A decision that needs I/O first:
+    ///
+    /// ```ignore
+    /// let token = incoming.headers.get("authorization").cloned();
+    /// Verdict::later(async move { policy.allows(token).await })
+    /// ```
+    pub fn later(decision: impl Future<Output = Decision> + Send + 'static) -> Self {
+        Verdict::Later(Box::pin(decision))
+    }
+
+    /// The decision, waiting for it if it comes later.
+    pub async fn decided(self) -> Decision {
+        match self {
+            Verdict::Now(decision) => decision,
+            Verdict::Later(decision) => decision.await,
+        }
+    }
+}
+
+impl From<Decision> for Verdict {
+    fn from(decision: Decision) -> Self {
+        Verdict::Now(decision)
+    }
+}
+
+/// Authentication and authorization for both transports, written once.
+///
+/// `check` runs on the request's task before the handler, for every call. A closure
+/// `|incoming: &Incoming<'_>| -> Decision` (or `-> Verdict`) is a guard.
+pub trait Guard: Send + Sync + 'static {
+    fn check(&self, request: &Incoming<'_>) -> Verdict;
+}
+
+impl<F, V> Guard for F
 where
-    F: Fn(&Incoming<'_>) -> Result<Option<Principal>, Denied> + Send + Sync + 'static,
+    F: Fn(&Incoming<'_>) -> V + Send + Sync + 'static,
+    V: Into<Verdict>,
 {
-    fn check(&self, request: &Incoming<'_>) -> Result<Option<Principal>, Denied> {
-        self(request)
+    fn check(&self, request: &Incoming<'_>) -> Verdict {
+        self(request).into()
     }
 }
 
@@ -237,7 +279,14 @@ impl JwtGuard {
 }
 
 impl Guard for JwtGuard {
-    fn check(&self, request: &Incoming<'_>) -> Result<Option<Principal>, Denied> {
+    fn check(&self, request: &Incoming<'_>) -> Verdict {
+        Verdict::Now(self.verify(request))
+    }
+}
+
+impl JwtGuard {
+    /// The JWT check itself, for guards of your own that add rules to it.
+    pub fn verify(&self, request: &Incoming<'_>) -> Decision {
         if self.settings.is_public(request.path) {
             return Ok(None);
         }
@@ -317,7 +366,7 @@ pub(crate) async fn http_middleware(
         path: request.uri().path(),
         headers: request.headers(),
     };
-    match guard.check(&incoming) {
+    match guard.check(&incoming).decided().await {
         Ok(principal) => {
             if let Some(principal) = principal {
                 request.extensions_mut().insert(principal);
@@ -346,12 +395,12 @@ mod tests {
         transport: Transport,
         path: &str,
         bearer: Option<&str>,
-    ) -> Result<Option<Principal>, Denied> {
+    ) -> Decision {
         let mut headers = HeaderMap::new();
         if let Some(bearer) = bearer {
             headers.insert("authorization", format!("Bearer {bearer}").parse().unwrap());
         }
-        guard.check(&Incoming {
+        guard.verify(&Incoming {
             transport,
             path,
             headers: &headers,

@@ -4,26 +4,29 @@
 //! for unary calls and streams alike.
 //!
 //! One layer rather than a stack of tower layers, because all of these need the call's end,
-//! which for a stream is the body's last frame: one wrapper body observes it once.
+//! which for a stream is the body's last frame: one wrapper body observes it once. Panics of
+//! handlers are caught right inside it by tower-http's `CatchPanicLayer` (see
+//! [`handler_panicked`]); panics of a response stream, which run in the body, here.
 //! `RpcService::call` is the single place where per-call checks run before the handler.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use atomic_waker::AtomicWaker;
 use http::{HeaderMap, Request, Response, Uri};
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tonic::{Code, Status};
 use tracing::Span;
 
 use super::deadline::{self, GRPC_TIMEOUT};
-use super::guard::{Incoming, SharedGuard, Transport};
+use super::guard::{Incoming, SharedGuard, Transport, Verdict};
 use super::metrics::{code_name, MethodMetrics, Metrics, RpcName};
 use super::policy::{self, ServerSettings};
 use super::telemetry;
@@ -37,9 +40,9 @@ pub struct LayerState {
     /// Every path the contract does not know shares this entry (and its metric labels).
     unknown: Arc<RpcEntry>,
     guard: Option<SharedGuard>,
-    /// Cancelled when the shutdown grace period is over: calls still running end with
+    /// Set when the shutdown grace period is over: calls still running end with
     /// UNAVAILABLE, idle streams included.
-    pub(crate) forced_stop: CancellationToken,
+    pub(crate) forced_stop: Arc<ForcedStop>,
 }
 
 /// One RPC's settings and metric handles.
@@ -86,7 +89,7 @@ impl LayerState {
                 idle_timeout: None,
             }),
             guard,
-            forced_stop: CancellationToken::new(),
+            forced_stop: Arc::default(),
         }
     }
 
@@ -134,8 +137,10 @@ pub struct RpcService<S> {
 
 impl<S, ReqBody, ResBody> tower::Service<Request<ReqBody>> for RpcService<S>
 where
-    S: tower::Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: tower::Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: 'static,
     S::Error: Into<BoxError>,
+    ReqBody: Send + 'static,
     ResBody: Body + Unpin,
     ResBody::Error: Into<BoxError>,
 {
@@ -215,11 +220,36 @@ where
                 headers: request.headers(),
             };
             match guard.check(&incoming) {
-                Ok(Some(principal)) => {
+                Verdict::Now(Ok(Some(principal))) => {
                     request.extensions_mut().insert(principal);
                 }
-                Ok(None) => {}
-                Err(denied) => return RpcFuture::refused(call, denied.to_status()),
+                Verdict::Now(Ok(None)) => {}
+                Verdict::Now(Err(denied)) => return RpcFuture::refused(call, denied.to_status()),
+                Verdict::Later(decision) => {
+                    // The guard awaits I/O: the call waits in the future, under its deadline
+                    // and the forced stop, holding the service that poll_ready readied.
+                    let fresh = self.inner.clone();
+                    let mut ready = std::mem::replace(&mut self.inner, fresh);
+                    let guarding = Box::pin(async move {
+                        match decision.await {
+                            Ok(principal) => {
+                                if let Some(principal) = principal {
+                                    request.extensions_mut().insert(principal);
+                                }
+                                Ok(ready.call(request))
+                            }
+                            Err(denied) => Err(denied.to_status()),
+                        }
+                    });
+                    return RpcFuture {
+                        inner: None,
+                        guarding: Some(guarding),
+                        call: Some(call),
+                        refused: None,
+                        timer: None,
+                        stopped: None,
+                    };
+                }
             }
         }
 
@@ -229,6 +259,7 @@ where
         };
         RpcFuture {
             inner: Some(inner),
+            guarding: None,
             call: Some(call),
             refused: None,
             timer: None,
@@ -236,6 +267,9 @@ where
         }
     }
 }
+
+/// A guard's decision still to come, then the handler's future.
+type Guarding<F> = Pin<Box<dyn Future<Output = Result<F, Status>> + Send>>;
 
 /// What the middleware knows about one call until it ends.
 struct CallState {
@@ -312,15 +346,17 @@ impl CallState {
 }
 
 pin_project_lite::pin_project! {
-    /// The future of a call until its response headers: adds deadline, panic capture and
-    /// the forced stop; or the guard's refusal, without calling the handler.
+    /// The future of a call until its response headers: adds the deadline and the forced
+    /// stop; or the guard's refusal, without calling the handler. An awaiting guard runs
+    /// first, under the same deadline.
     pub struct RpcFuture<F> {
         #[pin]
         inner: Option<F>,
+        guarding: Option<Guarding<F>>,
         call: Option<CallState>,
         refused: Option<Status>,
         timer: Option<Pin<Box<Sleep>>>,
-        stopped: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+        stopped: Option<StopWatch>,
     }
 }
 
@@ -329,6 +365,7 @@ impl<F> RpcFuture<F> {
         call.finish(status.code(), status.message());
         RpcFuture {
             inner: None,
+            guarding: None,
             call: None,
             refused: Some(status),
             timer: None,
@@ -346,31 +383,40 @@ where
     type Output = Result<Response<RpcBody<ResBody>>, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let mut this = self.project();
         if let Some(status) = this.refused.take() {
             return Poll::Ready(Ok(status_response(status)));
         }
-        let (Some(call), Some(inner)) = (this.call.as_ref(), this.inner.as_pin_mut()) else {
+        let Some(call) = this.call.as_ref() else {
             return Poll::Ready(Err("RpcFuture polled after it completed".into()));
         };
+        // Handlers panic inside, where tower-http's CatchPanicLayer turns it into INTERNAL.
         let polled = {
             let _entered = call.span.enter();
             trace::sync_scope(call.context, || {
-                catch_unwind(AssertUnwindSafe(|| inner.poll(cx)))
+                if let Some(guarding) = this.guarding.as_mut() {
+                    match guarding.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Err(refused)) => return Poll::Ready(Err(refused)),
+                        Poll::Ready(Ok(inner)) => {
+                            *this.guarding = None;
+                            this.inner.set(Some(inner));
+                        }
+                    }
+                }
+                match this.inner.as_mut().as_pin_mut() {
+                    Some(inner) => inner.poll(cx).map(Ok),
+                    None => Poll::Ready(Err(Status::internal("the call has no handler"))),
+                }
             })
         };
         match polled {
-            Err(panic) => {
+            Poll::Ready(Err(refused)) => {
                 let call = this.call.take().expect("checked above");
-                let status = Status::internal(format!(
-                    "the handler of {} panicked; the server log has the details",
-                    call.uri.path()
-                ));
-                let message = panic_message(&panic);
-                call.finish(Code::Internal, &format!("handler panicked: {message}"));
-                return Poll::Ready(Ok(status_response(status)));
+                call.finish(refused.code(), refused.message());
+                return Poll::Ready(Ok(status_response(refused)));
             }
-            Ok(Poll::Ready(Ok(response))) => {
+            Poll::Ready(Ok(Ok(response))) => {
                 let call = this.call.take().expect("checked above");
                 // An error status answered without a body ("trailers-only") ends the call now.
                 if let Some(status) = status_in(response.headers()) {
@@ -383,13 +429,13 @@ where
                     response.map(|body| RpcBody::new(body, call, timer, stopped))
                 ));
             }
-            Ok(Poll::Ready(Err(error))) => {
+            Poll::Ready(Ok(Err(error))) => {
                 let call = this.call.take().expect("checked above");
                 let error = error.into();
                 call.finish(Code::Unknown, &error.to_string());
                 return Poll::Ready(Err(error));
             }
-            Ok(Poll::Pending) => {}
+            Poll::Pending => {}
         }
         // The timers start only for calls that wait: most unary handlers answer at once.
         if let Some(timer) = lazy_timer(this.timer, call.deadline) {
@@ -400,7 +446,7 @@ where
                 return Poll::Ready(Ok(status_response(status)));
             }
         }
-        if lazy_stop(this.stopped, &call.state).poll(cx).is_ready() {
+        if watch_stop(this.stopped, &call.state.forced_stop, cx) {
             let call = this.call.take().expect("checked above");
             let status = shutdown_status();
             call.finish(status.code(), status.message());
@@ -418,7 +464,7 @@ pub struct RpcBody<B> {
     call: Option<CallState>,
     timer: Option<Pin<Box<Sleep>>>,
     idle: Option<Pin<Box<Sleep>>>,
-    stopped: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    stopped: Option<StopWatch>,
 }
 
 impl<B> RpcBody<B> {
@@ -436,7 +482,7 @@ impl<B> RpcBody<B> {
         inner: B,
         call: CallState,
         timer: Option<Pin<Box<Sleep>>>,
-        stopped: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+        stopped: Option<StopWatch>,
     ) -> Self {
         let idle = call
             .entry
@@ -485,7 +531,7 @@ where
             return Poll::Ready(None);
         };
         if let Some(call) = &this.call {
-            if call.state.forced_stop.is_cancelled() {
+            if call.state.forced_stop.is_stopped() {
                 return this.end_with(shutdown_status());
             }
         }
@@ -560,8 +606,7 @@ where
                         return this.end_with(status);
                     }
                 }
-                let state = call.state.clone();
-                if lazy_stop(&mut this.stopped, &state).poll(cx).is_ready() {
+                if watch_stop(&mut this.stopped, &call.state.forced_stop, cx) {
                     return this.end_with(shutdown_status());
                 }
                 Poll::Pending
@@ -590,14 +635,66 @@ fn lazy_timer(
     Some(timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into()))))
 }
 
-/// The wait for the forced stop, made the first time a call has to wait for anything.
-fn lazy_stop<'a>(
-    stopped: &'a mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    state: &LayerState,
-) -> Pin<&'a mut WaitForCancellationFutureOwned> {
-    stopped
-        .get_or_insert_with(|| Box::pin(state.forced_stop.clone().cancelled_owned()))
-        .as_mut()
+/// The end of the shutdown grace period, for every call at once.
+///
+/// Every frame of every call asks whether it came, so asking is one atomic load, not a lock
+/// (a `CancellationToken` takes a mutex shared by all calls for that, and another on each
+/// poll of its wait, which showed in the p99 of streams). A call that has to wait registers
+/// its waker once, on its first wait, so that the stop can wake idle streams.
+#[derive(Default)]
+pub(crate) struct ForcedStop {
+    stopped: AtomicBool,
+    waiting: Mutex<slab::Slab<Arc<AtomicWaker>>>,
+}
+
+impl ForcedStop {
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Ends every call still running: each one wakes, sees the stop, answers UNAVAILABLE.
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        for (_, waker) in self.waiting().iter() {
+            waker.wake();
+        }
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, slab::Slab<Arc<AtomicWaker>>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A waiting call's place in [`ForcedStop`]'s list, left when the call ends.
+pub(crate) struct StopWatch {
+    stop: Arc<ForcedStop>,
+    key: usize,
+    waker: Arc<AtomicWaker>,
+}
+
+impl Drop for StopWatch {
+    fn drop(&mut self) {
+        self.stop.waiting().try_remove(self.key);
+    }
+}
+
+/// Whether the forced stop came; registers the call's waker for it (once per call, then a
+/// lock-free update of the waker).
+fn watch_stop(watch: &mut Option<StopWatch>, stop: &Arc<ForcedStop>, cx: &Context<'_>) -> bool {
+    let watch = watch.get_or_insert_with(|| {
+        let waker = Arc::new(AtomicWaker::new());
+        let key = stop.waiting().insert(waker.clone());
+        StopWatch {
+            stop: stop.clone(),
+            key,
+            waker,
+        }
+    });
+    watch.waker.register(cx.waker());
+    // Checked after registering, so a stop between the two still wakes this call.
+    stop.is_stopped()
 }
 
 fn shutdown_status() -> Status {
@@ -611,6 +708,18 @@ fn status_response<B>(status: Status) -> Response<RpcBody<B>> {
 fn status_in(headers: &HeaderMap) -> Option<Status> {
     headers.get("grpc-status")?;
     Status::from_header_map(headers)
+}
+
+/// What tower-http's `CatchPanicLayer` (right inside this layer) answers for a handler that
+/// panicked: INTERNAL to the caller, the panic's message in the log, inside the call's span.
+pub(crate) fn handler_panicked(
+    panic: Box<dyn std::any::Any + Send + 'static>,
+) -> Response<tonic::body::Body> {
+    let message = panic_message(&panic);
+    tracing::error!(message, "handler panicked");
+    Status::internal("the handler panicked; the server log has the details")
+        .into_http::<()>()
+        .map(|()| tonic::body::Body::empty())
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -32,7 +32,7 @@ pub mod web;
 
 pub use client::{CallOptions, ClientError, Target};
 pub use config::{LogFormat, ServerConfig};
-pub use guard::{Denied, Guard, Incoming, JwtGuard, Principal, Transport};
+pub use guard::{Decision, Denied, Guard, Incoming, JwtGuard, Principal, Transport, Verdict};
 pub use health::Health;
 pub use policy::{ClientSettings, RpcPolicy, ServerSettings};
 pub use server::{RunningServer, Server, Shutdown};

@@ -20,7 +20,7 @@ use tonic::transport::server::TcpIncoming;
 use super::config::ServerConfig;
 use super::guard::{self, Guard, JwtGuard, SharedGuard};
 use super::health::Health;
-use super::layer::{LayerState, RpcLayer};
+use super::layer::{self, LayerState, RpcLayer};
 use super::policy::ServerSettings;
 use super::tls::{self, Protocol, ReloadingTls, TlsFiles, TlsListener};
 use super::{cors, rest, web, BoxError};
@@ -190,11 +190,15 @@ impl Server {
             guard.clone(),
         ));
         let (stop_grpc, grpc_stopping) = watch::channel(false);
-        // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, panics,
-        // metrics), then the pipes: requests checked against the contract's buf.validate rules,
-        // then the services. gRPC, gRPC-Web and REST calls all pass through it.
+        // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, stream
+        // panics, metrics), handler panics as INTERNAL (tower-http), requests checked against
+        // the contract's buf.validate rules, then the services. gRPC, gRPC-Web and REST calls
+        // all pass through it.
         let call_layers = tower::ServiceBuilder::new()
             .layer(RpcLayer::new(layer_state.clone()))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                layer::handler_panicked as fn(_) -> _,
+            ))
             .layer(super::validate::layer()?);
         let routes = self.routes.routes();
         let cors = cors::layer(&config.cors_origins)?;
@@ -355,22 +359,40 @@ impl RunningServer {
         // Event handlers drain alongside the calls: no new events, running ones finish.
         #[cfg(feature = "events")]
         let events = self.events.take().map(|events| tokio::spawn(events.shutdown(self.grace)));
+        // Both listeners stop accepting now (plain or TLS: the accept loops end with them);
+        // connections already open drain.
         let _ = self.stop_grpc.send(true);
-        let outcome = match tokio::time::timeout(self.grace, &mut self.grpc_task).await {
+        let _ = self.stop_http.send(true);
+        let mut http_task = self.http_task.take();
+        let drained = async {
+            let grpc = (&mut self.grpc_task).await;
+            if let Some(task) = http_task.as_mut() {
+                let _ = task.await;
+            }
+            grpc
+        };
+        let outcome = match tokio::time::timeout(self.grace, drained).await {
             Ok(joined) => {
                 joined??;
                 Shutdown::Drained
             }
             Err(_elapsed) => {
                 tracing::warn!(grace = ?self.grace, "grace period over; ending the calls still running");
-                self.layer_state.forced_stop.cancel();
-                // Every call still running, idle streams included, now ends with UNAVAILABLE;
-                // give the answers a moment to flush, then stop waiting.
-                if tokio::time::timeout(Duration::from_secs(1), &mut self.grpc_task)
-                    .await
-                    .is_err()
-                {
-                    self.grpc_task.abort();
+                self.layer_state.forced_stop.stop();
+                // Every call still running (gRPC or REST), idle streams included, now ends
+                // with UNAVAILABLE; give the answers a moment to flush, then stop waiting.
+                let flushed = async {
+                    if !self.grpc_task.is_finished() {
+                        let _ = (&mut self.grpc_task).await;
+                    }
+                    if let Some(task) = http_task.as_mut().filter(|task| !task.is_finished()) {
+                        let _ = task.await;
+                    }
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(1), flushed).await;
+                self.grpc_task.abort();
+                if let Some(task) = &http_task {
+                    task.abort();
                 }
                 Shutdown::Forced
             }
@@ -378,15 +400,6 @@ impl RunningServer {
         #[cfg(feature = "events")]
         if let Some(events) = events {
             let _ = events.await;
-        }
-        let _ = self.stop_http.send(true);
-        if let Some(mut task) = self.http_task.take() {
-            if tokio::time::timeout(Duration::from_secs(1), &mut task)
-                .await
-                .is_err()
-            {
-                task.abort();
-            }
         }
         if let Some(reloader) = self.reloader.take() {
             reloader.abort();

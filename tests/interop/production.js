@@ -139,9 +139,12 @@ const modes = {
     };
   },
 
-  // A stream that sends one message, then nothing: prints `ready`, then how it ended.
-  async idle() {
-    const client = new api.users.v1.UsersService(address, insecure);
+  // A stream that sends one message, then nothing: prints `ready`, then how it ended. Over
+  // mutual TLS when given the CA, certificate and key.
+  async idle([ca, cert, key]) {
+    const read = (path) => fs.readFileSync(path);
+    const credentials = ca ? grpc.credentials.createSsl(read(ca), read(key), read(cert)) : insecure;
+    const client = new api.users.v1.UsersService(address, credentials);
     return {
       stream: await serverStream(client, 'findMany', { role: 'idle', limit: 1 }, {},
         () => process.stdout.write('ready\n')),

@@ -12,7 +12,7 @@ use shop_api::orders::v1::{
 };
 use shop_api::runtime::{
     self, stream::ResponseStream, CallOptions, ClientSettings, Denied, Incoming, Principal,
-    ServerConfig, ServerSettings, Shutdown, Target, TraceContext, Transport,
+    ServerConfig, ServerSettings, Shutdown, Target, TraceContext, Transport, Verdict,
 };
 use shop_api::users::v1::users_service_server::{UsersService, UsersServiceServer};
 use shop_api::users::v1::{User, UserById, UserFilter};
@@ -616,13 +616,14 @@ async fn graceful_shutdown_finishes_an_in_flight_stream() {
 
     let http = h.http();
     let grpc = h.grpc();
+    assert_eq!(http_get(http, "/readyz").await.0, 200);
     let started = Instant::now();
     let shutdown = tokio::spawn(h.server.shutdown());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    // Draining: readiness fails so load balancers stop sending, new connections are refused.
-    let (status, body) = http_get(http, "/readyz").await;
-    assert_eq!((status, body.trim()), (503, "shutting down"));
+    // Draining: both listeners refuse new connections at once (load balancers move on),
+    // while the call in flight goes on.
     assert!(tokio::net::TcpStream::connect(grpc).await.is_err());
+    assert!(tokio::net::TcpStream::connect(http).await.is_err());
 
     let (received, end) = drain(&mut stream).await;
     assert_eq!(received, 11, "every remaining message arrives");
@@ -1022,6 +1023,68 @@ async fn one_guard_covers_grpc_calls_and_http_routes() {
     assert_eq!(admitted.get_ref().id, format!("key-holder via {:?}", Transport::Grpc));
 
     // The application's own HTTP route is behind the same guard; probes stay open.
+    assert_eq!(http_get(h.http(), "/calls").await.0, 401);
+    assert_eq!(http_get_with(h.http(), "/calls", "x-api-key: guess\r\n").await.0, 403);
+    let (status, body) = http_get_with(h.http(), "/calls", "x-api-key: let-me-in\r\n").await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    assert_eq!(http_get(h.http(), "/livez").await.0, 200);
+    h.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_may_await_io_before_it_decides() {
+    // A policy service asked over the network, played by a sleep: the guard copies what it
+    // needs from the request and decides later; both listeners wait for it.
+    let guard = |incoming: &Incoming<'_>| -> Verdict {
+        if incoming.path == "/livez" {
+            return Verdict::Now(Ok(None));
+        }
+        let key = incoming.headers.get("x-api-key").cloned();
+        let transport = incoming.transport;
+        Verdict::later(async move {
+            let key = key.as_ref().map(|key| key.as_bytes());
+            let pause = if key == Some(b"slow-policy") { 3_000 } else { 50 };
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            match key {
+                None => Err(Denied::Unauthenticated("an x-api-key is needed".into())),
+                Some(b"let-me-in") => Ok(Some(Principal {
+                    subject: format!("policy says yes via {transport:?}"),
+                    ..Principal::default()
+                })),
+                Some(_) => Err(Denied::PermissionDenied("the policy says no".into())),
+            }
+        })
+    };
+    let h = Harness::start_with(|_| {}, |server| server.guard(guard)).await;
+    let mut users = h.users();
+    let call = |key: Option<&'static str>| {
+        let mut request = Request::new(UserById {
+            id: "whoami".into(),
+        });
+        if let Some(key) = key {
+            request.metadata_mut().insert("x-api-key", key.parse().unwrap());
+        }
+        request
+    };
+    let refused = users.find_one(call(None)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let wrong = users.find_one(call(Some("guess"))).await.unwrap_err();
+    assert_eq!(wrong.code(), Code::PermissionDenied, "{wrong:?}");
+    let started = Instant::now();
+    let admitted = users.find_one(call(Some("let-me-in"))).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(50), "the handler waited for the guard");
+    assert_eq!(admitted.get_ref().id, format!("policy says yes via {:?}", Transport::Grpc));
+
+    // The caller's deadline covers the guard's wait: the server answers DEADLINE_EXCEEDED
+    // on time, and the handler never runs.
+    let mut slow = call(Some("slow-policy"));
+    slow.set_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let late = timerless_users_client(h.grpc()).await.find_one(slow).await.unwrap_err();
+    assert_eq!(late.code(), Code::DeadlineExceeded, "{late:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(h.knobs.find_one_calls.load(Ordering::SeqCst), 1, "only the admitted call");
+
     assert_eq!(http_get(h.http(), "/calls").await.0, 401);
     assert_eq!(http_get_with(h.http(), "/calls", "x-api-key: guess\r\n").await.0, 403);
     let (status, body) = http_get_with(h.http(), "/calls", "x-api-key: let-me-in\r\n").await;

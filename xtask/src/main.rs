@@ -63,6 +63,8 @@ fn main() -> anyhow::Result<()> {
             Some("--validation-only") => bench_validate::run(&root),
             // Just the events row (bench_events.rs).
             Some("--events-only") => bench_events::run(&root),
+            // Just the generated server against plain tonic (bench_server.rs).
+            Some("--runtime-only") => bench_server::run(&root),
             _ => bench_server::run(&root)
                 .and_then(|()| bench_validate::run(&root))
                 .and_then(|()| bench_events::run(&root)),
@@ -73,7 +75,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats and an OpenAPI validator (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only)\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats and an OpenAPI validator (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only);\n                    --runtime-only: just the first table\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }
