@@ -31,6 +31,21 @@ struct Located {
     path: String,
     line: u64,
     column: u64,
+    /// Compared for the rules of [`BUF_WORDING`] only; empty for the others.
+    message: String,
+}
+
+/// Rules whose messages are buf's word for word (the others say how to fix in protogen's
+/// words): for these the message is compared too, up to the reason a pattern "fails to
+/// compile:" (Go's regexp words it, protogen the regex crate).
+const BUF_WORDING: &[&str] = &["PROTOVALIDATE"];
+
+fn wording(message: &str) -> String {
+    const REASON: &str = "fails to compile:";
+    match message.find(REASON) {
+        Some(at) => message[..at + REASON.len()].to_owned(),
+        None => message.to_owned(),
+    }
 }
 
 impl std::fmt::Display for Located {
@@ -39,7 +54,11 @@ impl std::fmt::Display for Located {
             f,
             "{} {}:{}:{}",
             self.rule, self.path, self.line, self.column
-        )
+        )?;
+        if !self.message.is_empty() {
+            write!(f, " {:?}", self.message)?;
+        }
+        Ok(())
     }
 }
 
@@ -286,6 +305,11 @@ fn located(items: &[Value], rule: &str, line: &str, column: &str) -> Vec<Located
             path: f["path"].as_str().unwrap_or_default().to_owned(),
             line: f[line].as_u64().unwrap_or(0),
             column: f[column].as_u64().unwrap_or(0),
+            message: if BUF_WORDING.contains(&f[rule].as_str().unwrap_or_default()) {
+                wording(f["message"].as_str().unwrap_or_default())
+            } else {
+                String::new()
+            },
         })
         .collect();
     found.sort();
