@@ -1,7 +1,8 @@
 //! Embeds the files protogen copies verbatim into generated workspaces into the protogen binary,
 //! so an installed protogen needs no source tree: the production runtime (`templates/runtime/`,
 //! into every api crate) and the protoc-free prost-protovalidate-types (`templates/vendor/`,
-//! into workspaces whose contract validates).
+//! into workspaces whose contract validates). Also names the protobuf compiler crates it links
+//! (from Cargo.lock), for the keys of the cache of compiled files.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,36 @@ fn main() {
     }
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     std::fs::write(out_dir.join("runtime_files.rs"), out).expect("OUT_DIR is writable");
+    compiler_id(&root);
+}
+
+/// `PROTOGEN_COMPILER`: the versions of the crates that turn .proto text into descriptors. A
+/// cached compiled file is only valid for the compiler that wrote it, and protogen's own
+/// version does not move when a dependency is upgraded.
+fn compiler_id(root: &Path) {
+    let lock = root.join("Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let wanted = [
+        "protox",
+        "protox-parse",
+        "prost",
+        "prost-types",
+        "prost-reflect",
+    ];
+    let mut id = Vec::new();
+    let mut name = "";
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = n.trim_matches('"');
+        } else if let Some(v) = line.strip_prefix("version = ") {
+            if wanted.contains(&name) {
+                id.push(format!("{name} {}", v.trim_matches('"')));
+            }
+        }
+    }
+    id.sort();
+    println!("cargo:rustc-env=PROTOGEN_COMPILER={}", id.join(", "));
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {

@@ -16,6 +16,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Compile every file instead of reusing compiled files from the cache
+    /// ($PROTOGEN_CACHE_DIR, else ~/.cache/protogen; PROTOGEN_CACHE_MAX_MB bounds its size,
+    /// PROTOGEN_NO_CACHE=1 does what this flag does). Results are the same bytes either way
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]

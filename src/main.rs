@@ -8,6 +8,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = protogen::cli::Cli::parse();
+    protogen::contract::cache::enable(!cli.no_cache);
     match protogen::commands::run(cli.command) {
         Ok(code) => code,
         Err(error) => {

@@ -75,4 +75,7 @@ fn every_protogen_command_in_the_ci_docs_parses() {
     );
     assert!(docs.contains("fetch-depth: 0"));
     assert!(docs.contains("GIT_DEPTH: \"0\""));
+    // The cache of compiled files is kept between runs on both.
+    assert!(docs.contains("uses: actions/cache@v4") && docs.contains("path: ~/.cache/protogen"));
+    assert!(docs.contains("paths: [.protogen-cache/]"));
 }

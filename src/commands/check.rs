@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::cli::{CheckArgs, Format};
 use crate::compat::{self, Finding, RuleSet, Severity};
 use crate::config::Config;
-use crate::contract::{self, Side, Source};
+use crate::contract::{self, Source};
 use crate::report::{self, AcknowledgedItem, CheckReport, Item, Level, RuleInfo};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -38,24 +38,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read the baseline '{against}'"))?;
     let current_source = Source::Dir(root.clone());
 
-    // protox is single-threaded: compile the two sides on two cores.
-    let (baseline, current) = std::thread::scope(|scope| {
-        let baseline = scope.spawn(|| contract::load(&baseline_source, Side::Baseline, &options));
-        let current = contract::load(&current_source, Side::Current, &options);
-        (
-            baseline
-                .join()
-                .expect("loading the baseline does not panic"),
-            current,
-        )
-    });
-    let (baseline, current) = (baseline?, current?);
-
-    let judgement = if config.modules.is_empty() {
-        compat::judge(&baseline, &current, &rules)
-    } else {
-        judge_modules(&config, &baseline, &current)?
-    };
+    // Both sides are compiled (or found in the cache) on two cores; then only the files that
+    // can differ are decoded and judged, unless consumers need the whole current contract.
+    let (baseline, current) = contract::prepare_both(&baseline_source, &current_source, &options)?;
+    let whole_current = consumers_may_exist(root, args.consumers.as_deref());
+    let compat::Judged { judgement, current } =
+        compat::judge_loaded(&config, &rules, &baseline, &current, true, whole_current)?;
+    drop(baseline);
     let consumer_rules = RuleSet::from_ids(&config.consumers.use_, &config.consumers.except)
         .with_context(|| match &config.source {
             Some(path) => format!("invalid [consumers] rules in {}", path.display()),
@@ -116,72 +105,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Judges each module of a workspace (buf.work.yaml, buf.yaml v2 `modules:`) with its own
-/// rules, as buf does: a module's files together with the files they import from the other
-/// modules. A finding two modules make is reported once.
-fn judge_modules(
-    config: &Config,
-    baseline: &contract::Contract,
-    current: &contract::Contract,
-) -> anyhow::Result<compat::Judgement> {
-    let mut all = compat::Judgement::default();
-    for module in &config.modules {
-        let rules = RuleSet::from_config(&module.breaking).with_context(|| {
-            format!(
-                "invalid breaking rules for module {}",
-                module.path.display()
-            )
-        })?;
-        let prefix = format!("{}/", module.path.display());
-        let judgement = compat::judge(
-            &module_files(baseline, current, &prefix),
-            &module_files(current, current, &prefix),
-            &rules,
-        );
-        all.findings.extend(judgement.findings);
-        all.acknowledged.extend(judgement.acknowledged);
-    }
-    compat::sort(&mut all.findings);
-    all.findings.dedup();
-    all.acknowledged
-        .sort_by(|a, b| compat::order(&a.finding, &b.finding));
-    all.acknowledged.dedup();
-    Ok(all)
-}
-
-/// The files of `contract` under the module folder `prefix` (`orders/`) and everything they
-/// import from the workspace. A descriptor set does not know the folders: its files are
-/// placed where the current contract has them.
-fn module_files(
-    contract: &contract::Contract,
-    current: &contract::Contract,
-    prefix: &str,
-) -> contract::Contract {
-    let placed_by = if contract.paths.is_empty() && contract.sources.is_empty() {
-        current
-    } else {
-        contract
-    };
-    let mut keep: std::collections::BTreeSet<&str> = contract
-        .files
-        .iter()
-        .map(|f| f.name())
-        .filter(|name| placed_by.path_of(name).starts_with(prefix))
-        .collect();
-    let mut queue: Vec<&str> = keep.iter().copied().collect();
-    while let Some(name) = queue.pop() {
-        for import in contract
-            .file(name)
-            .map(|f| &f.dependency)
-            .into_iter()
-            .flatten()
-        {
-            if contract.file(import).is_some() && keep.insert(import) {
-                queue.push(import);
-            }
-        }
-    }
-    contract.subset(|f| keep.contains(f.name()))
+/// Whether `judge_consumers` will find locks to judge (it reports any error itself).
+fn consumers_may_exist(root: &Path, pattern: Option<&str>) -> bool {
+    pattern.is_some()
+        || crate::consumers::find_locks(root, None).map_or(true, |locks| !locks.is_empty())
 }
 
 /// `WIRE_JSON`, or `WIRE except FIELD_SAME_NAME`.

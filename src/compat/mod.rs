@@ -10,6 +10,7 @@ mod enums;
 mod field;
 mod file;
 mod message;
+mod modules;
 mod package;
 pub mod rules;
 mod service;
@@ -19,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::contract::{Contract, Model};
 
+pub use modules::{judge_loaded, Judged};
 pub use rules::{Rule, RULES};
 pub use sink::{order, path_within, sort};
 

@@ -1,16 +1,23 @@
-//! Compiles `.proto` sources with protox, from disk or from memory (a git tree), and turns
-//! protox's diagnostics into rustc-style messages.
+//! Compiles `.proto` sources with protox, from disk or from memory (a git tree), through the
+//! cache of compiled files, and turns protox's diagnostics into rustc-style messages.
+//!
+//! A module is first *prepared*: every file gets its [`Fingerprint`] (from its bytes and its
+//! imports' fingerprints, known from the cache without compiling), the files the cache lacks
+//! are compiled, in chunks whose descriptor pools are dropped in turn, and kept encoded. Only
+//! then are the files a command needs decoded ([`Prepared::contract`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
+use prost::Message;
+use prost_types::FileDescriptorProto;
 use protox::file::{
     ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver,
 };
 
-use super::{Contract, LoadOptions};
+use super::{cache, Contract, FileOutline, Fingerprint, LoadOptions, Outline};
 
 /// Source files by import name (`users/v1/users.proto`), as read from disk or from git.
 pub type SourceFiles = BTreeMap<String, Arc<str>>;
@@ -79,7 +86,7 @@ pub fn import_name_in(path: &str, options: &LoadOptions) -> Option<String> {
 /// Reads every `.proto` file under `root` (skipping hidden folders, `options.excludes` and
 /// the vendored dependencies) and compiles them under their import roots (`root` itself
 /// unless `options.roots` names others).
-pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Contract> {
+pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Prepared> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
@@ -103,12 +110,23 @@ pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Contrac
             Ok(text.into())
         })?;
     }
-    compile_module(
+    let ids = content_ids(&placed.sources);
+    prepare(
         format!("directory {}", root.display()),
         placed,
+        ids,
         root,
         options,
     )
+}
+
+/// The git blob id of every source file: a file read from disk and the same file read from a
+/// git ref share their cache entries.
+pub fn content_ids(sources: &SourceFiles) -> BTreeMap<String, String> {
+    sources
+        .iter()
+        .map(|(name, text)| (name.clone(), cache::blob_id(text.as_bytes())))
+        .collect()
 }
 
 /// `a/b.proto` with forward slashes, whatever the platform.
@@ -129,47 +147,429 @@ pub fn is_excluded(name: &str, excludes: &[PathBuf]) -> bool {
     })
 }
 
-/// Compiles a module's files; imports resolve among them, then to the vendored dependencies
-/// (`options.vendor` under `root`, on disk), then to the well-known types, then to the files
-/// protogen carries (`known`).
+/// Compiles a module's files and decodes all of them; imports resolve among them, then to the
+/// vendored dependencies (`options.vendor` under `root`, on disk), then to the well-known
+/// types, then to the files protogen carries (`known`). (Commands prepare, then decode what
+/// they need; this is the whole of it at once, for tests of what the layers above read.)
+#[cfg(test)]
 pub fn compile_module(
     origin: String,
     placed: Placed,
     root: &Path,
     options: &LoadOptions,
 ) -> anyhow::Result<Contract> {
+    let ids = content_ids(&placed.sources);
+    prepare(origin, placed, ids, root, options)?.contract(None)
+}
+
+/// What a file's bytes alone decide: its package and its imports (in order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub package: String,
+    pub imports: Vec<String>,
+}
+
+/// One module compiled, or found in the cache, and not yet decoded: every file's fingerprint
+/// and [`Meta`], and the encoded descriptors of the files compiled in this run (the others
+/// are read from the cache when asked for).
+pub struct Prepared {
+    origin: String,
+    sources: SourceFiles,
+    paths: BTreeMap<String, String>,
+    /// Content ids (git blob ids) by file name.
+    ids: BTreeMap<String, String>,
+    meta: HashMap<String, Meta>,
+    fingerprints: HashMap<String, Fingerprint>,
+    compiled: HashMap<String, Arc<[u8]>>,
+    root: PathBuf,
+    options: LoadOptions,
+}
+
+/// Compiles the files of `placed` (content ids `ids`) that the cache does not hold, with the
+/// cached ones as their imports, and stores them.
+pub fn prepare(
+    origin: String,
+    placed: Placed,
+    ids: BTreeMap<String, String>,
+    root: &Path,
+    options: &LoadOptions,
+) -> anyhow::Result<Prepared> {
     let Placed { sources, paths } = placed;
     if sources.is_empty() {
         bail!("no .proto files found in {origin}");
     }
-    let mut resolver = ChainFileResolver::new();
-    resolver.add(MemoryResolver {
-        files: sources
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    });
-    if let Some(vendor) = &options.vendor {
-        resolver.add(IncludeFileResolver::new(root.join(vendor)));
-    }
-    resolver.add(GoogleFileResolver::new());
-    resolver.add(super::known::KnownFileResolver);
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.include_source_info(true).include_imports(false);
-    for name in sources.keys() {
-        compiler.open_file(name).map_err(|e| {
-            let missing = e.is_file_not_found();
-            let mut message = render_diagnostic(e);
-            if missing && !options.deps.is_empty() {
-                message.push_str(&deps_help(&options.deps, options.vendor.as_deref()));
+    prepare_with(
+        Prepared {
+            origin,
+            sources,
+            paths,
+            ids,
+            meta: HashMap::new(),
+            fingerprints: HashMap::new(),
+            compiled: HashMap::new(),
+            root: root.to_path_buf(),
+            options: options.clone(),
+        },
+        cache::current(),
+    )
+}
+
+fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::Result<Prepared> {
+    let outside = Outside::of(&module.root, &module.options);
+    let mut meta: HashMap<String, Meta> = HashMap::new();
+    if let Some(store) = store {
+        for (name, id) in &module.ids {
+            if let Some(m) = store.get(&meta_key(id)).and_then(decode_meta) {
+                meta.insert(name.clone(), m);
             }
-            anyhow!(message)
-        })?;
+        }
     }
-    let set = compiler.file_descriptor_set();
-    let mut contract = Contract::from_files(origin, set.file, sources);
-    contract.paths = paths;
-    Ok(contract)
+    let known = fingerprints(&module.ids, &meta, &outside);
+    let hits: HashMap<String, Fingerprint> = match store {
+        Some(store) => known
+            .iter()
+            .filter(|(_, f)| store.contains(f))
+            .map(|(n, f)| (n.clone(), *f))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let misses: Vec<&String> = module
+        .sources
+        .keys()
+        .filter(|n| !hits.contains_key(*n))
+        .collect();
+    let mut compiled: HashMap<String, Arc<[u8]>> = HashMap::new();
+    let mut all = known;
+    if !misses.is_empty() {
+        // In chunks, each with its own compiler whose pool is dropped before the next: files
+        // of earlier chunks come back as encoded imports. Holding one pool for the whole
+        // module (and a decoded copy of it) was most of a cold run's memory.
+        let wanted: HashSet<&str> = misses.iter().map(|n| n.as_str()).collect();
+        let sources: Arc<HashMap<String, Arc<str>>> = Arc::new(
+            module
+                .sources
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        let hits = Arc::new(hits.clone());
+        for chunk in misses.chunks(CHUNK) {
+            let mut resolver = ChainFileResolver::new();
+            // Compiled files first: an import that is compiled is decoded, not parsed again.
+            resolver.add(EncodedResolver {
+                files: compiled.clone(),
+            });
+            if let Some(store) = store {
+                resolver.add(CachedResolver {
+                    store: store.clone(),
+                    hits: hits.clone(),
+                });
+            }
+            resolver.add(MemoryResolver {
+                files: sources.clone(),
+            });
+            if let Some(vendor) = &module.options.vendor {
+                resolver.add(IncludeFileResolver::new(module.root.join(vendor)));
+            }
+            resolver.add(GoogleFileResolver::new());
+            resolver.add(super::known::KnownFileResolver);
+            let mut compiler = protox::Compiler::with_file_resolver(resolver);
+            compiler.include_source_info(true).include_imports(false);
+            for name in chunk {
+                if compiled.contains_key(*name) {
+                    continue; // compiled as an import of an earlier chunk
+                }
+                compiler.open_file(name).map_err(|e| {
+                    let missing = e.is_file_not_found();
+                    let mut message = render_diagnostic(e);
+                    if missing && !module.options.deps.is_empty() {
+                        message.push_str(&deps_help(
+                            &module.options.deps,
+                            module.options.vendor.as_deref(),
+                        ));
+                    }
+                    anyhow!(message)
+                })?;
+            }
+            let pool = compiler.descriptor_pool();
+            drop(compiler);
+            // Misses compiled here, as opened files or as imports (with source info either way).
+            for file in pool.files() {
+                if !wanted.contains(file.name()) || compiled.contains_key(file.name()) {
+                    continue;
+                }
+                let proto = file.file_descriptor_proto();
+                meta.insert(
+                    file.name().to_string(),
+                    Meta {
+                        package: proto.package().to_string(),
+                        imports: proto.dependency.clone(),
+                    },
+                );
+                compiled.insert(file.name().to_string(), proto.encode_to_vec().into());
+            }
+        }
+        all = fingerprints(&module.ids, &meta, &outside);
+        if let Some(store) = store {
+            let mut written = 0;
+            for (name, bytes) in &compiled {
+                let (Some(id), Some(fingerprint)) = (module.ids.get(name), all.get(name)) else {
+                    continue;
+                };
+                store.put(&meta_key(id), &encode_meta(&meta[name]));
+                store.put(fingerprint, bytes);
+                written += bytes.len() as u64;
+            }
+            store.wrote(written);
+        }
+    }
+    module.meta = meta;
+    module.fingerprints = all;
+    module.compiled = compiled;
+    Ok(module)
+}
+
+impl Prepared {
+    /// Every file's name, package, imports, place and fingerprint, without decoding any.
+    pub fn outline(&self) -> Outline {
+        let files = self
+            .sources
+            .keys()
+            .map(|name| {
+                let meta = self.meta.get(name);
+                (
+                    name.clone(),
+                    FileOutline {
+                        package: meta.map(|m| m.package.clone()).unwrap_or_default(),
+                        imports: meta.map(|m| m.imports.clone()).unwrap_or_default(),
+                        path: self.paths.get(name).unwrap_or(name).clone(),
+                        fingerprint: self.fingerprints.get(name).copied(),
+                    },
+                )
+            })
+            .collect();
+        Outline {
+            files,
+            placed: true,
+        }
+    }
+
+    /// Decodes the files named in `keep` (every file when `None`) into a contract. A cached
+    /// entry that fails to decode (damaged after it was found) is deleted and the module
+    /// prepared again, so a damaged cache never changes a result.
+    pub fn contract(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
+        self.contract_with(keep, cache::current(), 2)
+    }
+
+    fn contract_with(
+        &self,
+        keep: Option<&BTreeSet<String>>,
+        store: Option<&cache::Cache>,
+        attempts: u8,
+    ) -> anyhow::Result<Contract> {
+        let wanted = |name: &str| keep.is_none_or(|k| k.contains(name));
+        let mut files = Vec::new();
+        let mut damaged = Vec::new();
+        for name in self.sources.keys().filter(|n| wanted(n)) {
+            let fingerprint = self.fingerprints.get(name);
+            let file = match self.compiled.get(name) {
+                Some(bytes) => FileDescriptorProto::decode(&bytes[..]).ok(),
+                None => fingerprint
+                    .and_then(|f| store.and_then(|s| s.get(f)))
+                    .and_then(|b| FileDescriptorProto::decode(b.as_slice()).ok()),
+            };
+            match file {
+                Some(file) if file.name() == name => files.push(file),
+                _ if !self.compiled.contains_key(name) && fingerprint.is_some() => {
+                    damaged.extend(fingerprint);
+                }
+                _ => bail!("internal error: {name} was compiled but cannot be decoded"),
+            }
+        }
+        if !damaged.is_empty() {
+            // Entries found when preparing but unreadable now (damaged, or trimmed by another
+            // run): delete them and prepare again, which compiles and rewrites them; should
+            // that fail too, once more without the cache.
+            if let Some(store) = store {
+                for fingerprint in damaged {
+                    store.remove(fingerprint);
+                }
+            }
+            if attempts == 0 {
+                bail!("internal error: compiled files went missing twice");
+            }
+            let again = Prepared {
+                origin: self.origin.clone(),
+                sources: self.sources.clone(),
+                paths: self.paths.clone(),
+                ids: self.ids.clone(),
+                meta: HashMap::new(),
+                fingerprints: HashMap::new(),
+                compiled: HashMap::new(),
+                root: self.root.clone(),
+                options: self.options.clone(),
+            };
+            let store = store.filter(|_| attempts > 1);
+            return prepare_with(again, store)?.contract_with(keep, store, attempts - 1);
+        }
+        let sources = self
+            .sources
+            .iter()
+            .filter(|(n, _)| wanted(n))
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect();
+        let mut contract = Contract::from_files(self.origin.clone(), files, sources);
+        contract.paths = self
+            .paths
+            .iter()
+            .filter(|(n, _)| wanted(n))
+            .map(|(n, p)| (n.clone(), p.clone()))
+            .collect();
+        Ok(contract)
+    }
+}
+
+/// Files per compiler: small enough that one pool is a fraction of the module, large enough
+/// that decoding the imports each chunk shares (google/api/..., common types) stays cheap.
+const CHUNK: usize = 1000;
+
+/// Compile options and resolution order that shape every compiled file of a module.
+const OPTIONS: &[u8] =
+    b"source info; imports: module, vendor, protox's well-known types, contract::known";
+
+fn meta_key(id: &str) -> cache::Key {
+    cache::key("meta", &[id.as_bytes()])
+}
+
+/// The package, then one import a line.
+fn encode_meta(meta: &Meta) -> Vec<u8> {
+    let mut lines = vec![meta.package.as_str()];
+    lines.extend(meta.imports.iter().map(String::as_str));
+    lines.join("\n").into_bytes()
+}
+
+fn decode_meta(payload: Vec<u8>) -> Option<Meta> {
+    let text = String::from_utf8(payload).ok()?;
+    let mut lines = text.split('\n').map(str::to_string);
+    Some(Meta {
+        package: lines.next()?,
+        imports: lines.collect(),
+    })
+}
+
+/// What an import from outside the module resolves to, for fingerprints: the vendored
+/// folder's files (hashed once, when the module has one), else a well-known type (versioned
+/// with protox) or a file protogen carries (`known`, by its text).
+struct Outside {
+    vendor: Option<cache::Key>,
+}
+
+impl Outside {
+    fn of(root: &Path, options: &LoadOptions) -> Outside {
+        let vendor = options.vendor.as_ref().map(|vendor| {
+            let mut parts: Vec<Vec<u8>> = Vec::new();
+            let dir = root.join(vendor);
+            for entry in walkdir::WalkDir::new(&dir)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+            {
+                let name = import_name(entry.path().strip_prefix(&dir).unwrap_or(entry.path()));
+                let bytes = std::fs::read(entry.path()).unwrap_or_default();
+                parts.push(name.into_bytes());
+                parts.push(cache::blob_id(&bytes).into_bytes());
+            }
+            let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            cache::key("vendor", &parts)
+        });
+        Outside { vendor }
+    }
+
+    fn part(&self, dep: &str) -> cache::Key {
+        let mut parts: Vec<&[u8]> = vec![dep.as_bytes()];
+        if let Some(vendor) = &self.vendor {
+            parts.push(vendor);
+        }
+        let known = super::known::needed([dep]);
+        if known.is_empty() {
+            parts.push(b"well-known");
+        }
+        for (name, text) in &known {
+            parts.push(name.as_bytes());
+            parts.push(text.as_bytes());
+        }
+        cache::key("outside", &parts)
+    }
+}
+
+/// The fingerprint of every file whose imports are known, transitively: a hash of its name, its
+/// content id, the compile options and the fingerprints of its imports (see [`Outside`] for
+/// imports from outside the module). Files in an import cycle have none.
+fn fingerprints(
+    ids: &BTreeMap<String, String>,
+    meta: &HashMap<String, Meta>,
+    outside: &Outside,
+) -> HashMap<String, Fingerprint> {
+    struct Walk<'a> {
+        ids: &'a BTreeMap<String, String>,
+        meta: &'a HashMap<String, Meta>,
+        outside: &'a Outside,
+        done: HashMap<String, Option<Fingerprint>>,
+        visiting: HashSet<String>,
+        /// By import name, for imports from outside the module (the same few, many times).
+        outside_parts: HashMap<String, cache::Key>,
+    }
+    impl Walk<'_> {
+        fn visit(&mut self, name: &str) -> Option<Fingerprint> {
+            if let Some(known) = self.done.get(name) {
+                return *known;
+            }
+            if !self.visiting.insert(name.to_string()) {
+                return None;
+            }
+            let result = self.compute(name);
+            self.visiting.remove(name);
+            self.done.insert(name.to_string(), result);
+            result
+        }
+
+        fn compute(&mut self, name: &str) -> Option<Fingerprint> {
+            let deps = &self.meta.get(name)?.imports;
+            let id = self.ids.get(name)?;
+            let mut parts: Vec<Vec<u8>> = vec![name.into(), id.clone().into(), OPTIONS.into()];
+            for dep in deps {
+                parts.push(dep.clone().into());
+                if self.ids.contains_key(dep) {
+                    parts.push(self.visit(dep)?.to_vec());
+                } else {
+                    let outside = self.outside;
+                    let part = self
+                        .outside_parts
+                        .entry(dep.clone())
+                        .or_insert_with(|| outside.part(dep));
+                    parts.push(part.to_vec());
+                }
+            }
+            let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            Some(cache::key("file", &parts))
+        }
+    }
+    let mut walk = Walk {
+        ids,
+        meta,
+        outside,
+        done: HashMap::new(),
+        visiting: HashSet::new(),
+        outside_parts: HashMap::new(),
+    };
+    for name in ids.keys() {
+        walk.visit(name);
+    }
+    walk.done
+        .into_iter()
+        .filter_map(|(name, f)| Some((name, f?)))
+        .collect()
 }
 
 /// How to make imports from buf dependencies (`deps:`), which protogen does not download,
@@ -200,7 +600,7 @@ pub fn render_diagnostic(error: protox::Error) -> String {
 }
 
 struct MemoryResolver {
-    files: HashMap<String, Arc<str>>,
+    files: Arc<HashMap<String, Arc<str>>>,
 }
 
 impl FileResolver for MemoryResolver {
@@ -209,5 +609,37 @@ impl FileResolver for MemoryResolver {
             Some(text) => File::from_source(name, text),
             None => Err(protox::Error::file_not_found(name)),
         }
+    }
+}
+
+/// Compiled files from the cache, served to protox as already-built imports; an entry that
+/// cannot be read falls through to the source text.
+struct CachedResolver {
+    store: cache::Cache,
+    hits: Arc<HashMap<String, Fingerprint>>,
+}
+
+impl FileResolver for CachedResolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        self.hits
+            .get(name)
+            .and_then(|f| self.store.get(f))
+            .and_then(|bytes| File::decode_file_descriptor_proto(bytes.as_slice()).ok())
+            .filter(|file| file.name() == name)
+            .ok_or_else(|| protox::Error::file_not_found(name))
+    }
+}
+
+/// Files compiled by earlier chunks of this run, served as already-built imports.
+struct EncodedResolver {
+    files: HashMap<String, Arc<[u8]>>,
+}
+
+impl FileResolver for EncodedResolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        self.files
+            .get(name)
+            .and_then(|bytes| File::decode_file_descriptor_proto(&bytes[..]).ok())
+            .ok_or_else(|| protox::Error::file_not_found(name))
     }
 }

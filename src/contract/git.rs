@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
 
-use super::compile::{compile_module, import_name, Placed, SourceFiles};
-use super::{Contract, LoadOptions};
+use super::compile::{import_name, prepare, Placed, Prepared, SourceFiles};
+use super::LoadOptions;
 
 /// The repository's top level and `module_root` relative to it.
 pub fn locate(module_root: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
@@ -54,7 +54,7 @@ pub fn load(
     reference: &str,
     subdir: &Path,
     options: &LoadOptions,
-) -> anyhow::Result<Contract> {
+) -> anyhow::Result<Prepared> {
     let prefix = import_name(subdir);
     let tree = if prefix.is_empty() {
         reference.to_string()
@@ -90,8 +90,13 @@ pub fn load(
     for (path, text) in blobs {
         placed.add(&path, options, || Ok(text))?;
     }
+    // Blob ids are content ids: the cache knows these files without hashing them again.
+    let ids = wanted
+        .into_iter()
+        .filter_map(|(path, sha)| Some((super::compile::import_name_in(&path, options)?, sha)))
+        .collect();
     // Vendored dependencies are read from the work tree: they are pinned, not versioned here.
-    compile_module(origin, placed, &repo.join(subdir), options)
+    prepare(origin, placed, ids, &repo.join(subdir), options)
 }
 
 /// Reads all blobs through one `git cat-file --batch` process.

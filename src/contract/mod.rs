@@ -1,7 +1,9 @@
 //! Loads a contract from any source (a directory, a git ref, a FileDescriptorSet file) into
 //! compiled descriptors with source locations. Every command starts here.
 
+pub mod cache;
 mod compile;
+mod delta;
 mod descriptor_set;
 pub mod events;
 mod files;
@@ -11,12 +13,15 @@ pub mod location;
 pub mod model;
 mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context;
 use prost_types::FileDescriptorProto;
 
+pub use compile::Prepared;
+pub use delta::narrow;
 pub use files::compile_files;
 pub use location::Span;
 pub use model::Model;
@@ -124,21 +129,141 @@ impl Contract {
     }
 }
 
-/// Loads and compiles a contract. Errors name the side, the file, line and column.
-pub fn load(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Result<Contract> {
-    let result = match source {
-        Source::Dir(root) => compile::compile_dir(root, options),
+/// A compiled file's key in the cache, and its identity across two contracts: equal
+/// fingerprints, equal compiled files with equal imports.
+pub type Fingerprint = cache::Key;
+
+/// What is known of a contract's files before any is decoded: enough to choose the files a
+/// command needs (a workspace module's, those a comparison can find something in).
+#[derive(Debug, Clone, Default)]
+pub struct Outline {
+    /// By file name.
+    pub files: BTreeMap<String, FileOutline>,
+    /// Whether files are placed (their `path` known, as for .proto sources); a descriptor
+    /// set's are not, and take the current contract's places.
+    pub placed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileOutline {
+    pub package: String,
+    pub imports: Vec<String>,
+    /// Relative to the module root, as reports print it.
+    pub path: String,
+    /// `None` where unknown (descriptor sets): such a file never counts as unchanged.
+    pub fingerprint: Option<Fingerprint>,
+}
+
+impl Outline {
+    /// Only the files named in `keep`.
+    pub fn restrict(&self, keep: &BTreeSet<String>) -> Outline {
+        Outline {
+            files: self
+                .files
+                .iter()
+                .filter(|(name, _)| keep.contains(*name))
+                .map(|(name, file)| (name.clone(), file.clone()))
+                .collect(),
+            placed: self.placed,
+        }
+    }
+
+    /// The path of file `name` relative to the module root.
+    pub fn path_of<'a>(&'a self, name: &'a str) -> &'a str {
+        self.files.get(name).map_or(name, |f| f.path.as_str())
+    }
+}
+
+/// A contract source read, and compiled or found in the cache, but not yet decoded: the
+/// commands choose which files to decode from its [`Outline`].
+pub struct Loaded {
+    inner: LoadedInner,
+    /// What errors while decoding are about (`the current contract (directory proto)`).
+    label: String,
+}
+
+enum LoadedInner {
+    Prepared(Box<Prepared>),
+    Done(Contract),
+}
+
+impl Loaded {
+    pub fn outline(&self) -> Outline {
+        match &self.inner {
+            LoadedInner::Prepared(prepared) => prepared.outline(),
+            LoadedInner::Done(contract) => Outline {
+                files: contract
+                    .files
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.name().to_string(),
+                            FileOutline {
+                                package: f.package().to_string(),
+                                imports: f.dependency.clone(),
+                                path: contract.path_of(f.name()).to_string(),
+                                fingerprint: None,
+                            },
+                        )
+                    })
+                    .collect(),
+                placed: false,
+            },
+        }
+    }
+
+    /// The contract of the files named in `keep`, or of every file.
+    pub fn contract(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
+        match &self.inner {
+            LoadedInner::Prepared(prepared) => {
+                prepared.contract(keep).with_context(|| self.label.clone())
+            }
+            LoadedInner::Done(contract) => Ok(match keep {
+                Some(keep) => contract.subset(|f| keep.contains(f.name())),
+                None => contract.clone(),
+            }),
+        }
+    }
+}
+
+/// Reads a source and compiles what the cache lacks, without decoding (see [`Loaded`]).
+pub fn prepare(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Result<Loaded> {
+    let label = format!(
+        "the {} contract ({source}) could not be loaded",
+        side.label()
+    );
+    let inner = match source {
+        Source::Dir(root) => {
+            compile::compile_dir(root, options).map(|p| LoadedInner::Prepared(Box::new(p)))
+        }
         Source::GitRef {
             repo,
             reference,
             subdir,
-        } => git::load(repo, reference, subdir, options),
-        Source::DescriptorSet(path) => descriptor_set::load(path),
+        } => {
+            git::load(repo, reference, subdir, options).map(|p| LoadedInner::Prepared(Box::new(p)))
+        }
+        Source::DescriptorSet(path) => descriptor_set::load(path).map(LoadedInner::Done),
     };
-    result.map_err(|e| {
-        e.context(format!(
-            "the {} contract ({source}) could not be loaded",
-            side.label()
-        ))
+    let inner = inner.with_context(|| label.clone())?;
+    Ok(Loaded { inner, label })
+}
+
+/// Prepares a baseline and a current contract on two cores (protox is single-threaded).
+pub fn prepare_both(
+    baseline: &Source,
+    current: &Source,
+    options: &LoadOptions,
+) -> anyhow::Result<(Loaded, Loaded)> {
+    std::thread::scope(|scope| {
+        let old = scope.spawn(|| prepare(baseline, Side::Baseline, options));
+        let new = prepare(current, Side::Current, options);
+        let old = old.join().expect("loading a contract does not panic");
+        Ok((old?, new?))
     })
+}
+
+/// Loads and compiles a contract. Errors name the side, the file, line and column.
+pub fn load(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Result<Contract> {
+    prepare(source, side, options)?.contract(None)
 }

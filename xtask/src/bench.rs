@@ -1,6 +1,7 @@
-//! `cargo xtask bench`: protogen check against buf breaking, protogen lint against buf lint, and
-//! full-corpus compilation against buf build and protoc, on Google's protos, in one run on this
-//! machine; prints a Markdown table. `--lint-only` measures just the lint rows.
+//! `cargo xtask bench`: protogen check against buf breaking (without the cache, with it cold,
+//! and after a one-field edit with it warm), protogen lint against buf lint, and full-corpus
+//! compilation against buf build and protoc, on Google's protos, in one run on this machine;
+//! prints a Markdown table. `--lint-only` measures just the lint rows.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
@@ -11,6 +12,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::{cargo, run, GOOGLE_PROTOS};
+
+const DIR_VS_DIR: &str = "check: dir vs dir";
+const COLD: &str = "check: dir vs dir, cold cache";
+const WARM_EDIT: &str = "check: one-field edit, warm cache";
+/// The field the warm-cache rows edit (a leaf file: one other file imports it).
+const EDITED_FILE: &str = "google/cloud/tasks/v2/queue.proto";
+const EDITED_FIELD: &str = "  string name = 1;";
 
 /// What one run of a tool cost, measured by `wait4` on the child.
 #[derive(Clone, Copy)]
@@ -131,42 +139,111 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         .args(["build", ".", "-o"])
         .arg(&image))?;
 
-    let check = |current: &Path, against: &Path| {
+    // protogen's cache lives in the scratch folder: rows without "cache" in their name run
+    // with --no-cache, the cold-cache row empties it before every run.
+    let cache_dir = scratch.join("protogen-cache");
+    let cached_check = |current: &Path, against: &Path| {
         let mut command = Command::new(&protogen);
         command
             .arg("check")
             .arg(current)
             .arg("--against")
             .arg(against)
-            .args(["--format", "json"]);
+            .args(["--format", "json"])
+            .env("PROTOGEN_CACHE_DIR", &cache_dir)
+            .env_remove("PROTOGEN_NO_CACHE");
         command
     };
-    let breaking = |against: &Path| {
+    let check = |current: &Path, against: &Path| {
+        let mut command = cached_check(current, against);
+        command.arg("--no-cache");
+        command
+    };
+    let breaking_in = |current: &Path, against: &Path| {
         let mut command = Command::new(&buf);
         command
-            .current_dir(&new)
+            .current_dir(current)
             .args(["breaking", ".", "--against"])
             .arg(against)
             .args(["--error-format", "json"]);
         command
     };
-    let dir_vs_dir = "check: dir vs dir";
+    let breaking = |against: &Path| breaking_in(&new, against);
     let vs_image = "check: vs old.binpb";
     let compile = "compile all";
     measure(
         "protogen check",
-        dir_vs_dir,
+        DIR_VS_DIR,
         &both,
         Output::ProtogenJson,
         &mut || check(&new, &old),
     )?;
     measure(
         "buf breaking",
-        dir_vs_dir,
+        DIR_VS_DIR,
         &both,
         Output::BufJsonLines,
         &mut || breaking(&old),
     )?;
+    measure(
+        "protogen check",
+        COLD,
+        &both,
+        Output::ProtogenJson,
+        &mut || {
+            let _ = std::fs::remove_dir_all(&cache_dir);
+            cached_check(&new, &old)
+        },
+    )?;
+
+    // A pull request that changes one field, checked against the branch it started from: the
+    // cache holds the tree as it was, each run edits one field anew (a json_name nobody had:
+    // one finding, for buf too).
+    eprintln!("bench: copying {new_version} and warming the cache");
+    let edited = scratch.join("edited");
+    if edited.exists() {
+        std::fs::remove_dir_all(&edited)?;
+    }
+    copy_tree(&new, &edited)?;
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    measure_once(
+        &mut cached_check(&edited, &new),
+        Output::ProtogenJson,
+        &scratch,
+    )?;
+    let edited_file = edited.join(EDITED_FILE);
+    let original = std::fs::read_to_string(&edited_file)?;
+    if !original.contains(EDITED_FIELD) {
+        bail!("{EDITED_FILE} no longer has `{EDITED_FIELD}`");
+    }
+    let mut edits = 0;
+    let mut edit = || -> anyhow::Result<()> {
+        edits += 1;
+        let field = EDITED_FIELD.replace(';', &format!(" [json_name = \"edit{edits}\"];"));
+        std::fs::write(&edited_file, original.replacen(EDITED_FIELD, &field, 1))?;
+        Ok(())
+    };
+    measure(
+        "protogen check",
+        WARM_EDIT,
+        &format!("{new_count} (twice)"),
+        Output::ProtogenJson,
+        &mut || {
+            edit().expect("the edited file is writable");
+            cached_check(&edited, &new)
+        },
+    )?;
+    measure(
+        "buf breaking",
+        WARM_EDIT,
+        &format!("{new_count} (twice)"),
+        Output::BufJsonLines,
+        &mut || {
+            edit().expect("the edited file is writable");
+            breaking_in(&edited, &new)
+        },
+    )?;
+
     measure(
         "protogen check",
         vs_image,
@@ -232,6 +309,27 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     }
 
     print_table(&rows, runs);
+    Ok(())
+}
+
+/// Copies the .proto files and buf.yaml of `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let mut pending = vec![from.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("{}", dir.display()))? {
+            let path = entry?.path();
+            let target = to.join(path.strip_prefix(from)?);
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "proto" || e == "yaml")
+            {
+                std::fs::create_dir_all(target.parent().expect("a file has a folder"))?;
+                std::fs::copy(&path, &target)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -488,15 +586,44 @@ fn print_table(rows: &[Row], runs: usize) {
             .find(|r| r.tool.starts_with(tool) && r.task == task)
     };
     println!("\n| protogen / buf | wall | CPU | peak RSS |\n| --- | ---: | ---: | ---: |");
-    for (task, protogen, peer) in [
-        ("check: dir vs dir", "protogen check", "buf breaking"),
-        ("check: vs old.binpb", "protogen check", "buf breaking"),
-        ("lint: STANDARD", "protogen lint", "buf lint"),
-        ("compile all", "protogen check X", "buf build"),
-        ("compile all (vs protoc)", "protogen check X", "protoc"),
+    // (the protogen row, its tool, the peer's tool and row)
+    for (task, protogen, peer, peer_task) in [
+        (DIR_VS_DIR, "protogen check", "buf breaking", DIR_VS_DIR),
+        (COLD, "protogen check", "buf breaking", DIR_VS_DIR),
+        (WARM_EDIT, "protogen check", "buf breaking", WARM_EDIT),
+        (
+            "check: vs old.binpb",
+            "protogen check",
+            "buf breaking",
+            "check: vs old.binpb",
+        ),
+        (
+            "lint: STANDARD",
+            "protogen lint",
+            "buf lint",
+            "lint: STANDARD",
+        ),
+        (
+            "compile all",
+            "protogen check X",
+            "buf build",
+            "compile all",
+        ),
+        (
+            "compile all (vs protoc)",
+            "protogen check X",
+            "protoc",
+            "compile all",
+        ),
     ] {
         let lookup = task.trim_end_matches(" (vs protoc)");
-        if let (Some(p), Some(b)) = (find(protogen, lookup), find(peer, lookup)) {
+        if let (Some(p), Some(b)) = (find(protogen, lookup), find(peer, peer_task)) {
+            if b.findings != "-" && p.findings != b.findings {
+                println!(
+                    "| {task} | findings differ: {} vs {} | | |",
+                    p.findings, b.findings
+                );
+            }
             println!(
                 "| {task} | {:.2} | {:.2} | {:.2} |",
                 p.wall.as_secs_f64() / b.wall.as_secs_f64(),

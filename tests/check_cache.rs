@@ -1,0 +1,407 @@
+//! The cache of compiled files and narrowing never change a result: on Google's protos (5.0.0
+//! as the baseline, 6.0.1 edited step by step) `check` prints the same bytes with and without
+//! the cache, narrowed judging finds exactly what judging everything finds in every category
+//! (per workspace module too), damaged or foreign entries are rebuilt, and concurrent runs
+//! share one cache safely. Every test uses its own cache folder.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use protogen::compat::{self, RuleSet};
+use protogen::config::Config;
+use protogen::contract::{self, Side, Source};
+
+/// The states of the current tree, each an edit on top of the previous one.
+const STEPS: &[&str] = &[
+    "as released",
+    "field type changed",
+    "file added",
+    "file deleted",
+    "import and enum changed in a file 31 others import",
+];
+
+/// Applies step `i` of [`STEPS`] to the tree at `dir`.
+fn apply(dir: &Path, step: usize) {
+    let edit = |name: &str, change: &dyn Fn(String) -> String| {
+        let path = dir.join(name);
+        let before = std::fs::read_to_string(&path).unwrap();
+        let after = change(before.clone());
+        assert_ne!(before, after, "step {step} changed nothing in {name}");
+        std::fs::write(&path, after).unwrap();
+    };
+    match step {
+        0 => {}
+        1 => edit("google/cloud/tasks/v2/queue.proto", &|text| {
+            text.replacen("  string name = 1;", "  bytes name = 1;", 1)
+        }),
+        2 => {
+            let path = dir.join("google/example/added/v1/added.proto");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(
+                path,
+                "syntax = \"proto3\";\npackage google.example.added.v1;\nimport \"google/api/field_behavior.proto\";\n\
+                 message Added {\n  string id = 1 [(google.api.field_behavior) = REQUIRED];\n}\n",
+            )
+            .unwrap();
+        }
+        3 => std::fs::remove_file(dir.join("google/cloud/speech/v2/cloud_speech.proto")).unwrap(),
+        // The dependents' bytes stay the same, but their fields now have a message type: a
+        // stale cached dependent would lose the FIELD_SAME_TYPE findings.
+        4 => edit("google/type/dayofweek.proto", &|text| {
+            text.replacen(
+                "package google.type;",
+                "package google.type;\nimport \"google/protobuf/empty.proto\";",
+                1,
+            )
+            .replacen(
+                "enum DayOfWeek {",
+                "message DayOfWeek {\n  google.protobuf.Empty unset = 100;\n  enum Day {",
+                1,
+            ) + "}\n"
+        }),
+        _ => unreachable!(),
+    }
+}
+
+/// A writable copy of Google's protos 6.0.1 whose buf.yaml enables every category.
+fn current_tree(new: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(new, dir.path());
+    std::fs::write(
+        dir.path().join("buf.yaml"),
+        "version: v2\nmodules:\n  - path: .\n    excludes: [google/protobuf]\nbreaking:\n  use: [FILE, PACKAGE, WIRE_JSON, WIRE]\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn check(current: &Path, against: &Path, cache: Option<&Path>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_protogen"));
+    command
+        .arg("check")
+        .arg(current)
+        .arg("--against")
+        .arg(against)
+        .args(["--format", "json"]);
+    match cache {
+        Some(dir) => command
+            .env("PROTOGEN_CACHE_DIR", dir)
+            .env_remove("PROTOGEN_NO_CACHE"),
+        None => command.arg("--no-cache"),
+    };
+    command
+}
+
+fn outcome(output: &Output) -> (Option<i32>, String) {
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "check failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// Every `.proto` entry file in a cache folder.
+fn entries(cache: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(cache)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file() && e.depth() == 3)
+        .map(|e| e.into_path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// The findings of a `--format json` report, each as its JSON object.
+fn findings(json: &str) -> Vec<serde_json::Value> {
+    let report: serde_json::Value = serde_json::from_str(json).unwrap();
+    report["findings"].as_array().unwrap().clone()
+}
+
+/// One walk through the edits, in every category: at each step, judging in-process without
+/// the cache, whole and narrowed, finds the same; `check` with the cache (filled by two
+/// concurrent runs at the first step, warm after) reports exactly those findings; and at the
+/// last step its bytes equal those of `check --no-cache`.
+#[test]
+fn google_findings_are_the_same_with_and_without_the_cache_and_narrowing() {
+    let (Some(old), Some(new)) = (
+        common::google_protos("5.0.0"),
+        common::google_protos("6.0.1"),
+    ) else {
+        return;
+    };
+    let tree = current_tree(&new);
+    let cache = tempfile::tempdir().unwrap();
+    let config = Config::load(tree.path(), None).unwrap();
+    let options = config.load_options();
+    let baseline = contract::prepare(&Source::Dir(old.clone()), Side::Baseline, &options).unwrap();
+    let mut previous: Option<Vec<compat::Finding>> = None;
+    for (step, name) in STEPS.iter().enumerate() {
+        apply(tree.path(), step);
+        let current =
+            contract::prepare(&Source::Dir(tree.path().into()), Side::Current, &options).unwrap();
+        let (whole, narrowed, all, decoded) = judged_both_ways(&config, &baseline, &current);
+        drop(current);
+        assert!(decoded < all, "{name}: nothing was left out");
+        let rules_found: BTreeSet<&str> = whole.findings.iter().map(|f| f.rule).collect();
+        assert!(rules_found.len() > 20, "{name}: only {rules_found:?}");
+        assert!(
+            whole.findings.len() > 1000,
+            "{name}: only {} findings",
+            whole.findings.len()
+        );
+        assert!(
+            whole.findings == narrowed.findings,
+            "{name}: narrowing changed the findings ({} whole, {} narrowed)",
+            whole.findings.len(),
+            narrowed.findings.len()
+        );
+        assert_eq!(whole.acknowledged, narrowed.acknowledged);
+        // Adding a file breaks nothing; every other step changes the findings.
+        if let (Some(before), false) = (&previous, *name == "file added") {
+            assert!(before != &whole.findings, "{name} changed no finding");
+        }
+
+        let cached = if step == 0 {
+            // Two runs at once on an empty cache: both write the same entries.
+            let first = check(tree.path(), &old, Some(cache.path()))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let second = outcome(
+                &check(tree.path(), &old, Some(cache.path()))
+                    .output()
+                    .unwrap(),
+            );
+            let first = outcome(&first.wait_with_output().unwrap());
+            assert!(first == second, "{name}: the concurrent runs differ");
+            assert!(
+                entries(cache.path()).len() > 7000,
+                "the runs filled the cache"
+            );
+            first
+        } else {
+            outcome(
+                &check(tree.path(), &old, Some(cache.path()))
+                    .output()
+                    .unwrap(),
+            )
+        };
+        assert_eq!(cached.0, Some(1), "{name}");
+        let reported = findings(&cached.1);
+        assert!(
+            reported.len() == whole.findings.len(),
+            "{name}: {} findings with the cache, {} judged in-process",
+            reported.len(),
+            whole.findings.len()
+        );
+        for (reported, expected) in reported.iter().zip(&whole.findings) {
+            let same = reported["rule"] == expected.rule
+                && reported["path"] == expected.path.as_str()
+                && reported["line"] == expected.line
+                && reported["column"] == expected.column
+                && reported["message"] == expected.message.as_str();
+            assert!(same, "{name}: reported {reported}, judged {expected:?}");
+        }
+        if step + 1 == STEPS.len() {
+            let uncached = outcome(&check(tree.path(), &old, None).output().unwrap());
+            assert!(uncached == cached, "{name}: --no-cache prints other bytes");
+        }
+        previous = Some(whole.findings);
+    }
+}
+
+/// Judges with and without narrowing through the same entry point `check` uses.
+fn judged_both_ways(
+    config: &Config,
+    baseline: &contract::Loaded,
+    current: &contract::Loaded,
+) -> (compat::Judgement, compat::Judgement, usize, usize) {
+    let rules = RuleSet::from_config(&config.breaking).unwrap();
+    let whole = compat::judge_loaded(config, &rules, baseline, current, false, false).unwrap();
+    let narrowed = compat::judge_loaded(config, &rules, baseline, current, true, false).unwrap();
+    (
+        whole.judgement,
+        narrowed.judgement,
+        whole.current.files.len(),
+        narrowed.current.files.len(),
+    )
+}
+
+/// In file `.0`, the first `.1` becomes `.2`.
+type Edit = (&'static str, &'static str, &'static str);
+
+/// A workspace of three modules (buf.yaml v2), each with its own rules, where `shared`
+/// is imported by the other two and a package spans two modules.
+fn workspace(dir: &Path, edits: &[Edit]) {
+    let files = [
+        (
+            "buf.yaml",
+            "version: v2\nmodules:\n  - path: orders\n    breaking:\n      use: [FILE, PACKAGE]\n  - path: users\n    breaking:\n      use: [WIRE]\n  - path: shared\n    breaking:\n      use: [PACKAGE]\n",
+        ),
+        (
+            "shared/shared/v1/money.proto",
+            "syntax = \"proto3\";\npackage shared.v1;\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n",
+        ),
+        (
+            "shared/shared/v1/id.proto",
+            "syntax = \"proto3\";\npackage shared.v1;\nmessage Id {\n  string value = 1;\n}\n",
+        ),
+        (
+            "orders/orders/v1/orders.proto",
+            "syntax = \"proto3\";\npackage orders.v1;\nimport \"shared/v1/money.proto\";\nmessage Order {\n  string id = 1;\n  shared.v1.Money total = 2;\n  string note = 3;\n}\n",
+        ),
+        (
+            "orders/orders/v1/items.proto",
+            "syntax = \"proto3\";\npackage orders.v1;\nmessage Item {\n  string sku = 1;\n  int32 count = 2;\n}\n",
+        ),
+        (
+            "orders/shared/v1/extra.proto",
+            "syntax = \"proto3\";\npackage shared.v1;\nmessage Extra {\n  string key = 1;\n}\n",
+        ),
+        (
+            "users/users/v1/users.proto",
+            "syntax = \"proto3\";\npackage users.v1;\nimport \"shared/v1/id.proto\";\nmessage User {\n  shared.v1.Id id = 1;\n  string name = 2;\n}\n",
+        ),
+        (
+            "users/users/v1/roles.proto",
+            "syntax = \"proto3\";\npackage users.v1;\nenum Role {\n  ROLE_UNSPECIFIED = 0;\n  ROLE_ADMIN = 1;\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let mut text = text.to_string();
+        for (file, from, to) in edits {
+            if *file == name {
+                assert!(text.contains(from), "{from} is not in {name}");
+                text = text.replacen(from, to, 1);
+            }
+        }
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn narrowed_judging_of_workspace_modules_finds_what_judging_everything_finds() {
+    let old = tempfile::tempdir().unwrap();
+    workspace(old.path(), &[]);
+    let cases: &[(&str, &[Edit])] = &[
+        (
+            "a shared message changes type",
+            &[(
+                "shared/shared/v1/id.proto",
+                "string value = 1;",
+                "bytes value = 1;",
+            )],
+        ),
+        (
+            "a message moves to another module's file of its package",
+            &[
+                (
+                    "orders/shared/v1/extra.proto",
+                    "message Extra {\n  string key = 1;\n}\n",
+                    "",
+                ),
+                (
+                    "shared/shared/v1/id.proto",
+                    "message Id {",
+                    "message Extra {\n  string key = 1;\n}\nmessage Id {",
+                ),
+            ],
+        ),
+        (
+            "a field deleted in one module, an enum value in another",
+            &[
+                ("orders/orders/v1/orders.proto", "  string note = 3;\n", ""),
+                ("users/users/v1/roles.proto", "  ROLE_ADMIN = 1;\n", ""),
+            ],
+        ),
+    ];
+    for (name, edits) in cases {
+        let new = tempfile::tempdir().unwrap();
+        workspace(new.path(), edits);
+        let config = Config::load(new.path(), None).unwrap();
+        assert_eq!(config.modules.len(), 3);
+        let options = config.load_options();
+        let baseline =
+            contract::prepare(&Source::Dir(old.path().into()), Side::Baseline, &options).unwrap();
+        let current =
+            contract::prepare(&Source::Dir(new.path().into()), Side::Current, &options).unwrap();
+        let (whole, narrowed, all, decoded) = judged_both_ways(&config, &baseline, &current);
+        assert!(!whole.findings.is_empty(), "{name}: no findings");
+        assert!(decoded < all, "{name}: nothing was left out");
+        assert!(
+            whole.findings == narrowed.findings,
+            "{name}: narrowing changed the findings\nwhole: {:#?}\nnarrowed: {:#?}",
+            whole.findings,
+            narrowed.findings
+        );
+    }
+}
+
+#[test]
+fn damaged_and_foreign_entries_are_rebuilt() {
+    let root = common::project_root();
+    let current = tempfile::tempdir().unwrap();
+    common::copy_dir(&root.join("fixtures/proto"), current.path());
+    let users = current.path().join("users/v1/users.proto");
+    let text = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(&users, text.replacen("= 2;", "= 22;", 1)).unwrap();
+    let against = root.join("fixtures/proto");
+    let cache = tempfile::tempdir().unwrap();
+
+    let expected = outcome(&check(current.path(), &against, None).output().unwrap());
+    assert_eq!(expected.0, Some(1), "the edit breaks something");
+    let run = || {
+        outcome(
+            &check(current.path(), &against, Some(cache.path()))
+                .output()
+                .unwrap(),
+        )
+    };
+    assert!(run() == expected, "cold cache");
+    let written = entries(cache.path());
+    assert!(written.len() >= 4, "entries: {written:?}");
+    let intact: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
+
+    // Compiled entries are the large ones; damaging only them leaves every file's key known,
+    // so the damage is found when the entry is read.
+    for damage in ["truncated", "another version", "compiled entries truncated"] {
+        for (path, bytes) in written.iter().zip(&intact) {
+            let damaged = match damage {
+                "truncated" => bytes[..bytes.len() / 2].to_vec(),
+                "another version" => other_version(bytes),
+                _ if bytes.len() > 200 => bytes[..bytes.len() - 1].to_vec(),
+                _ => bytes.clone(),
+            };
+            std::fs::write(path, damaged).unwrap();
+        }
+        assert!(run() == expected, "{damage} entries changed the result");
+        if damage != "compiled entries truncated" {
+            // (Entries of files a run does not need to read stay damaged until one does.)
+            let rebuilt: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
+            assert!(rebuilt == intact, "{damage} entries were not rewritten");
+        }
+    }
+}
+
+/// The entry as another protogen version would have written it: same layout, other version.
+fn other_version(entry: &[u8]) -> Vec<u8> {
+    let version = env!("CARGO_PKG_VERSION").as_bytes();
+    let at = entry
+        .windows(version.len())
+        .position(|w| w == version)
+        .expect("the header names the version");
+    let mut out = entry.to_vec();
+    out[at..at + version.len()].fill(b'9');
+    out
+}
