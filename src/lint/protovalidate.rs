@@ -1,5 +1,6 @@
 //! PROTOVALIDATE: the `buf.validate` rules on fields can be satisfied and fit the field (rule
-//! type against field type, bounds, rules another rule makes pointless), as buf checks them.
+//! type against field type, bounds, rules another rule makes pointless), and the rules on
+//! messages name the message's fields, as buf checks them.
 //!
 //! Rule values come from a second compile, with prost-reflect, of the files that import
 //! validate.proto: the contract's prost-types descriptors drop option extensions. protox
@@ -22,8 +23,8 @@ use crate::contract::Span;
 
 const RULE: &str = "PROTOVALIDATE";
 const VALIDATE: &str = "buf/validate/validate.proto";
-/// A field's `FieldOptions` is its field 8; `(buf.validate.field)` is extension 1159 of it.
-const OPTIONS: i32 = 8;
+/// `(buf.validate.field)` and `(buf.validate.message)` are extension 1159 of the options
+/// (field 8 of a field, 7 of a message).
 const EXTENSION: i32 = 1159;
 
 // FieldRules field numbers buf's checks name.
@@ -51,9 +52,11 @@ pub fn check(sink: &mut Sink) {
     let Some(pool) = compile(&model.contract.sources, &names) else {
         return;
     };
-    let (Some(extension), Some(field_rules)) = (
+    let (Some(field_extension), Some(field_rules), Some(message_extension), Some(message_rules)) = (
         pool.get_extension_by_name("buf.validate.field"),
         pool.get_message_by_name("buf.validate.FieldRules"),
+        pool.get_extension_by_name("buf.validate.message"),
+        pool.get_message_by_name("buf.validate.MessageRules"),
     ) else {
         return;
     };
@@ -64,52 +67,72 @@ pub fn check(sink: &mut Sink) {
         let Some(descriptor) = pool.get_message_by_name(&message.full_name) else {
             continue;
         };
+        let options = descriptor.options();
+        if let Some(rules) = options
+            .has_extension(&message_extension)
+            .then(|| {
+                options
+                    .get_extension(&message_extension)
+                    .as_message()
+                    .cloned()
+            })
+            .flatten()
+        {
+            let mut check = Check::new("message", descriptor.name(), String::new(), &message_rules);
+            check.oneofs(&rules, &descriptor);
+            check.cel(&rules, "cel", false);
+            check.cel(&rules, "cel_expression", true);
+            report(
+                sink,
+                message.file,
+                &message.path,
+                7,
+                check,
+                &message.full_name,
+            );
+        }
         for (index, proto) in message.desc.field.iter().enumerate() {
             let Some(field) = descriptor.get_field_by_name(proto.name()) else {
                 continue;
             };
             let options = field.options();
-            if !options.has_extension(&extension) {
+            if !options.has_extension(&field_extension) {
                 continue;
             }
-            let Some(rules) = options.get_extension(&extension).as_message().cloned() else {
+            let Some(rules) = options
+                .get_extension(&field_extension)
+                .as_message()
+                .cloned()
+            else {
                 continue;
             };
-            let mut check = Check {
-                name: field.name().to_string(),
-                pretty: pretty_type(&field),
-                field_rules: &field_rules,
-                base: Vec::new(),
-                found: Vec::new(),
-            };
+            let mut check = Check::new("field", field.name(), pretty_type(&field), &field_rules);
             check.rules(&rules, &field, field.cardinality() == Cardinality::Repeated);
-            if check.found.is_empty() {
-                continue;
-            }
             let mut path = message.path.clone();
             path.extend([2, index as i32]);
-            let text = model.text(message.file).unwrap_or_default();
-            let locations = option_locations(sink, message.file, &path, text, &field_rules);
-            for (paths, text) in check.found {
-                // Several paths of one finding that land on one place are reported once.
-                let mut spans: Vec<Option<Span>> = Vec::new();
-                for sub in &paths {
-                    let span = best_location(&locations, sub);
-                    if !spans.contains(&span) {
-                        spans.push(span);
-                    }
-                }
-                for span in spans {
-                    sink.add_at(
-                        RULE,
-                        message.file,
-                        &path,
-                        span,
-                        field.full_name().to_string(),
-                        text.clone(),
-                    );
-                }
+            report(sink, message.file, &path, 8, check, field.full_name());
+        }
+    }
+}
+
+/// Places what `check` found on the element at `path` (whose options are its field
+/// `options`) where buf points, each place once per finding.
+fn report(sink: &mut Sink, file: usize, path: &[i32], options: i32, check: Check, element: &str) {
+    if check.found.is_empty() {
+        return;
+    }
+    let text = sink.model.text(file).unwrap_or_default();
+    let locations = option_locations(sink, file, path, options, text, check.rules);
+    for (paths, message) in check.found {
+        let mut spans: Vec<Option<Span>> = Vec::new();
+        for sub in &paths {
+            let span = best_location(&locations, sub);
+            if !spans.contains(&span) {
+                spans.push(span);
             }
+        }
+        for span in spans {
+            sink.add_at(RULE, file, path, span, element.to_string(), message.clone());
         }
     }
 }
@@ -139,19 +162,40 @@ fn compile(sources: &BTreeMap<String, Arc<str>>, names: &[&str]) -> Option<Descr
     Some(compiler.descriptor_pool())
 }
 
-/// One field's rules being checked: findings are paths below `(buf.validate.field)` (one
-/// finding may point at several) and buf's message.
+/// One field's or message's rules being checked: findings are paths below the extension
+/// (`(buf.validate.field)`; one finding may point at several) and buf's message.
 struct Check<'a> {
+    /// `field` or `message`, as buf's messages name the element.
+    what: &'static str,
     name: String,
     /// The field's type as buf prints it (`int32`, `acme.v1.User`, `map<string, int32>`).
     pretty: String,
-    field_rules: &'a MessageDescriptor,
+    /// FieldRules or MessageRules.
+    rules: &'a MessageDescriptor,
     /// Where the rules being checked sit (`map.keys`: [19, 4]); empty for the field's own.
     base: Vec<i32>,
     found: Vec<(Vec<Vec<i32>>, String)>,
 }
 
-impl Check<'_> {
+impl<'a> Check<'a> {
+    fn new(what: &'static str, name: &str, pretty: String, rules: &'a MessageDescriptor) -> Self {
+        Check {
+            what,
+            name: name.to_string(),
+            pretty,
+            rules,
+            base: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// `Field "name"` or `Message "Name"`, as buf's messages start.
+    fn subject(&self) -> String {
+        let mut what = self.what.to_string();
+        what[..1].make_ascii_uppercase();
+        format!("{what} {:?}", self.name)
+    }
+
     fn add(&mut self, path: &[i32], message: String) {
         self.add_paths(&[path], message);
     }
@@ -166,8 +210,8 @@ impl Check<'_> {
 
     /// `(buf.validate.field).string.min_len` for a path below the base.
     fn rule_name(&self, path: &[i32]) -> String {
-        let mut name = "(buf.validate.field)".to_string();
-        let mut message = Some(self.field_rules.clone());
+        let mut name = format!("(buf.validate.{})", self.what);
+        let mut message = Some(self.rules.clone());
         for number in self.base.iter().chain(path) {
             let Some(field) = message.as_ref().and_then(|m| m.get_field(*number as u32)) else {
                 break;
@@ -318,8 +362,8 @@ impl Check<'_> {
                     self.add(
                         &[kind, index],
                         format!(
-                            "Field {:?} has invalid characters for {cel_name}.id. IDs must contain only characters a-z, A-Z, 0-9, '.', '_', '-'.",
-                            self.name
+                            "{} has invalid characters for {cel_name}.id. IDs must contain only characters a-z, A-Z, 0-9, '.', '_', '-'.",
+                            self.subject()
                         ),
                     );
                 }
@@ -329,8 +373,8 @@ impl Check<'_> {
                 self.add(
                     &[kind, index],
                     format!(
-                        "Field {:?} has an empty {expression_field}. Expressions should always be specified.",
-                        self.name
+                        "{} has an empty {expression_field}. Expressions should always be specified.",
+                        self.subject()
                     ),
                 );
             }
@@ -340,11 +384,61 @@ impl Check<'_> {
                 self.add(
                     &[kind, index],
                     format!(
-                        "{cel_name}.id ({id:?}) is not unique within field {:?}.",
-                        self.name
+                        "{cel_name}.id ({id:?}) is not unique within {} {:?}.",
+                        self.what, self.name
                     ),
                 );
             }
+        }
+    }
+
+    /// buf's checkOneofRulesForMessage: `(buf.validate.message).oneof` entries name fields
+    /// of the message, each once.
+    fn oneofs(&mut self, rules: &DynamicMessage, message: &MessageDescriptor) {
+        let Some(Value::List(entries)) = rules
+            .has_field_by_name("oneof")
+            .then(|| rules.get_field_by_name("oneof"))
+            .flatten()
+            .map(|v| v.into_owned())
+        else {
+            return;
+        };
+        let kind = number(rules, "oneof");
+        let subject = self.subject();
+        let mut entries_of: BTreeMap<String, Vec<i32>> = BTreeMap::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let i = i as i32;
+            let Some(entry) = entry.as_message() else {
+                continue;
+            };
+            let fields_number = number(entry, "fields");
+            let fields: Vec<String> = match entry.get_field_by_name("fields").as_deref() {
+                Some(Value::List(names)) => names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if fields.is_empty() {
+                self.add(&[kind, i], format!("{subject} has a (buf.validate.message).oneof entry with no fields. Each oneof entry must specify at least one field."));
+                continue;
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (j, name) in fields.iter().enumerate() {
+                let at = [kind, i, fields_number, j as i32];
+                if !seen.insert(name) {
+                    self.add(&at, format!("{subject} has a (buf.validate.message).oneof entry that references field {name:?} more than once. Duplicate field names are not permitted."));
+                } else if message.get_field_by_name(name).is_none() {
+                    self.add(&at, format!("{subject} has a (buf.validate.message).oneof entry that references field {name:?}, which is not defined in the message."));
+                } else {
+                    entries_of.entry(name.clone()).or_default().push(i);
+                }
+            }
+        }
+        for (name, indexes) in entries_of.into_iter().filter(|(_, i)| i.len() > 1) {
+            let paths: Vec<[i32; 2]> = indexes.iter().map(|i| [kind, *i]).collect();
+            let paths: Vec<&[i32]> = paths.iter().map(|p| p.as_slice()).collect();
+            self.add_paths(&paths, format!("{subject} references field {name:?} in more than one (buf.validate.message).oneof entry. A field may only appear in one oneof entry."));
         }
     }
 
@@ -855,12 +949,13 @@ fn pretty_type(field: &FieldDescriptor) -> String {
 fn option_locations(
     sink: &mut Sink,
     file: usize,
-    field: &[i32],
+    element: &[i32],
+    options: i32,
     text: &str,
-    field_rules: &MessageDescriptor,
+    rules: &MessageDescriptor,
 ) -> Vec<(Vec<i32>, Span)> {
-    let mut prefix = field.to_vec();
-    prefix.extend([OPTIONS, EXTENSION]);
+    let mut prefix = element.to_vec();
+    prefix.extend([options, EXTENSION]);
     let chars: Vec<char> = text.chars().collect();
     let starts: Vec<usize> = std::iter::once(0)
         .chain(
@@ -887,7 +982,7 @@ fn option_locations(
             column: column as u32 + 1,
         };
         out.push((relative.to_vec(), span));
-        if let Some(descriptor) = message_at(field_rules, relative) {
+        if let Some(descriptor) = message_at(rules, relative) {
             if let Some(mut literal) = Literal::new(&chars, &starts, line as usize, column as usize)
             {
                 if literal.skip_to_value() {
@@ -1063,8 +1158,8 @@ impl<'t> Literal<'t> {
                 self.skip_space();
             }
             // buf's compiler records keys with a plain value; a key whose value is a message
-            // is known by the keys inside it.
-            let nested = matches!(self.peek(), Some('{' | '<'));
+            // is known by the keys inside it, one whose value is a list not at all.
+            let nested = matches!(self.peek(), Some('{' | '<' | '['));
             let child = key.as_ref().map(|field| {
                 let mut child = path.clone();
                 child.push(field.number() as i32);
@@ -1093,7 +1188,6 @@ impl<'t> Literal<'t> {
             },
             Some('[') => {
                 self.bump();
-                let mut index = 0;
                 loop {
                     self.skip_space();
                     match self.peek() {
@@ -1105,15 +1199,8 @@ impl<'t> Literal<'t> {
                         Some(',') => self.bump(),
                         Some(_) => {
                             let before = self.at;
-                            let element = key.map(|(field, path)| {
-                                let mut path = path.clone();
-                                path.push(index);
-                                out.push((path.clone(), self.span()));
-                                (field.clone(), path)
-                            });
-                            index += 1;
                             if matches!(self.peek(), Some('{' | '<')) {
-                                self.value(element.as_ref(), out);
+                                self.value(None, out);
                             } else {
                                 self.scalar();
                             }
@@ -1217,7 +1304,8 @@ mod tests {
         let at = |path: &[i32]| found.iter().find(|(p, _)| p == path).map(|(_, s)| s.column);
         assert_eq!(at(&[14, 2]), Some(32));
         assert_eq!(at(&[14, 3]), Some(52));
-        assert_eq!(at(&[14, 10, 1]), Some(74));
+        assert_eq!(at(&[14, 10]), None, "a list is not recorded");
+        assert_eq!(at(&[14, 10, 1]), None);
         // A key whose value is a message is known by the keys inside it.
         let nested = keys(
             "(buf.validate.field).map = {keys: {string: {min_len: 1}}}",
