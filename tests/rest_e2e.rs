@@ -57,13 +57,14 @@ impl Drop for Server {
     }
 }
 
-fn start_server(workspace: &Path, cors_origin: &str) -> Server {
+fn start_server(workspace: &Path, cors_origin: &str, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(common::generated_target_dir().join("debug/shop-server"))
         .current_dir(workspace)
         .env("SHOP_ADDR", "127.0.0.1:0")
         .env("HTTP_ADDR", "127.0.0.1:0")
         .env("CORS_ORIGINS", cors_origin)
         .env("RUST_LOG", "error")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -87,6 +88,22 @@ fn call(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> (u16, String, Vec<u8>) {
+    let (status, answered, body) = call_with_headers(method, url, headers, body);
+    let content_type = answered
+        .iter()
+        .find(|(name, _)| name == "content-type")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    (status, content_type, body)
+}
+
+/// Like [`call`], with every response header (names lowercase).
+fn call_with_headers(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut request = ureq::request(method, url).timeout(Duration::from_secs(20));
     for (name, value) in headers {
         request = request.set(name, value);
@@ -101,13 +118,22 @@ fn call(
         Err(error) => panic!("{method} {url}: {error}"),
     };
     let status = response.status();
-    let content_type = response
-        .header("content-type")
-        .unwrap_or_default()
-        .to_owned();
+    let mut answered = Vec::new();
+    for name in response.headers_names() {
+        for value in response.all(&name) {
+            answered.push((name.to_lowercase(), value.to_owned()));
+        }
+    }
     let mut bytes = Vec::new();
     response.into_reader().read_to_end(&mut bytes).unwrap();
-    (status, content_type, bytes)
+    (status, answered, bytes)
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 fn rest(server: &Server, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
@@ -162,12 +188,143 @@ fn rest_grpc_web_and_openapi_serve_the_same_handlers() {
     // The page the browser loads, served by this test: its origin is the one CORS allows.
     let page = TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://{}", page.local_addr().unwrap());
-    let server = start_server(&workspace, &origin);
+    let server = start_server(&workspace, &origin, &[]);
 
     rest_routes(&server);
+    metadata_and_error_details(&server);
     grpc_web(&server, &origin);
     openapi(&server, dir.path());
     browser(&server, page, &origin, dir.path());
+    drop(server);
+
+    guarded(&workspace, &origin);
+}
+
+/// Headers ↔ metadata as grpc-gateway maps them, and error details as proto3 JSON.
+fn metadata_and_error_details(server: &Server) {
+    let url = |path: &str| format!("{}{path}", server.http);
+    let (status, headers, _) = call_with_headers(
+        "GET",
+        &url("/v1/shelves/1/books/b1"),
+        &[
+            ("grpc-metadata-x-shelf-note", "hello"),
+            ("grpc-metadata-grpc-status", "13"),
+        ],
+        None,
+    );
+    assert_eq!(status, 200, "{headers:?}");
+    assert_eq!(
+        header(&headers, "grpc-metadata-x-shelf-note-echo"),
+        Some("hello"),
+        "Grpc-Metadata-* reaches the RPC as metadata, its response metadata comes back: {headers:?}"
+    );
+    let (status, headers, body) =
+        call_with_headers("GET", &url("/v1/shelves/1/books/missing"), &[], None);
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        header(&headers, "grpc-metadata-x-hint"),
+        Some("try another shelf"),
+        "an error's metadata: {headers:?}"
+    );
+
+    // A buf.validate violation: INVALID_ARGUMENT, its google.rpc.BadRequest as JSON.
+    let (status, error) = rest(
+        server,
+        "POST",
+        "/v1/shelves/7/books?requestId=much-too-long",
+        Some(json!({"title": "Dune"})),
+    );
+    assert_eq!((status, error["code"].clone()), (400, json!(3)), "{error}");
+    assert_eq!(
+        error["details"],
+        json!([{
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": [{
+                "field": "request_id",
+                "description": "value length must be at most 8 characters",
+                "reason": "string.max_len",
+            }],
+        }]),
+        "{error}"
+    );
+}
+
+/// With the guard on: a CORS preflight is answered, not refused (browsers send it without
+/// credentials); REST calls need a token, as the RPCs they call do.
+fn guarded(workspace: &Path, origin: &str) {
+    let server = start_server(workspace, origin, &[("JWT_SECRET", "s3cret")]);
+    let book = format!("{}/v1/shelves/1/books/b1", server.http);
+    let (status, headers, _) = call_with_headers(
+        "OPTIONS",
+        &book,
+        &[
+            ("origin", origin),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "authorization"),
+        ],
+        None,
+    );
+    assert_eq!(
+        status, 200,
+        "the preflight is CORS's to answer: {headers:?}"
+    );
+    assert_eq!(
+        header(&headers, "access-control-allow-origin"),
+        Some(origin),
+        "{headers:?}"
+    );
+
+    let (status, headers, body) = call_with_headers("GET", &book, &[("origin", origin)], None);
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&body));
+    let error: Json = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["code"], 16, "google.rpc.Status JSON: {error}");
+    assert_eq!(
+        header(&headers, "access-control-allow-origin"),
+        Some(origin),
+        "a page can read the refusal: {headers:?}"
+    );
+    let bearer = format!("Bearer {}", hs256_token("s3cret"));
+    let (status, book) = rest_with(
+        &server,
+        "GET",
+        "/v1/shelves/1/books/b1",
+        &[("authorization", &bearer)],
+        None,
+    );
+    assert_eq!(
+        (status, book["title"].clone()),
+        (200, json!("Title of shelves/1/books/b1"))
+    );
+    let (status, _, _) = call("GET", &format!("{}/openapi.json", server.http), &[], None);
+    assert_eq!(
+        status, 401,
+        "/openapi.json is an HTTP route behind the guard"
+    );
+    let (status, _, _) = call("GET", &format!("{}/livez", server.http), &[], None);
+    assert_eq!(status, 200);
+}
+
+/// A JWT signed with `secret` (HS256), valid for an hour.
+fn hs256_token(secret: &str) -> String {
+    use hmac::Mac as _;
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let signed = format!(
+        "{}.{}",
+        encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+        encode(
+            json!({"sub": "tester", "exp": expires})
+                .to_string()
+                .as_bytes()
+        )
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(signed.as_bytes());
+    format!("{signed}.{}", encode(&mac.finalize().into_bytes()))
 }
 
 fn rest_routes(server: &Server) {

@@ -241,15 +241,19 @@ impl Server {
         let http_task = match http_listener {
             None => None,
             Some(listener) => {
-                let mut router = web::router(self.health.clone(), self.http_routes)
-                    .merge(rest_routes)
-                    .layer(cors);
+                let mut router =
+                    web::router(self.health.clone(), self.http_routes).merge(rest_routes.document);
                 if let Some(guard) = guard {
                     router = router.layer(axum::middleware::from_fn_with_state(
                         guard,
                         guard::http_middleware,
                     ));
                 }
+                // REST calls are guarded as the RPCs they call, in the call layer (per-RPC
+                // scopes, public RPCs, google.rpc.Status answers). CORS is outermost: a
+                // preflight carries no Authorization, and a 401 must carry CORS headers for
+                // the page to read it.
+                let router = router.merge(rest_routes.calls).layer(cors);
                 Some(match http_tls {
                     None => tokio::spawn(async move {
                         axum::serve(listener, router)

@@ -25,9 +25,17 @@ impl pb::library_service_server::LibraryService for LibraryServiceHandler {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        // Sent over REST as `Grpc-Metadata-X-Shelf-Note`, answered as response metadata.
+        let note = request.metadata().get("x-shelf-note").cloned();
         let name = request.into_inner().name;
         match name.rsplit('/').next() {
-            Some("missing") => return Err(Status::not_found(format!("no book `{name}`"))),
+            Some("missing") => {
+                let mut status = Status::not_found(format!("no book `{name}`"));
+                status
+                    .metadata_mut()
+                    .insert("x-hint", "try another shelf".parse().unwrap());
+                return Err(status);
+            }
             Some("slow") => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
             Some("panic") => panic!("the handler of {name} panicked on purpose"),
             Some("secret") if authorization != "Bearer good" => {
@@ -35,7 +43,7 @@ impl pb::library_service_server::LibraryService for LibraryServiceHandler {
             }
             _ => {}
         }
-        Ok(Response::new(pb::Book {
+        let mut response = Response::new(pb::Book {
             title: format!("Title of {name}"),
             name,
             genre: pb::Genre::History as i32,
@@ -49,7 +57,11 @@ impl pb::library_service_server::LibraryService for LibraryServiceHandler {
                 display_name: traceparent,
                 born: Some(1900),
             }),
-        }))
+        });
+        if let Some(note) = note {
+            response.metadata_mut().insert("x-shelf-note-echo", note);
+        }
+        Ok(response)
     }
 
     async fn list_books(

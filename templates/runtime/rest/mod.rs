@@ -6,16 +6,23 @@
 //! metrics, the panic guard and shutdown apply to REST calls because they are gRPC calls.
 //! Server-streaming RPCs answer newline-delimited JSON: `{"result":...}` per message, and
 //! `{"error":{...}}` last if the stream fails (grpc-gateway's format).
+//!
+//! Headers and metadata, as grpc-gateway maps them: `Authorization`, `Grpc-Timeout`,
+//! `Traceparent`, `Tracestate` and every `Grpc-Metadata-<key>` header reach the RPC (the last
+//! as `<key>`); the RPC's response metadata comes back as `Grpc-Metadata-<key>` headers and its
+//! trailers as `Grpc-Trailer-<key>` headers (a unary answer is complete before it is sent, so
+//! trailers can be headers, which browsers can read; a stream sends only the headers).
 
 pub mod json;
 pub mod openapi;
 pub mod rules;
+pub mod status;
 
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -26,7 +33,7 @@ use tonic::Status;
 use tower::ServiceExt;
 
 use super::BoxError;
-use rules::{Binding, Segment};
+use rules::Binding;
 
 /// The in-process gRPC service stack (the call middleware over every service), shared with
 /// the gRPC listener.
@@ -38,8 +45,14 @@ pub type GrpcService = tower::util::BoxCloneSyncService<
 
 /// Request headers a REST call passes on to the RPC, as grpc-gateway does; `grpc-metadata-*`
 /// headers pass without their prefix.
-const FORWARDED: &[&str] = &["authorization", "grpc-timeout", "traceparent", "tracestate"];
+const FORWARDED: [HeaderName; 4] = [
+    header::AUTHORIZATION,
+    HeaderName::from_static("grpc-timeout"),
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("tracestate"),
+];
 const METADATA_PREFIX: &str = "grpc-metadata-";
+const TRAILER_PREFIX: &str = "grpc-trailer-";
 
 struct Rest {
     bindings: Vec<Binding>,
@@ -49,14 +62,24 @@ struct Rest {
     openapi: Bytes,
 }
 
+/// The REST side of the HTTP listener.
+pub struct Routes {
+    /// The contract's REST routes (a fallback: every path no other route answers). The server
+    /// guards them as the RPCs they call, in the call layer, not as HTTP routes.
+    pub calls: Router,
+    /// `/openapi.json`, an HTTP route like `/metrics`.
+    pub document: Router,
+}
+
 /// The REST routes of the contract in `file_descriptor_set`, and `/openapi.json`. Rules that
 /// the build checks already reject are an error here too, never a route that misbehaves.
 pub fn router(
     file_descriptor_set: &[u8],
     service: GrpcService,
     max_body: usize,
-) -> Result<Router, BoxError> {
-    let pool = DescriptorPool::decode(file_descriptor_set)?;
+) -> Result<Routes, BoxError> {
+    let mut pool = DescriptorPool::decode(file_descriptor_set)?;
+    add_error_details(&mut pool);
     let (bindings, errors) = rules::read_bindings(&pool);
     if !errors.is_empty() {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -74,10 +97,31 @@ pub fn router(
         max_body,
         openapi,
     });
-    Ok(Router::new()
-        .route("/openapi.json", get(openapi_json))
-        .fallback(handle)
-        .with_state(rest))
+    Ok(Routes {
+        calls: Router::new().fallback(handle).with_state(rest.clone()),
+        document: Router::new()
+            .route("/openapi.json", get(openapi_json))
+            .with_state(rest),
+    })
+}
+
+/// google.rpc's error details (BadRequest, ErrorInfo, ...), which the validation layer and
+/// handlers put in statuses, so REST errors show them as JSON: tonic-types carries their
+/// descriptors. A contract with its own copies of these files keeps those.
+fn add_error_details(pool: &mut DescriptorPool) {
+    use prost::Message as _;
+    let Ok(set) = prost_types::FileDescriptorSet::decode(tonic_types::pb::FILE_DESCRIPTOR_SET)
+    else {
+        return;
+    };
+    for file in set.file {
+        let name = file.name().to_owned();
+        // A clash (the contract defines these types under other file names) keeps the
+        // contract's: these details then render from its descriptors.
+        if pool.get_file_by_name(&name).is_none() && pool.add_file_descriptor_proto(file).is_err() {
+            tracing::debug!(file = %name, "google.rpc error details not added to the REST pool");
+        }
+    }
 }
 
 async fn openapi_json(State(rest): State<Arc<Rest>>) -> Response {
@@ -88,32 +132,40 @@ async fn openapi_json(State(rest): State<Arc<Rest>>) -> Response {
         .into_response()
 }
 
-/// A failed REST call: its HTTP status and the `google.rpc.Status` it answers.
-struct Failure(StatusCode, Status);
+/// A failed REST call: its HTTP status, the `google.rpc.Status` it answers, and the headers
+/// it carries (the RPC's metadata, `Allow` of a 405).
+struct Failure {
+    http: StatusCode,
+    status: Status,
+    headers: HeaderMap,
+}
 
 impl Failure {
+    fn new(http: StatusCode, status: Status) -> Self {
+        Failure {
+            http,
+            status,
+            headers: HeaderMap::new(),
+        }
+    }
+
     fn bad_request(message: String) -> Self {
-        Failure(StatusCode::BAD_REQUEST, Status::invalid_argument(message))
+        Failure::new(StatusCode::BAD_REQUEST, Status::invalid_argument(message))
     }
 
     fn of(status: Status) -> Self {
-        Failure(json::http_status(status.code()), status)
+        Failure::new(status::http_status(status.code()), status)
     }
 
     fn into_response(self, pool: &DescriptorPool) -> Response {
-        let body = json::status_json(&self.1, pool).to_string();
-        let mut response =
-            (self.0, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-        if let Some(allow) = self
-            .1
-            .metadata()
-            .get("allow")
-            .and_then(|value| value.to_str().ok())
-        {
-            if let Ok(allow) = HeaderValue::from_str(allow) {
-                response.headers_mut().insert(header::ALLOW, allow);
-            }
-        }
+        let body = status::status_json(&self.status, pool).to_string();
+        let mut response = (
+            self.http,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+        response.headers_mut().extend(self.headers);
         response
     }
 }
@@ -128,20 +180,11 @@ async fn handle(State(rest): State<Arc<Rest>>, request: Request) -> Response {
 async fn call(rest: &Rest, request: Request) -> Result<Response, Failure> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let (binding, raw_values) = find(&rest.bindings, &parts.method, path)?;
-    let path_values = raw_values
-        .iter()
-        .zip(&binding.template.variables)
-        .map(|(raw, variable)| {
-            let multi = variable.end - variable.start > 1
-                || binding.template.segments.get(variable.start) == Some(&Segment::Rest);
-            decode_path_value(raw, multi)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let (binding, path_values) = find(&rest.bindings, &parts.method, path)?;
     let body = axum::body::to_bytes(body, rest.max_body)
         .await
         .map_err(|_| {
-            Failure(
+            Failure::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Status::resource_exhausted(format!(
                     "the request body is larger than {} bytes",
@@ -159,17 +202,41 @@ async fn call(rest: &Rest, request: Request) -> Result<Response, Failure> {
         .oneshot(grpc_request)
         .await
         .map_err(|error| Failure::of(Status::internal(format!("the call failed: {error}"))))?;
+    let mut metadata = HeaderMap::new();
+    add_metadata(response.headers(), METADATA_PREFIX, &mut metadata);
     if let Some(status) = status_in(response.headers()) {
         // Trailers-only: the RPC failed before answering anything.
-        return Err(Failure::of(status));
+        let mut failure = Failure::of(status);
+        failure.headers = metadata;
+        return Err(failure);
     }
     let output = binding.rpc.output();
     let mut frames = Frames::new(response.into_body());
     if binding.rpc.is_server_streaming() {
-        return stream_response(rest, binding, frames).await;
+        let mut response = stream_response(rest, binding, frames).await?;
+        response.headers_mut().extend(metadata);
+        return Ok(response);
     }
-    let message = frames.next_message().await?;
-    frames.finish().await?;
+    let answer = match frames.next_message().await {
+        Ok(message) => frames.finish().await.map(|()| message),
+        Err(failure) => Err(failure),
+    };
+    let message = match answer {
+        Ok(message) => message,
+        Err(mut failure) => {
+            // The status came in the trailers: their metadata is the status's.
+            add_metadata(
+                &failure.status.metadata().clone().into_headers(),
+                TRAILER_PREFIX,
+                &mut metadata,
+            );
+            failure.headers.extend(metadata);
+            return Err(failure);
+        }
+    };
+    if let Some(trailers) = &frames.trailers {
+        add_metadata(trailers, TRAILER_PREFIX, &mut metadata);
+    }
     let message =
         message.ok_or_else(|| Failure::of(Status::internal("the RPC answered no message")))?;
     let message = DynamicMessage::decode(output, message).map_err(|error| {
@@ -179,68 +246,61 @@ async fn call(rest: &Rest, request: Request) -> Result<Response, Failure> {
     })?;
     let json = json::response_json(&message, binding.response_body.as_ref())
         .map_err(|error| Failure::of(Status::internal(error)))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], metadata, json).into_response())
 }
 
-/// The most specific route for `path` (most literal segments, then contract order); 405 when
-/// the path is known but not for `method`, 404 when no rule matches.
+/// Whether a response header of the RPC is metadata to pass on, not part of the gRPC
+/// protocol (`grpc-status`, `grpc-encoding`, ...) or of HTTP framing.
+fn is_metadata(name: &HeaderName) -> bool {
+    !name.as_str().starts_with("grpc-")
+        && ![
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::TE,
+            header::TRAILER,
+            header::TRANSFER_ENCODING,
+            header::CONNECTION,
+            header::DATE,
+        ]
+        .contains(name)
+}
+
+/// Copies the metadata in `from` into `to` as `<prefix><key>` headers.
+fn add_metadata(from: &HeaderMap, prefix: &str, to: &mut HeaderMap) {
+    for (name, value) in from {
+        if !is_metadata(name) {
+            continue;
+        }
+        if let Ok(prefixed) = HeaderName::from_bytes(format!("{prefix}{name}").as_bytes()) {
+            to.append(prefixed, value.clone());
+        }
+    }
+}
+
+/// The binding for `method path` and its raw variable values; 404 or 405 when none.
 fn find<'b, 'p>(
     bindings: &'b [Binding],
     method: &Method,
     path: &'p str,
 ) -> Result<(&'b Binding, Vec<&'p str>), Failure> {
-    let mut best: Option<(&Binding, Vec<&str>)> = None;
-    let mut allowed: Vec<&str> = Vec::new();
-    for binding in bindings {
-        let Some(values) = binding.template.matches(path) else {
-            continue;
-        };
-        if binding.http_method != method.as_str() {
-            allowed.push(&binding.http_method);
-            continue;
-        }
-        if best
-            .as_ref()
-            .is_none_or(|(chosen, _)| binding.template.literals() > chosen.template.literals())
-        {
-            best = Some((binding, values));
-        }
-    }
-    if let Some(found) = best {
-        return Ok(found);
-    }
-    if allowed.is_empty() {
-        return Err(Failure(
+    match rules::find(bindings, method.as_str(), path) {
+        Ok(found) => Ok(found),
+        Err(rules::Miss::NoRoute) => Err(Failure::new(
             StatusCode::NOT_FOUND,
             Status::not_found(format!("no route for {method} {path}")),
-        ));
+        )),
+        Err(rules::Miss::WrongMethod(allow)) => {
+            let allow = allow.join(", ");
+            let mut failure = Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                Status::unimplemented(format!("{path} answers {allow}, not {method}")),
+            );
+            if let Ok(value) = HeaderValue::from_str(&allow) {
+                failure.headers.insert(header::ALLOW, value);
+            }
+            Err(failure)
+        }
     }
-    allowed.sort_unstable();
-    allowed.dedup();
-    let allow = allowed.join(", ");
-    let mut status = Status::unimplemented(format!("{path} answers {allow}, not {method}"));
-    if let Ok(value) = allow.parse() {
-        status.metadata_mut().insert("allow", value);
-    }
-    Err(Failure(StatusCode::METHOD_NOT_ALLOWED, status))
-}
-
-/// A path variable's value: one segment is fully decoded; several keep `%2F` (an encoded `/`)
-/// encoded, as http.proto specifies for multi-segment variables.
-fn decode_path_value(raw: &str, multi_segment: bool) -> Result<String, Failure> {
-    let decode = |segment: &str| {
-        percent_encoding::percent_decode_str(segment)
-            .decode_utf8()
-            .map(|text| text.into_owned())
-            .map_err(|_| Failure::bad_request(format!("the path segment `{segment}` is not UTF-8")))
-    };
-    if !multi_segment {
-        return decode(raw);
-    }
-    raw.split('/')
-        .map(|segment| decode(segment).map(|text| text.replace('/', "%2F")))
-        .collect::<Result<Vec<_>, _>>()
-        .map(|segments| segments.join("/"))
 }
 
 fn grpc_request(
@@ -249,8 +309,6 @@ fn grpc_request(
     message: &DynamicMessage,
 ) -> Result<http::Request<tonic::body::Body>, Failure> {
     use prost::Message as _;
-    let rpc = &binding.rpc;
-    let path = format!("/{}", rules::route(rpc));
     let encoded_len = message.encoded_len();
     let mut framed = BytesMut::with_capacity(encoded_len + 5);
     framed.put_u8(0);
@@ -260,7 +318,7 @@ fn grpc_request(
         .map_err(|error| Failure::of(Status::internal(error.to_string())))?;
     let mut request = http::Request::builder()
         .method(Method::POST)
-        .uri(path)
+        .uri(binding.grpc_path.as_str())
         .version(http::Version::HTTP_2)
         .body(tonic::body::Body::new(http_body_util::Full::new(
             framed.freeze(),
@@ -273,17 +331,15 @@ fn grpc_request(
     );
     forwarded.insert(header::TE, HeaderValue::from_static("trailers"));
     for (name, value) in headers {
-        let name = name.as_str();
-        if FORWARDED.contains(&name) {
-            forwarded.append(
-                http::HeaderName::from_static(
-                    FORWARDED[FORWARDED.iter().position(|f| *f == name).unwrap_or(0)],
-                ),
-                value.clone(),
-            );
-        } else if let Some(metadata) = name.strip_prefix(METADATA_PREFIX) {
-            if let Ok(metadata) = http::HeaderName::from_bytes(metadata.as_bytes()) {
-                forwarded.append(metadata, value.clone());
+        if FORWARDED.contains(name) {
+            forwarded.append(name.clone(), value.clone());
+        } else if let Some(key) = name.as_str().strip_prefix(METADATA_PREFIX) {
+            // Not a way around the protocol: `Grpc-Metadata-Grpc-Status` stays out.
+            match HeaderName::from_bytes(key.as_bytes()) {
+                Ok(key) if is_metadata(&key) => {
+                    forwarded.append(key, value.clone());
+                }
+                _ => {}
             }
         }
     }
@@ -413,8 +469,8 @@ async fn stream_response(
             let next = match frames.next_message().await {
                 Ok(Some(message)) => line(message),
                 Ok(None) => return,
-                Err(Failure(_, status)) => {
-                    let error = serde_json::json!({"error": json::status_json(&status, &pool)});
+                Err(Failure { status, .. }) => {
+                    let error = serde_json::json!({"error": status::status_json(&status, &pool)});
                     let mut out = error.to_string().into_bytes();
                     out.push(b'\n');
                     let _ = sender.send(Ok(out.into())).await;

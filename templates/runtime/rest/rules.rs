@@ -20,6 +20,8 @@ pub const HTTP_RULE_EXTENSION: &str = "google.api.http";
 #[derive(Clone, Debug)]
 pub struct Binding {
     pub rpc: MethodDescriptor,
+    /// `/pkg.Service/Method`, the gRPC path the call goes to.
+    pub grpc_path: String,
     /// `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or a `custom` kind, as written.
     pub http_method: String,
     /// The path template as written in the rule.
@@ -288,6 +290,50 @@ fn segment(template: &str, part: &str) -> Result<Segment, String> {
     }
 }
 
+/// Why no binding answers a request.
+#[derive(Debug, PartialEq)]
+pub enum Miss {
+    /// No template matches the path: 404.
+    NoRoute,
+    /// Templates match, for these other methods (sorted): 405.
+    WrongMethod(Vec<String>),
+}
+
+/// The most specific binding for `method path` (most literal segments, then contract order)
+/// and its variables' raw values.
+pub fn find<'b, 'p>(
+    bindings: &'b [Binding],
+    method: &str,
+    path: &'p str,
+) -> Result<(&'b Binding, Vec<&'p str>), Miss> {
+    let mut best: Option<(&Binding, Vec<&str>)> = None;
+    let mut allowed: Vec<String> = Vec::new();
+    for binding in bindings {
+        let Some(values) = binding.template.matches(path) else {
+            continue;
+        };
+        if binding.http_method != method {
+            allowed.push(binding.http_method.clone());
+            continue;
+        }
+        if best
+            .as_ref()
+            .is_none_or(|(chosen, _)| binding.template.literals() > chosen.template.literals())
+        {
+            best = Some((binding, values));
+        }
+    }
+    if let Some(found) = best {
+        return Ok(found);
+    }
+    if allowed.is_empty() {
+        return Err(Miss::NoRoute);
+    }
+    allowed.sort_unstable();
+    allowed.dedup();
+    Err(Miss::WrongMethod(allowed))
+}
+
 /// Resolves `book.name` against `message`: every field but the last must be a singular
 /// message field.
 pub fn resolve_field_path(
@@ -486,6 +532,7 @@ fn binding(
     };
     Ok(Binding {
         rpc: rpc.clone(),
+        grpc_path: format!("/{}", route(rpc)),
         http_method,
         path,
         template,
