@@ -1,7 +1,8 @@
 //! `cargo xtask bench-server`: the server `protogen new` generates, with its whole runtime on,
 //! against a plain hand-written tonic server running the same handlers, under the same load
 //! generator, on loopback: unary calls at 64 in flight, 100-message server streams at 16; and
-//! the generated server's REST + JSON route for the same RPC against its own gRPC path.
+//! the generated server's REST + JSON route for the same RPC (HTTP/1.1 and h2c) against its
+//! own gRPC path, measured alternately on one server process.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -15,7 +16,15 @@ use super::{cargo, run as run_command};
 
 const SECONDS: &str = "5";
 const ROUNDS: usize = 5;
+/// The REST rows, all at 64 in flight on one generated server: its gRPC path (4 HTTP/2
+/// connections, the unary row's client), then the REST route over HTTP/1.1 keep-alive (a
+/// connection per caller, as browsers and most HTTP clients do) and over h2c (4 connections).
 const REST_CONCURRENCY: &str = "64";
+const REST_SCENARIOS: [(&str, &str); 3] = [
+    ("unary", "gRPC unary (same server)"),
+    ("rest", "REST + JSON unary, HTTP/1.1"),
+    ("rest-h2", "REST + JSON unary, h2c"),
+];
 const SCENARIOS: [(&str, &str, &str); 2] = [
     ("unary", "64", "unary, 64 in flight"),
     ("stream", "16", "stream of 100, 16 in flight"),
@@ -38,18 +47,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     // rows[scenario][server] = samples of (calls/s, p50 µs, p99 µs, server CPU µs per call)
     let mut rows = vec![[Vec::new(), Vec::new()]; SCENARIOS.len()];
-    // The generated server's REST route (FindOne as GET /v1/users/{id}), next to its gRPC path.
-    let mut rest = Vec::new();
+    // rest[scenario] = samples of REST_SCENARIOS on one generated server per round.
+    let mut rest = vec![Vec::new(); REST_SCENARIOS.len()];
     for round in 0..ROUNDS {
-        let http = free_addr()?;
-        let child = start(
-            Command::new(release.join("shop-server"))
-                .env("SHOP_ADDR", free_addr()?)
-                .env("HTTP_ADDR", &http),
-            &http,
-            true,
-        )?;
-        rest.push(measure(&release, child, &http, "rest", REST_CONCURRENCY)?);
+        rest_round(&release, round, &mut rest)?;
         for (index, (scenario, concurrency, _)) in SCENARIOS.iter().enumerate() {
             // Alternate the order, so neither server always runs on a warmer machine.
             let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
@@ -107,28 +108,60 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         values.sort_by(f64::total_cmp);
         values[values.len() / 2]
     };
-    let grpc = &rows[0][1];
-    let rest_rate = median(|s| s.rate, &rest);
-    println!(
-        "| REST + JSON unary, {REST_CONCURRENCY} in flight | generated (REST route) | {:.0} | {:.0} | {:.0} | {:.1} |",
-        rest_rate,
-        median(|s| s.p50, &rest),
-        median(|s| s.p99, &rest),
-        median(|s| s.cpu_per_call, &rest)
-    );
-    println!(
-        "| REST + JSON unary | REST / gRPC of the generated server | {:.2} | {:.2} | {:.2} | {:.2} |",
-        rest_rate / median(|s| s.rate, grpc),
-        median(|s| s.p50, &rest) / median(|s| s.p50, grpc),
-        median(|s| s.p99, &rest) / median(|s| s.p99, grpc),
-        median(|s| s.cpu_per_call, &rest) / median(|s| s.cpu_per_call, grpc)
-    );
+    let grpc = &rest[0];
+    for ((_, label), samples) in REST_SCENARIOS.iter().zip(&rest) {
+        println!(
+            "| {label}, {REST_CONCURRENCY} in flight | generated (runtime on) | {:.0} | {:.0} | {:.0} | {:.1} |",
+            median(|s| s.rate, samples),
+            median(|s| s.p50, samples),
+            median(|s| s.p99, samples),
+            median(|s| s.cpu_per_call, samples)
+        );
+    }
+    for ((_, label), samples) in REST_SCENARIOS.iter().zip(&rest).skip(1) {
+        println!(
+            "| {label} | REST / gRPC of the same server | {:.2} | {:.2} | {:.2} | {:.2} |",
+            median(|s| s.rate, samples) / median(|s| s.rate, grpc),
+            median(|s| s.p50, samples) / median(|s| s.p50, grpc),
+            median(|s| s.p99, samples) / median(|s| s.p99, grpc),
+            median(|s| s.cpu_per_call, samples) / median(|s| s.cpu_per_call, grpc)
+        );
+    }
     println!(
         "\nmedians of {ROUNDS} alternating rounds of {SECONDS} s each; the generated server runs with its \
          defaults (TLS, JWT and OpenTelemetry export off); goal: generated/plain >= 0.95 for calls/s, <= 1.10 for p99; \
-         REST/gRPC >= 0.50 for calls/s (HTTP/1.1 keep-alive, one connection per caller)"
+         REST/gRPC >= 0.50 for calls/s (the REST rows share one server process per round, order rotating)"
     );
     Ok(())
+}
+
+/// One round of the REST rows: one generated server, the gRPC path and both REST clients
+/// measured one after the other, the order rotating so none always runs first.
+fn rest_round(release: &Path, round: usize, samples: &mut [Vec<Sample>]) -> anyhow::Result<()> {
+    let (grpc, http) = (free_addr()?, free_addr()?);
+    let mut server = start(
+        Command::new(release.join("shop-server"))
+            .env("SHOP_ADDR", &grpc)
+            .env("HTTP_ADDR", &http),
+        &http,
+        true,
+    )?;
+    let mut result = Ok(());
+    for offset in 0..REST_SCENARIOS.len() {
+        let index = (round + offset) % REST_SCENARIOS.len();
+        let (scenario, _) = REST_SCENARIOS[index];
+        let addr = if scenario == "unary" { &grpc } else { &http };
+        match measure_on(release, server.id(), addr, scenario, REST_CONCURRENCY) {
+            Ok(sample) => samples[index].push(sample),
+            Err(error) => {
+                result = Err(error);
+                break;
+            }
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }
 
 #[derive(Clone, Copy)]
@@ -283,13 +316,25 @@ fn measure(
     scenario: &str,
     concurrency: &str,
 ) -> anyhow::Result<Sample> {
-    let cpu_before = cpu_ticks(server.id());
+    let sample = measure_on(release, server.id(), addr, scenario, concurrency);
+    let _ = server.kill();
+    let _ = server.wait();
+    sample
+}
+
+/// One run of the load generator against the running server `pid`.
+fn measure_on(
+    release: &Path,
+    pid: u32,
+    addr: &str,
+    scenario: &str,
+    concurrency: &str,
+) -> anyhow::Result<Sample> {
+    let cpu_before = cpu_ticks(pid);
     let output = Command::new(release.join("load"))
         .args([addr, scenario, concurrency, SECONDS])
         .output()?;
-    let cpu_after = cpu_ticks(server.id());
-    let _ = server.kill();
-    let _ = server.wait();
+    let cpu_after = cpu_ticks(pid);
     let [rate, p50, p99, errors] = load_figures(&output)?;
     if errors > 0.0 {
         bail!("{errors} calls failed against {addr}");

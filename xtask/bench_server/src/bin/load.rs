@@ -2,9 +2,10 @@
 //! SECONDS (after a warm-up of a fifth of that), each call with a 5 s deadline as real
 //! clients send. Prints `calls_per_second p50_us p99_us errors`. `rest` calls the same RPC as
 //! `unary` through the server's REST route (GET /v1/users/{id}, JSON), one HTTP/1.1 keep-alive
-//! connection per caller, ADDR being the HTTP listener.
+//! connection per caller, ADDR being the HTTP listener; `rest-h2` the same over HTTP/2 without
+//! TLS (h2c), CONCURRENCY callers over 4 connections as `unary` does.
 //!
-//! usage: load ADDR unary|stream|rest CONCURRENCY SECONDS
+//! usage: load ADDR unary|stream|rest|rest-h2 CONCURRENCY SECONDS
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,9 @@ use shop_api::users::v1::{UserById, UserFilter};
 use tonic::transport::{Channel, Endpoint};
 use tonic::Request;
 
+use http_body_util::Empty;
+use hyper::body::Bytes;
+
 const CONNECTIONS: usize = 4;
 const STREAM_MESSAGES: i32 = 100;
 
@@ -20,24 +24,41 @@ const STREAM_MESSAGES: i32 = 100;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, addr, scenario, concurrency, seconds] = args.as_slice() else {
-        return Err("usage: load ADDR unary|stream CONCURRENCY SECONDS".into());
+        return Err("usage: load ADDR unary|stream|rest|rest-h2 CONCURRENCY SECONDS".into());
     };
     let concurrency: usize = concurrency.parse()?;
     let seconds: f64 = seconds.parse()?;
     let unary = scenario == "unary";
     let rest = scenario == "rest";
+    let rest_h2 = scenario == "rest-h2";
     let mut channels = Vec::new();
-    let connections = if rest { 0 } else { CONNECTIONS };
-    for _ in 0..connections {
-        let endpoint = Endpoint::from_shared(format!("http://{addr}"))?.tcp_nodelay(true);
-        channels.push(endpoint.connect().await?);
+    let mut h2_senders = Vec::new();
+    for _ in 0..CONNECTIONS {
+        if rest_h2 {
+            h2_senders.push(h2_connection(addr).await?);
+        } else if !rest {
+            let endpoint = Endpoint::from_shared(format!("http://{addr}"))?.tcp_nodelay(true);
+            channels.push(endpoint.connect().await?);
+        }
     }
     let run = |duration: Duration| {
         (0..concurrency)
             .map(|worker| {
                 if rest {
                     let addr = addr.clone();
-                    return tokio::spawn(async move { rest_caller(addr, duration).await });
+                    return tokio::spawn(async move {
+                        match http1_connection(&addr).await {
+                            Some(sender) => {
+                                rest_caller(Sender::Http1(sender), addr, duration).await
+                            }
+                            None => (Vec::new(), 1),
+                        }
+                    });
+                }
+                if rest_h2 {
+                    let sender = Sender::Http2(h2_senders[worker % CONNECTIONS].clone());
+                    let addr = addr.clone();
+                    return tokio::spawn(async move { rest_caller(sender, addr, duration).await });
                 }
                 let channel: Channel = channels[worker % CONNECTIONS].clone();
                 tokio::spawn(async move { caller(channel, unary, duration).await })
@@ -110,35 +131,70 @@ async fn caller(channel: Channel, unary: bool, duration: Duration) -> (Vec<u64>,
     (latencies, errors)
 }
 
-/// Like [`caller`] for the REST route: GET /v1/users/u42 over one keep-alive connection.
-async fn rest_caller(addr: String, duration: Duration) -> (Vec<u64>, u64) {
+/// One HTTP/1.1 keep-alive connection.
+async fn http1_connection(
+    addr: &str,
+) -> Option<hyper::client::conn::http1::SendRequest<Empty<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .ok()?;
+    tokio::spawn(connection);
+    Some(sender)
+}
+
+/// One HTTP/2 connection without TLS (prior knowledge), shared by several callers.
+async fn h2_connection(
+    addr: &str,
+) -> Result<hyper::client::conn::http2::SendRequest<Empty<Bytes>>, Box<dyn std::error::Error>> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+enum Sender {
+    Http1(hyper::client::conn::http1::SendRequest<Empty<Bytes>>),
+    Http2(hyper::client::conn::http2::SendRequest<Empty<Bytes>>),
+}
+
+/// Like [`caller`] for the REST route: GET /v1/users/u42, its JSON answer checked.
+async fn rest_caller(mut sender: Sender, addr: String, duration: Duration) -> (Vec<u64>, u64) {
     use http_body_util::BodyExt;
     let mut latencies = Vec::new();
     let mut errors = 0;
-    let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
-        return (latencies, 1);
-    };
-    let _ = stream.set_nodelay(true);
-    let Ok((mut sender, connection)) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
-    else {
-        return (latencies, 1);
-    };
-    tokio::spawn(connection);
     let uri = format!("http://{addr}/v1/users/u42");
     let until = Instant::now() + duration;
     while Instant::now() < until {
         let started = Instant::now();
         let request = http::Request::get(&uri)
-            .header("host", &addr)
             .header("grpc-timeout", "5S")
-            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+            .body(Empty::<Bytes>::new())
             .expect("a valid request");
-        let ok = match sender.send_request(request).await {
-            Ok(response) if response.status() == 200 => match response.into_body().collect().await {
-                Ok(body) => body.to_bytes().windows(15).any(|w| w == b"u42@example.com"),
-                Err(_) => false,
-            },
+        let response = match &mut sender {
+            Sender::Http1(sender) => {
+                let mut request = request;
+                request
+                    .headers_mut()
+                    .insert("host", addr.parse().expect("an address is a header value"));
+                sender.send_request(request).await
+            }
+            Sender::Http2(sender) => sender.send_request(request).await,
+        };
+        let ok = match response {
+            Ok(response) if response.status() == 200 => {
+                match response.into_body().collect().await {
+                    Ok(body) => body.to_bytes().windows(15).any(|w| w == b"u42@example.com"),
+                    Err(_) => false,
+                }
+            }
             _ => false,
         };
         if ok {
