@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use super::{cargo, run as run_command};
 
 const SECONDS: &str = "5";
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 /// The REST rows, all at 64 in flight on one generated server: its gRPC path (4 HTTP/2
 /// connections, the unary row's client), then the REST route over HTTP/1.1 keep-alive (a
 /// connection per caller, as browsers and most HTTP clients do) and over h2c (4 connections).
@@ -45,6 +45,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     )?;
     let release = target.join("release");
 
+    // The machine may be shared: the load average says how much the figures can be trusted.
+    let load_before = load_average();
     // rows[scenario][server] = samples of (calls/s, p50 µs, p99 µs, server CPU µs per call)
     let mut rows = vec![[Vec::new(), Vec::new()]; SCENARIOS.len()];
     // rest[scenario] = samples of REST_SCENARIOS on one generated server per round.
@@ -130,7 +132,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     println!(
         "\nmedians of {ROUNDS} alternating rounds of {SECONDS} s each; the generated server runs with its \
          defaults (TLS, JWT and OpenTelemetry export off); goal: generated/plain >= 0.95 for calls/s, <= 1.10 for p99; \
-         REST/gRPC >= 0.50 for calls/s (the REST rows share one server process per round, order rotating)"
+         REST/gRPC >= 0.50 for calls/s (the REST rows share one server process per round, order rotating); \
+         load average (1 min) {load_before} before, {} after",
+        load_average()
     );
     Ok(())
 }
@@ -162,6 +166,14 @@ fn rest_round(release: &Path, round: usize, samples: &mut [Vec<Sample>]) -> anyh
     let _ = server.kill();
     let _ = server.wait();
     result
+}
+
+/// The 1-minute load average (Linux `/proc/loadavg`; `?` elsewhere).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 #[derive(Clone, Copy)]
