@@ -1,9 +1,7 @@
 //! The generated runtime's inputs from the network: `grpc-timeout` and `traceparent` header
 //! values, parsed by the very files every generated crate carries. Whatever parses must
-//! format back to a value that parses the same.
-//!
-//! Not covered yet: REST paths, query strings and JSON bodies (the REST gateway does not
-//! exist in templates/runtime/ yet); add its parsers here when it lands.
+//! format back to a value that parses the same. REST requests have their own target,
+//! `rest_request`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
