@@ -100,13 +100,13 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Rules and settings come from PATH/protogen.toml [lint] or PATH/buf.yaml `lint:` (v1beta1, v1, v2),\nwith buf's rule IDs and categories; default STANDARD. Silence one finding with a leading comment\n`// buf:lint:ignore RULE_ID` on the element or on an enclosing one (v2; v1 with allow_comment_ignores).\n\nExamples:\n  protogen lint proto\n  protogen lint proto --format github\n  protogen lint --list-rules\n\nExit codes: 0 no findings, 1 findings, 2 the contract or the configuration could not be read."
+    after_help = "Rules and settings come from PATH/protogen.toml [lint] or PATH/buf.yaml `lint:` (v1beta1, v1, v2),\nwith buf's rule IDs and categories; default STANDARD. Silence one finding with a leading comment\n`// buf:lint:ignore RULE_ID` on the element or on an enclosing one (v2; v1 with allow_comment_ignores).\nA workspace (PATH/buf.work.yaml, or a buf.yaml v2 with `modules:`) lints each module with its own\nsettings, as buf does; paths are printed from PATH.\n\nExamples:\n  protogen lint proto\n  protogen lint proto --format github\n  protogen lint --list-rules\n\nExit codes: 0 no findings, 1 findings, 2 the contract or the configuration could not be read."
 )]
 pub struct LintArgs {
-    /// The module root: the import root of the .proto files
+    /// The module root (the import root of the .proto files), or a workspace's folder
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// Configuration file (default: PATH/protogen.toml, then PATH/buf.yaml)
+    /// Configuration file (default: PATH/protogen.toml, then PATH/buf.work.yaml, then PATH/buf.yaml)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format
