@@ -99,6 +99,34 @@ fn a_validating_workspace_carries_a_protoc_free_validate_types_crate() {
 }
 
 #[test]
+fn a_rest_workspace_carries_google_api_and_no_validate_types_crate() {
+    let dir = sandbox("rest-invalid");
+    let output = protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let workspace = dir.path().join("shop");
+    assert!(workspace
+        .join("shop-api/proto/google/api/annotations.proto")
+        .is_file());
+    assert!(
+        !workspace.join("vendor").exists(),
+        "no buf.validate, no vendored validate types"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let created: Vec<&str> = stdout.lines().filter(|l| l.contains("created")).collect();
+    let mut unique = created.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(
+        created.len(),
+        unique.len(),
+        "a file planned twice:\n{stdout}"
+    );
+}
+
+#[test]
 fn output_is_deterministic() {
     let dir = sandbox("proto");
     for out in ["one", "two"] {

@@ -153,6 +153,9 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             contents: text.as_bytes().to_vec(),
             owner: Owner::Protogen,
         });
+        if name != VALIDATE_PROTO {
+            continue; // google/api/...: the api crate alone needs them
+        }
         // prost-protovalidate-types with a build script that needs no protoc; the root
         // Cargo.toml patches crates.io's copy with it (see its README.md).
         for (path, contents) in embedded::VENDOR_FILES {
