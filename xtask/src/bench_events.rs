@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use super::bench_server::free_addr;
+use super::bench_server::{free_addr, fresh_proto, protogen_new_shop};
 use super::{cargo, run as run_command};
 
 const COUNT: &str = "20000";
@@ -139,27 +139,8 @@ fn tempfile_dir(dir: &Path, round: usize, side: usize) -> anyhow::Result<PathBuf
 
 /// A fresh `protogen new shop` of fixtures/events with the benchmark crate added.
 fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(dir)?;
-    run_command(
-        Command::new("cp")
-            .arg("-r")
-            .arg(root.join("fixtures/events"))
-            .arg(dir.join("proto")),
-    )?;
-    run_command(
-        Command::new(cargo())
-            .current_dir(dir)
-            .arg("run")
-            .arg("--manifest-path")
-            .arg(root.join("Cargo.toml"))
-            .args([
-                "--quiet", "-p", "protogen", "--", "new", "shop", "--proto", "proto",
-            ]),
-    )?;
-    let workspace = dir.join("shop");
+    fresh_proto(root, dir, "fixtures/events")?;
+    let workspace = protogen_new_shop(root, dir)?;
     let source = root.join("xtask/bench_events");
     let bench = workspace.join("events-bench");
     std::fs::create_dir_all(bench.join("src"))?;

@@ -184,21 +184,44 @@ struct Sample {
     cpu_per_call: f64,
 }
 
-/// A fresh `protogen new shop` of the fixtures, with the benchmark's handler bodies and the
-/// baseline crate added.
-fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+/// Empties `dir` and copies the contract folder `fixture` into `dir/proto`, which it returns:
+/// the first step of every server benchmark's workspace.
+pub fn fresh_proto(root: &Path, dir: &Path, fixture: &str) -> anyhow::Result<PathBuf> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     std::fs::create_dir_all(dir)?;
+    let proto = dir.join("proto");
     run_command(
         Command::new("cp")
             .arg("-r")
-            .arg(root.join("fixtures/proto"))
-            .arg(dir.join("proto")),
+            .arg(root.join(fixture))
+            .arg(&proto),
     )?;
+    Ok(proto)
+}
+
+/// Runs this checkout's `protogen new shop --proto proto` in `dir`; returns the workspace.
+pub fn protogen_new_shop(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    run_command(
+        Command::new(cargo())
+            .current_dir(dir)
+            .arg("run")
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
+            .args([
+                "--quiet", "-p", "protogen", "--", "new", "shop", "--proto", "proto",
+            ]),
+    )?;
+    Ok(dir.join("shop"))
+}
+
+/// A fresh `protogen new shop` of the fixtures, with the benchmark's handler bodies and the
+/// baseline crate added.
+fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    let proto = fresh_proto(root, dir, "fixtures/proto")?;
     // FindOne gets a REST route, for the REST row (the fixture itself stays gRPC only).
-    let users = dir.join("proto/users/v1/users.proto");
+    let users = proto.join("users/v1/users.proto");
     let text = std::fs::read_to_string(&users)?;
     let annotated = text
         .replacen(
@@ -215,17 +238,7 @@ fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
         bail!("cannot add a REST route to {}", users.display());
     }
     std::fs::write(&users, annotated)?;
-    run_command(
-        Command::new(cargo())
-            .current_dir(dir)
-            .arg("run")
-            .arg("--manifest-path")
-            .arg(root.join("Cargo.toml"))
-            .args([
-                "--quiet", "-p", "protogen", "--", "new", "shop", "--proto", "proto",
-            ]),
-    )?;
-    let workspace = dir.join("shop");
+    let workspace = protogen_new_shop(root, dir)?;
     let handlers = workspace.join("shop-server/src/handlers");
     implement(
         &handlers.join("users_v1_users_service.rs"),

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
-use super::bench_server::{free_addr, implement, start};
+use super::bench_server::{free_addr, fresh_proto, implement, protogen_new_shop, start};
 use super::{cargo, run as run_command};
 
 const SECONDS: &str = "5";
@@ -108,27 +108,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 /// A fresh `protogen new shop` of fixtures/validate with every handler written and the load
 /// generator crate added.
 fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(dir)?;
-    run_command(
-        Command::new("cp")
-            .arg("-r")
-            .arg(root.join("fixtures/validate"))
-            .arg(dir.join("proto")),
-    )?;
-    run_command(
-        Command::new(cargo())
-            .current_dir(dir)
-            .arg("run")
-            .arg("--manifest-path")
-            .arg(root.join("Cargo.toml"))
-            .args([
-                "--quiet", "-p", "protogen", "--", "new", "shop", "--proto", "proto",
-            ]),
-    )?;
-    let workspace = dir.join("shop");
+    fresh_proto(root, dir, "fixtures/validate")?;
+    let workspace = protogen_new_shop(root, dir)?;
     let answer = "let _ = request; Ok(Response::new(Default::default()))";
     implement(
         &workspace.join("shop-server/src/handlers/signup_v1_signup_service.rs"),
