@@ -10,24 +10,12 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{copy_dir, generated_target_dir};
-
-/// `common::cargo` that must succeed.
-fn cargo(workspace: &Path, args: &[&str]) -> Output {
-    let output = common::cargo(workspace, args);
-    assert!(
-        output.status.success(),
-        "cargo {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use common::{cargo_ok, copy_dir, generated_target_dir};
 
 /// Replaces the stub of `route` in `workspace`'s only handler file with `body`.
 fn implement(workspace: &Path, name: &str, route: &str, body: &str) {
@@ -282,8 +270,8 @@ fn events_flow_between_workspaces_over_jetstream() {
     )
     .unwrap();
 
-    cargo(&billing, &["build", "-p", "billing-server"]);
-    cargo(
+    cargo_ok(&billing, &["build", "-p", "billing-server"]);
+    cargo_ok(
         &warehouse,
         &[
             "build",
@@ -294,7 +282,7 @@ fn events_flow_between_workspaces_over_jetstream() {
             "publish",
         ],
     );
-    cargo(
+    cargo_ok(
         &warehouse,
         &["build", "-p", "warehouse-client", "--example", "ship"],
     );

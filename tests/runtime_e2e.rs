@@ -6,24 +6,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{copy_dir, generated_target_dir, implement, ORDERS, USERS};
-
-/// `common::cargo` that must succeed.
-fn cargo(workspace: &Path, args: &[&str]) -> Output {
-    let output = common::cargo(workspace, args);
-    assert!(
-        output.status.success(),
-        "cargo {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use common::{cargo_ok, copy_dir, generated_target_dir, implement, ORDERS, USERS};
 
 /// Handler bodies for the server binary that the Node.js client calls: a slow RPC for the
 /// deadline, NOT_FOUND, a stream that ends with an error status.
@@ -193,8 +181,8 @@ fn scaffold(dir: &Path) -> PathBuf {
 fn generated_runtime_behaves_in_production_shape() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = scaffold(dir.path());
-    cargo(&workspace, &["build", "-p", "shop-server"]);
-    let tested = cargo(
+    cargo_ok(&workspace, &["build", "-p", "shop-server"]);
+    let tested = cargo_ok(
         &workspace,
         &["test", "-p", "runtime-tests", "-p", "shop-api"],
     );

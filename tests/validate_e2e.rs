@@ -11,28 +11,16 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod common;
 
-use common::{copy_dir, generated_target_dir, implement};
+use common::{cargo_ok, copy_dir, generated_target_dir, implement};
 
 const HANDLERS: &str = "shop-server/src/handlers/signup_v1_signup_service.rs";
-
-/// `common::cargo` that must succeed.
-fn cargo(workspace: &Path, args: &[&str]) -> Output {
-    let output = common::cargo(workspace, args);
-    assert!(
-        output.status.success(),
-        "cargo {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
 
 /// Handlers that print `handled <RPC> <what>` for every message they receive.
 fn write_handlers(workspace: &Path) {
@@ -141,9 +129,9 @@ fn requests_breaking_the_contracts_rules_never_reach_the_handler() {
     let node_path = modules.parent().unwrap().parent().unwrap().to_path_buf();
     let dir = tempfile::tempdir().unwrap();
     let workspace = scaffold(dir.path());
-    cargo(&workspace, &["build", "-p", "shop-server"]);
+    cargo_ok(&workspace, &["build", "-p", "shop-server"]);
     // The layer's own unit tests (messages split across chunks, refusal after good ones).
-    let tested = cargo(&workspace, &["test", "-p", "shop-api", "runtime::validate"]);
+    let tested = cargo_ok(&workspace, &["test", "-p", "shop-api", "runtime::validate"]);
     let stdout = String::from_utf8_lossy(&tested.stdout);
     for unit in [
         "messages_split_across_chunks_go_on_whole_and_intact",

@@ -170,6 +170,18 @@ pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
     output
 }
 
+/// [`cargo`] that must succeed: fails the test with cargo's output otherwise.
+pub fn cargo_ok(workspace: &Path, args: &[&str]) -> Output {
+    let output = cargo(workspace, args);
+    assert!(
+        output.status.success(),
+        "cargo {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// PATH with every folder that holds a `protoc` replaced by a folder of links to all its other
 /// entries (the linker and cargo usually share /usr/bin with protoc). Made once per process.
 pub fn path_without_protoc() -> std::ffi::OsString {
