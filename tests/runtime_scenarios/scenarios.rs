@@ -1005,21 +1005,12 @@ async fn one_guard_covers_grpc_calls_and_http_routes() {
     };
     let h = Harness::start_with(|_| {}, |server| server.guard(guard)).await;
     let mut users = h.users();
-    let call = |key: Option<&'static str>| {
-        let mut request = Request::new(UserById {
-            id: "whoami".into(),
-        });
-        if let Some(key) = key {
-            request.metadata_mut().insert("x-api-key", key.parse().unwrap());
-        }
-        request
-    };
-    let refused = users.find_one(call(None)).await.unwrap_err();
+    let refused = users.find_one(whoami_with_key(None)).await.unwrap_err();
     assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
-    let wrong = users.find_one(call(Some("guess"))).await.unwrap_err();
+    let wrong = users.find_one(whoami_with_key(Some("guess"))).await.unwrap_err();
     assert_eq!(wrong.code(), Code::PermissionDenied, "{wrong:?}");
     assert_eq!(h.knobs.find_one_calls.load(Ordering::SeqCst), 0, "no handler ran");
-    let admitted = users.find_one(call(Some("let-me-in"))).await.unwrap();
+    let admitted = users.find_one(whoami_with_key(Some("let-me-in"))).await.unwrap();
     assert_eq!(admitted.get_ref().id, format!("key-holder via {:?}", Transport::Grpc));
 
     // The application's own HTTP route is behind the same guard; probes stay open.
@@ -1029,6 +1020,17 @@ async fn one_guard_covers_grpc_calls_and_http_routes() {
     assert_eq!((status, body.as_str()), (200, "1"));
     assert_eq!(http_get(h.http(), "/livez").await.0, 200);
     h.server.shutdown().await.unwrap();
+}
+
+/// A FindOne request for "whoami", carrying `key` as its x-api-key when there is one.
+fn whoami_with_key(key: Option<&'static str>) -> Request<UserById> {
+    let mut request = Request::new(UserById {
+        id: "whoami".into(),
+    });
+    if let Some(key) = key {
+        request.metadata_mut().insert("x-api-key", key.parse().unwrap());
+    }
+    request
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1057,27 +1059,18 @@ async fn a_guard_may_await_io_before_it_decides() {
     };
     let h = Harness::start_with(|_| {}, |server| server.guard(guard)).await;
     let mut users = h.users();
-    let call = |key: Option<&'static str>| {
-        let mut request = Request::new(UserById {
-            id: "whoami".into(),
-        });
-        if let Some(key) = key {
-            request.metadata_mut().insert("x-api-key", key.parse().unwrap());
-        }
-        request
-    };
-    let refused = users.find_one(call(None)).await.unwrap_err();
+    let refused = users.find_one(whoami_with_key(None)).await.unwrap_err();
     assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
-    let wrong = users.find_one(call(Some("guess"))).await.unwrap_err();
+    let wrong = users.find_one(whoami_with_key(Some("guess"))).await.unwrap_err();
     assert_eq!(wrong.code(), Code::PermissionDenied, "{wrong:?}");
     let started = Instant::now();
-    let admitted = users.find_one(call(Some("let-me-in"))).await.unwrap();
+    let admitted = users.find_one(whoami_with_key(Some("let-me-in"))).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(50), "the handler waited for the guard");
     assert_eq!(admitted.get_ref().id, format!("policy says yes via {:?}", Transport::Grpc));
 
     // The caller's deadline covers the guard's wait: the server answers DEADLINE_EXCEEDED
     // on time, and the handler never runs.
-    let mut slow = call(Some("slow-policy"));
+    let mut slow = whoami_with_key(Some("slow-policy"));
     slow.set_timeout(Duration::from_millis(300));
     let started = Instant::now();
     let late = timerless_users_client(h.grpc()).await.find_one(slow).await.unwrap_err();
