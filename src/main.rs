@@ -5,6 +5,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: compiling a corpus allocates and frees millions of small
+/// descriptors, and glibc's allocator was 45% of `check`'s CPU time on Google's protos. Its
+/// `no_thp` feature keeps it from asking for transparent huge pages, whose zeroing on first
+/// touch cost more than the allocator saved.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = protogen::cli::Cli::parse();

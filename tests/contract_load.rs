@@ -108,3 +108,70 @@ fn reads_a_git_ref_without_touching_the_work_tree() {
         "{err}"
     );
 }
+
+/// Options at every level land at their resolved paths in the source info, with the spans
+/// of their declarations: protogen builds on a patched prost-reflect that rewrites option
+/// locations in one pass (patches/prost-reflect), and buf's option locations come from them.
+#[test]
+fn option_locations_are_resolved_to_their_declarations() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("o.proto"),
+        r#"syntax = "proto3";
+package o.v1;
+option java_package = "com.o.v1";
+option go_package = "o/v1";
+message M {
+  option deprecated = true;
+  string a = 1 [deprecated = true, json_name = "aa"];
+  string b = 2 [(extra) = "x"];
+}
+enum E {
+  option allow_alias = true;
+  E_UNSPECIFIED = 0 [deprecated = true];
+  E_OTHER = 0;
+}
+service S {
+  option deprecated = true;
+  rpc Get(M) returns (M) { option idempotency_level = NO_SIDE_EFFECTS; }
+}
+extend google.protobuf.FieldOptions { string extra = 50001; }
+import "google/protobuf/descriptor.proto";
+"#,
+    )
+    .unwrap();
+    let contract = load(
+        &Source::Dir(dir.path().into()),
+        Side::Current,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let file = contract.file("o.proto").unwrap();
+    let locations = &file.source_code_info.as_ref().unwrap().location;
+    let unresolved: Vec<_> = locations
+        .iter()
+        .filter(|l| l.path.contains(&999))
+        .map(|l| &l.path)
+        .collect();
+    assert!(
+        unresolved.is_empty(),
+        "uninterpreted option paths left: {unresolved:?}"
+    );
+    // (path, line, column), 1-based, as reports print them.
+    for (path, line, column) in [
+        (&[8, 1][..], 3, 1),              // java_package
+        (&[8, 11], 4, 1),                 // go_package
+        (&[4, 0, 7, 3], 6, 3),            // message deprecated
+        (&[4, 0, 2, 0, 8, 3], 7, 17),     // field a deprecated
+        (&[4, 0, 2, 1, 8, 50001], 8, 17), // field b (extra)
+        (&[5, 0, 3, 2], 11, 3),           // enum allow_alias
+        (&[5, 0, 2, 0, 3, 1], 12, 22),    // enum value deprecated
+        (&[6, 0, 3, 33], 16, 3),          // service deprecated
+        (&[6, 0, 2, 0, 4, 34], 17, 28),   // method idempotency_level
+    ] {
+        let span = contract
+            .span("o.proto", path)
+            .unwrap_or_else(|| panic!("no location for {path:?}"));
+        assert_eq!((span.line, span.column), (line, column), "{path:?}");
+    }
+}
