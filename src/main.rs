@@ -16,13 +16,15 @@ fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = protogen::cli::Cli::parse();
     protogen::contract::cache::enable(!cli.no_cache);
-    match protogen::commands::run(cli.command) {
+    let code = match protogen::commands::run(cli.command) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("{}", protogen::commands::render_error(&error));
             ExitCode::from(2)
         }
-    }
+    };
+    protogen::contract::cache::finish();
+    code
 }
 
 /// `protogen diff ... | head` closes the pipe early: end quietly, as Unix tools do, instead of

@@ -17,7 +17,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -44,6 +45,18 @@ pub fn enable(on: bool) {
 /// The cache this process uses, if any.
 pub fn current() -> Option<&'static Cache> {
     CACHE.get().and_then(Option::as_ref)
+}
+
+/// Writers started by [`Cache::put_all_in_background`], until [`finish`] joins them.
+static WRITERS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Waits for the entries still being written in the background; the process calls it before
+/// exiting, so a run leaves every entry it compiled.
+pub fn finish() {
+    let writers = std::mem::take(&mut *WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
+    for writer in writers {
+        let _ = writer.join();
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +118,25 @@ impl Cache {
     /// next run some time, so errors are swallowed.
     pub fn put(&self, key: &Key, payload: &[u8]) {
         let _ = self.try_put(key, payload);
+    }
+
+    /// Stores `entries` on a thread of their own and then counts them ([`Cache::wrote`]): a
+    /// cold run creates two files per compiled file, and that file-system work overlaps
+    /// compiling and judging instead of adding to them. [`finish`] waits for it.
+    pub fn put_all_in_background(&self, entries: Vec<(Key, Arc<[u8]>)>) {
+        let cache = self.clone();
+        let writer = std::thread::spawn(move || {
+            let mut written = 0;
+            for (key, payload) in &entries {
+                cache.put(key, payload);
+                written += payload.len() as u64;
+            }
+            cache.wrote(written);
+        });
+        WRITERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(writer);
     }
 
     fn try_put(&self, key: &Key, payload: &[u8]) -> std::io::Result<()> {

@@ -311,16 +311,15 @@ fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::R
         }
         all = fingerprints(&module.ids, &meta, &outside);
         if let Some(store) = store {
-            let mut written = 0;
+            let mut entries = Vec::with_capacity(2 * compiled.len());
             for (name, bytes) in &compiled {
                 let (Some(id), Some(fingerprint)) = (module.ids.get(name), all.get(name)) else {
                     continue;
                 };
-                store.put(&meta_key(id), &encode_meta(&meta[name]));
-                store.put(fingerprint, bytes);
-                written += bytes.len() as u64;
+                entries.push((meta_key(id), encode_meta(&meta[name]).into()));
+                entries.push((*fingerprint, bytes.clone()));
             }
-            store.wrote(written);
+            store.put_all_in_background(entries);
         }
     }
     module.meta = meta;
