@@ -2,7 +2,8 @@
 //! and after a one-field edit with it warm), protogen lint against buf lint (without the
 //! cache and with it warm), and full-corpus
 //! compilation against buf build and protoc, on Google's protos, in one run on this machine;
-//! prints a Markdown table. `--lint-only` measures just the lint rows.
+//! prints a Markdown table. `--lint-only` measures just the lint rows, `--check-only` just
+//! the check rows against buf breaking (without the cache, cold, warm after an edit).
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
@@ -51,7 +52,7 @@ enum Output {
 }
 
 pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let (runs, lint_only) = parse_args(args)?;
+    let (runs, rows_wanted) = parse_args(args)?;
     let target = target_dir(root);
     let scratch = target.join("bench");
     std::fs::create_dir_all(&scratch)?;
@@ -102,58 +103,60 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         Ok(())
     };
 
-    // Lint: both tools read the 6.0.1 module as it is (its buf.yaml sets no lint rules, so
-    // STANDARD applies to both). protogen without its cache (every file compiled, as buf
-    // does), then with a warm one of its own (a CI job that keeps ~/.cache/protogen, or a
-    // second run on a machine): what it costs when nothing changed.
-    let lint_cache = scratch.join("protogen-cache-lint");
-    let protogen_lint = |cache: bool| {
-        let mut command = Command::new(&protogen);
-        command
-            .arg("lint")
-            .arg(&new)
-            .args(["--format", "json"])
-            .env("PROTOGEN_CACHE_DIR", &lint_cache)
-            .env_remove("PROTOGEN_NO_CACHE");
-        if !cache {
-            command.arg("--no-cache");
-        }
-        command
-    };
-    measure(
-        "protogen lint",
-        LINT,
-        &new_count,
-        Output::ProtogenJson,
-        &mut || protogen_lint(false),
-    )?;
-    eprintln!("bench: warming protogen's cache for lint");
-    let _ = std::fs::remove_dir_all(&lint_cache);
-    protogen_lint(true)
-        .stdout(Stdio::null())
-        .status()
-        .context("cannot run protogen lint")?;
-    measure(
-        "protogen lint",
-        LINT_WARM,
-        &new_count,
-        Output::ProtogenJson,
-        &mut || protogen_lint(true),
-    )?;
-    measure(
-        "buf lint",
-        LINT,
-        &new_count,
-        Output::BufJsonLines,
-        &mut || {
-            let mut command = Command::new(&buf);
+    if rows_wanted != Rows::Check {
+        // Lint: both tools read the 6.0.1 module as it is (its buf.yaml sets no lint rules, so
+        // STANDARD applies to both). protogen without its cache (every file compiled, as buf
+        // does), then with a warm one of its own (a CI job that keeps ~/.cache/protogen, or a
+        // second run on a machine): what it costs when nothing changed.
+        let lint_cache = scratch.join("protogen-cache-lint");
+        let protogen_lint = |cache: bool| {
+            let mut command = Command::new(&protogen);
             command
-                .current_dir(&new)
-                .args(["lint", "--error-format", "json"]);
+                .arg("lint")
+                .arg(&new)
+                .args(["--format", "json"])
+                .env("PROTOGEN_CACHE_DIR", &lint_cache)
+                .env_remove("PROTOGEN_NO_CACHE");
+            if !cache {
+                command.arg("--no-cache");
+            }
             command
-        },
-    )?;
-    if lint_only {
+        };
+        measure(
+            "protogen lint",
+            LINT,
+            &new_count,
+            Output::ProtogenJson,
+            &mut || protogen_lint(false),
+        )?;
+        eprintln!("bench: warming protogen's cache for lint");
+        let _ = std::fs::remove_dir_all(&lint_cache);
+        protogen_lint(true)
+            .stdout(Stdio::null())
+            .status()
+            .context("cannot run protogen lint")?;
+        measure(
+            "protogen lint",
+            LINT_WARM,
+            &new_count,
+            Output::ProtogenJson,
+            &mut || protogen_lint(true),
+        )?;
+        measure(
+            "buf lint",
+            LINT,
+            &new_count,
+            Output::BufJsonLines,
+            &mut || {
+                let mut command = Command::new(&buf);
+                command
+                    .current_dir(&new)
+                    .args(["lint", "--error-format", "json"]);
+                command
+            },
+        )?;
+    }
+    if rows_wanted == Rows::Lint {
         print_table(&rows, runs);
         return Ok(());
     }
@@ -270,6 +273,10 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             breaking_in(&edited, &new)
         },
     )?;
+    if rows_wanted == Rows::Check {
+        print_table(&rows, runs);
+        return Ok(());
+    }
 
     measure(
         "protogen check",
@@ -360,23 +367,37 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `[--runs N] [--lint-only]`: runs per measurement (default 3), and whether to measure only
-/// protogen lint against buf lint.
-fn parse_args(args: &[String]) -> anyhow::Result<(usize, bool)> {
-    let lint_only = args.iter().any(|a| a == "--lint-only");
-    let rest: Vec<&String> = args.iter().filter(|a| *a != "--lint-only").collect();
-    let runs = match rest.as_slice() {
-        [] => 3,
-        [flag, n] if *flag == "--runs" => {
-            let runs: usize = n.parse().context("--runs takes a number")?;
-            if runs == 0 {
-                bail!("--runs must be at least 1");
+/// Which rows a run measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    All,
+    Lint,
+    Check,
+}
+
+/// `[--runs N] [--lint-only | --check-only]`: runs per measurement (default 3), and which rows.
+fn parse_args(args: &[String]) -> anyhow::Result<(usize, Rows)> {
+    let usage =
+        "usage: cargo xtask bench [--runs N] [--lint-only | --check-only]  (default 3 runs)";
+    let mut rows = Rows::All;
+    let mut runs = 3;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--lint-only" | "--check-only" if rows != Rows::All => bail!(usage),
+            "--lint-only" => rows = Rows::Lint,
+            "--check-only" => rows = Rows::Check,
+            "--runs" => {
+                let n = args.next().context(usage)?;
+                runs = n.parse().context("--runs takes a number")?;
+                if runs == 0 {
+                    bail!("--runs must be at least 1");
+                }
             }
-            runs
+            _ => bail!(usage),
         }
-        _ => bail!("usage: cargo xtask bench [--runs N] [--lint-only]  (default 3 runs)"),
-    };
-    Ok((runs, lint_only))
+    }
+    Ok((runs, rows))
 }
 
 fn target_dir(root: &Path) -> PathBuf {
