@@ -15,16 +15,17 @@ const EXPOSED: [&str; 4] = [
     "grpc-encoding",
 ];
 
-/// The CORS layer for `origins`; with none, preflights get no `Access-Control-Allow-*`
-/// headers, so browsers refuse cross-origin calls.
-pub fn layer(origins: &[String]) -> Result<CorsLayer, BoxError> {
+/// The CORS layer for `origins`; with none, no layer: preflights get no
+/// `Access-Control-Allow-*` headers, so browsers refuse cross-origin calls, and the other
+/// calls skip the layer's work (a header map per call).
+pub fn layer(origins: &[String]) -> Result<Option<CorsLayer>, BoxError> {
     let origins: Vec<&str> = origins
         .iter()
         .map(|origin| origin.trim())
         .filter(|origin| !origin.is_empty())
         .collect();
     if origins.is_empty() {
-        return Ok(CorsLayer::new());
+        return Ok(None);
     }
     let allow = if origins.contains(&"*") {
         AllowOrigin::any()
@@ -39,9 +40,11 @@ pub fn layer(origins: &[String]) -> Result<CorsLayer, BoxError> {
             .collect::<Result<Vec<_>, _>>()?;
         AllowOrigin::list(values)
     };
-    Ok(CorsLayer::new()
-        .allow_origin(allow)
-        .allow_methods(AllowMethods::mirror_request())
-        .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers(EXPOSED.map(HeaderName::from_static)))
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods(AllowMethods::mirror_request())
+            .allow_headers(AllowHeaders::mirror_request())
+            .expose_headers(EXPOSED.map(HeaderName::from_static)),
+    ))
 }

@@ -4,9 +4,10 @@
 //! for unary calls and streams alike.
 //!
 //! One layer rather than a stack of tower layers, because all of these need the call's end,
-//! which for a stream is the body's last frame: one wrapper body observes it once. Panics of
-//! handlers are caught right inside it by tower-http's `CatchPanicLayer` (see
-//! [`handler_panicked`]); panics of a response stream, which run in the body, here.
+//! which for a stream is the body's last frame: one wrapper body observes it once. It also
+//! catches the panics of handlers (their futures, polled here) and of response streams (in
+//! the body): tower-http's `CatchPanicLayer` did the former at the cost of boxing every
+//! response body twice, which `cargo xtask bench-server` measured (see [`handler_panicked`]).
 //! `RpcService::call` is the single place where per-call checks run before the handler.
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use atomic_waker::AtomicWaker;
-use http::{HeaderMap, Request, Response, Uri};
+use http::{HeaderMap, HeaderName, Request, Response, Uri};
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 use tonic::{Code, Status};
@@ -32,6 +33,11 @@ use super::policy::{self, ServerSettings};
 use super::telemetry;
 use super::trace::{self, TraceContext, TRACEPARENT};
 use super::BoxError;
+
+/// The headers every call reads, as names parsed once: a `&str` key is parsed on each lookup.
+const GRPC_TIMEOUT_HEADER: HeaderName = HeaderName::from_static(GRPC_TIMEOUT);
+const TRACEPARENT_HEADER: HeaderName = HeaderName::from_static(TRACEPARENT);
+const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
 
 /// State shared by the layer and the server that owns it.
 pub struct LayerState {
@@ -48,6 +54,8 @@ pub struct LayerState {
 /// One RPC's settings and metric handles.
 struct RpcEntry {
     metrics: Arc<MethodMetrics>,
+    /// The server's [`ForcedStop`], here so that a call holds one `Arc` (its entry), not two.
+    forced_stop: Arc<ForcedStop>,
     /// The longest the server lets a call run when the caller's deadline is longer or absent:
     /// the server's maximum for unary answers, nothing for streams unless `[server.rpc]` says.
     limit: Option<Duration>,
@@ -64,6 +72,7 @@ impl LayerState {
         settings: &ServerSettings,
         guard: Option<SharedGuard>,
     ) -> Self {
+        let forced_stop = Arc::<ForcedStop>::default();
         let entry = |path: &str| {
             let metrics = Metrics::global().server_method(path);
             let overrides = settings.rpcs.get(path.trim_start_matches('/'));
@@ -76,6 +85,7 @@ impl LayerState {
                     .or(stream_idle_timeout)
                     .filter(|_| streams),
                 metrics,
+                forced_stop: forced_stop.clone(),
             })
         };
         let rpcs = policy::served_paths()
@@ -87,9 +97,10 @@ impl LayerState {
                 metrics: Metrics::global().server_method("/unknown/unknown"),
                 limit: max_deadline,
                 idle_timeout: None,
+                forced_stop: forced_stop.clone(),
             }),
             guard,
-            forced_stop: Arc::default(),
+            forced_stop,
         }
     }
 
@@ -156,7 +167,7 @@ where
         let entry = self.state.entry(request.uri().path()).clone();
         let caller_deadline = request
             .headers()
-            .get(GRPC_TIMEOUT)
+            .get(GRPC_TIMEOUT_HEADER)
             .and_then(|value| value.to_str().ok())
             .and_then(deadline::parse_grpc_timeout);
         // tonic's transport runs its own grpc-timeout timer outside this layer and answers
@@ -187,7 +198,7 @@ where
         } else {
             let context = request
                 .headers()
-                .get(TRACEPARENT)
+                .get(TRACEPARENT_HEADER)
                 .and_then(|value| value.to_str().ok())
                 .and_then(TraceContext::parse)
                 .map(|parent| parent.child())
@@ -207,7 +218,6 @@ where
             budget,
             deadline: budget.map(|budget| started + budget),
             entry,
-            state: self.state.clone(),
             finished: false,
         };
 
@@ -253,9 +263,14 @@ where
             }
         }
 
-        let inner = {
-            let _entered = call.span.enter();
-            self.inner.call(request)
+        // tonic's services only build the handler's future here (it runs in `RpcFuture`,
+        // inside the span), so the span is entered only if this panics, to log it.
+        let inner = match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+            Ok(inner) => inner,
+            Err(panic) => {
+                let status = call.span.in_scope(|| handler_panicked(&panic));
+                return RpcFuture::refused(call, status);
+            }
         };
         RpcFuture {
             inner: Some(inner),
@@ -280,7 +295,6 @@ struct CallState {
     budget: Option<Duration>,
     deadline: Option<Instant>,
     entry: Arc<RpcEntry>,
-    state: Arc<LayerState>,
     finished: bool,
 }
 
@@ -320,15 +334,21 @@ impl CallState {
             }
         }
         let code = code_name(code);
-        let _entered = self.span.enter();
         match code {
             "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => {
+                let _entered = self.span.enter();
                 tracing::error!(code, ?elapsed, message, "call failed")
             }
             "DEADLINE_EXCEEDED" | "UNAVAILABLE" => {
+                let _entered = self.span.enter();
                 tracing::warn!(code, ?elapsed, message, "call failed")
             }
-            _ => tracing::debug!(code, ?elapsed, "call finished"),
+            // Most calls end here: the span is entered only when the line is logged.
+            _ if tracing::enabled!(tracing::Level::DEBUG) => {
+                let _entered = self.span.enter();
+                tracing::debug!(code, ?elapsed, "call finished")
+            }
+            _ => {}
         }
     }
 
@@ -390,25 +410,15 @@ where
         let Some(call) = this.call.as_ref() else {
             return Poll::Ready(Err("RpcFuture polled after it completed".into()));
         };
-        // Handlers panic inside, where tower-http's CatchPanicLayer turns it into INTERNAL.
+        // A handler (or guard) that panics answers INTERNAL; the panic is logged in its span.
         let polled = {
             let _entered = call.span.enter();
-            trace::sync_scope(call.context, || {
-                if let Some(guarding) = this.guarding.as_mut() {
-                    match guarding.as_mut().poll(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Err(refused)) => return Poll::Ready(Err(refused)),
-                        Poll::Ready(Ok(inner)) => {
-                            *this.guarding = None;
-                            this.inner.set(Some(inner));
-                        }
-                    }
-                }
-                match this.inner.as_mut().as_pin_mut() {
-                    Some(inner) => inner.poll(cx).map(Ok),
-                    None => Poll::Ready(Err(Status::internal("the call has no handler"))),
-                }
-            })
+            let polled = trace::sync_scope(call.context, || {
+                catch_unwind(AssertUnwindSafe(|| {
+                    poll_handler(this.guarding, this.inner.as_mut(), cx)
+                }))
+            });
+            polled.unwrap_or_else(|panic| Poll::Ready(Err(handler_panicked(&panic))))
         };
         match polled {
             Poll::Ready(Err(refused)) => {
@@ -446,13 +456,39 @@ where
                 return Poll::Ready(Ok(status_response(status)));
             }
         }
-        if watch_stop(this.stopped, &call.state.forced_stop, cx) {
+        if watch_stop(this.stopped, &call.entry.forced_stop, cx) {
             let call = this.call.take().expect("checked above");
             let status = shutdown_status();
             call.finish(status.code(), status.message());
             return Poll::Ready(Ok(status_response(status)));
         }
         Poll::Pending
+    }
+}
+
+/// Polls the guard's decision, if one is still to come, then the handler's future.
+#[allow(clippy::type_complexity)]
+fn poll_handler<F, ResBody, E>(
+    guarding: &mut Option<Guarding<F>>,
+    mut inner: Pin<&mut Option<F>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Result<Response<ResBody>, E>, Status>>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    if let Some(decision) = guarding.as_mut() {
+        match decision.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(refused)) => return Poll::Ready(Err(refused)),
+            Poll::Ready(Ok(handler)) => {
+                *guarding = None;
+                inner.set(Some(handler));
+            }
+        }
+    }
+    match inner.as_pin_mut() {
+        Some(handler) => handler.poll(cx).map(Ok),
+        None => Poll::Ready(Err(Status::internal("the call has no handler"))),
     }
 }
 
@@ -531,7 +567,7 @@ where
             return Poll::Ready(None);
         };
         if let Some(call) = &this.call {
-            if call.state.forced_stop.is_stopped() {
+            if call.entry.forced_stop.is_stopped() {
                 return this.end_with(shutdown_status());
             }
         }
@@ -562,8 +598,7 @@ where
             Ok(Poll::Ready(Some(Ok(frame)))) => {
                 if let Some(trailers) = frame.trailers_ref() {
                     if let Some(call) = this.call.take() {
-                        let status = status_in(trailers).unwrap_or_else(|| Status::ok(""));
-                        call.finish(status.code(), status.message());
+                        finish_with_trailers(call, trailers);
                     }
                 } else if let (Some(idle), Some(call)) = (this.idle.as_mut(), &this.call) {
                     if let Some(timeout) = call.entry.idle_timeout {
@@ -606,7 +641,7 @@ where
                         return this.end_with(status);
                     }
                 }
-                if watch_stop(&mut this.stopped, &call.state.forced_stop, cx) {
+                if watch_stop(&mut this.stopped, &call.entry.forced_stop, cx) {
                     return this.end_with(shutdown_status());
                 }
                 Poll::Pending
@@ -705,21 +740,33 @@ fn status_response<B>(status: Status) -> Response<RpcBody<B>> {
     status.into_http::<()>().map(|()| RpcBody::empty())
 }
 
+/// Ends `call` with the status its trailers carry (none: OK). Most calls end OK, whose
+/// status needs no `Status` built, nor its message decoded.
+fn finish_with_trailers(call: CallState, trailers: &HeaderMap) {
+    match trailers.get(GRPC_STATUS) {
+        Some(code) if Code::from_bytes(code.as_bytes()) != Code::Ok => {
+            let status = status_in(trailers).unwrap_or_else(|| Status::unknown(""));
+            call.finish(status.code(), status.message());
+        }
+        _ => call.finish(Code::Ok, ""),
+    }
+}
+
 fn status_in(headers: &HeaderMap) -> Option<Status> {
-    headers.get("grpc-status")?;
+    headers.get(GRPC_STATUS)?;
     Status::from_header_map(headers)
 }
 
-/// What tower-http's `CatchPanicLayer` (right inside this layer) answers for a handler that
-/// panicked: INTERNAL to the caller, the panic's message in the log, inside the call's span.
-pub(crate) fn handler_panicked(
-    panic: Box<dyn std::any::Any + Send + 'static>,
-) -> Response<tonic::body::Body> {
-    let message = panic_message(&panic);
+/// What a handler that panicked answers: INTERNAL to the caller, the panic's message in the
+/// log (called inside the call's span).
+///
+/// A `catch_unwind` around the handler's poll rather than tower-http's `CatchPanicLayer`:
+/// that layer boxes every response body twice and adds two layers to every frame's poll,
+/// which `cargo xtask bench-server` measured (the figures are in the commit that replaced it).
+fn handler_panicked(panic: &Box<dyn std::any::Any + Send>) -> Status {
+    let message = panic_message(panic);
     tracing::error!(message, "handler panicked");
     Status::internal("the handler panicked; the server log has the details")
-        .into_http::<()>()
-        .map(|()| tonic::body::Body::empty())
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

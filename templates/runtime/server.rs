@@ -20,7 +20,7 @@ use tonic::transport::server::TcpIncoming;
 use super::config::ServerConfig;
 use super::guard::{self, Guard, JwtGuard, SharedGuard};
 use super::health::Health;
-use super::layer::{self, LayerState, RpcLayer};
+use super::layer::{LayerState, RpcLayer};
 use super::policy::ServerSettings;
 use super::tls::{self, Protocol, ReloadingTls, TlsFiles, TlsListener};
 use super::{cors, rest, web, BoxError};
@@ -190,18 +190,14 @@ impl Server {
             guard.clone(),
         ));
         let (stop_grpc, grpc_stopping) = watch::channel(false);
-        // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, stream
-        // panics, metrics), handler panics as INTERNAL (tower-http), requests checked against
-        // the contract's buf.validate rules, then the services. gRPC, gRPC-Web and REST calls
-        // all pass through it.
+        // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, panics as
+        // INTERNAL, metrics), requests checked against the contract's buf.validate rules, then
+        // the services. gRPC, gRPC-Web and REST calls all pass through it.
         let call_layers = tower::ServiceBuilder::new()
             .layer(RpcLayer::new(layer_state.clone()))
-            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-                layer::handler_panicked as fn(_) -> _,
-            ))
             .layer(super::validate::layer()?);
         let routes = self.routes.routes();
-        let cors = cors::layer(&config.cors_origins)?;
+        let cors = tower::util::option_layer(cors::layer(&config.cors_origins)?);
         let grpc = tonic::transport::Server::builder()
             // gRPC-Web (browsers) comes over HTTP/1.1; CORS answers their preflights.
             .accept_http1(true)
@@ -362,7 +358,10 @@ impl RunningServer {
         self.health.start_draining().await;
         // Event handlers drain alongside the calls: no new events, running ones finish.
         #[cfg(feature = "events")]
-        let events = self.events.take().map(|events| tokio::spawn(events.shutdown(self.grace)));
+        let events = self
+            .events
+            .take()
+            .map(|events| tokio::spawn(events.shutdown(self.grace)));
         // Both listeners stop accepting now (plain or TLS: the accept loops end with them);
         // connections already open drain.
         let _ = self.stop_grpc.send(true);

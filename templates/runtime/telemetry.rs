@@ -58,17 +58,13 @@ impl Telemetry {
 /// the environment asks for one. A second call (tests that start several servers) keeps the
 /// first subscriber. Call it inside the tokio runtime: the exporter runs on it.
 pub fn init_tracing(config: &ServerConfig) -> Telemetry {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|error| {
-        eprintln!(
-            "invalid log filter {:?} ({error}); using `info`",
-            config.log_filter
-        );
-        EnvFilter::new("info")
-    });
-    // Logs go to stderr: stdout stays the program's own (the address it listens on).
+    let filter = log_filter(&config.log_filter);
+    // Logs go to stderr: stdout stays the program's own (the address it listens on). Colours
+    // only on a terminal: escape codes have no place in a log file, and styling the fields
+    // of every call's span cost CPU per call.
     let logs = match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(std::io::stderr)
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
@@ -104,6 +100,25 @@ pub fn init_tracing(config: &ServerConfig) -> Telemetry {
     Telemetry {
         provider: provider.filter(|_| installed),
     }
+}
+
+/// The filter of the log lines. Targets and levels only (`info`, `shop=debug,warn`), the usual
+/// case, make a [`Targets`](tracing_subscriber::filter::Targets) filter, decided once per call
+/// site; only span and field directives (`[rpc{trace_id=..}]=debug`) need an `EnvFilter`,
+/// which takes a lock shared by all threads on every span entry and exit, that is on every
+/// poll of every call (it cost the server calls/s in `cargo xtask bench-server`).
+fn log_filter<S>(directives: &str) -> Box<dyn tracing_subscriber::layer::Filter<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'lookup> tracing_subscriber::registry::LookupSpan<'lookup>,
+{
+    use tracing_subscriber::filter::{EnvFilter, Targets};
+    if let Ok(targets) = directives.parse::<Targets>() {
+        return Box::new(targets);
+    }
+    Box::new(EnvFilter::try_new(directives).unwrap_or_else(|error| {
+        eprintln!("invalid log filter {directives:?} ({error}); using `info`");
+        EnvFilter::new("info")
+    }))
 }
 
 fn exporter_from_env() -> Result<Option<SdkTracerProvider>, String> {
