@@ -204,8 +204,15 @@ pub fn judge(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Judgem
     // well-known types it imports; the current module never does, as they are built in.
     let well_known_import =
         |name: &str| name.starts_with("google/protobuf/") && current.file(name).is_none();
-    let previous = Model::build(baseline, well_known_import);
-    let now = Model::build(current, |_| false);
+    // The two models build on two cores.
+    let (previous, now) = std::thread::scope(|scope| {
+        let previous = scope.spawn(|| Model::build(baseline, well_known_import));
+        let now = Model::build(current, |_| false);
+        (
+            previous.join().expect("building a model does not panic"),
+            now,
+        )
+    });
     let mut sink = sink::Sink::new(rules, &previous, &now);
     file::check(&mut sink);
     package::check(&mut sink);

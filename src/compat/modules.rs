@@ -75,9 +75,14 @@ pub fn judge_loaded(
         units.iter().flat_map(|u| side(u).iter().cloned()).collect()
     };
     let baseline_files = wanted(|u| &u.baseline);
-    let baseline_contract = baseline.contract(Some(&baseline_files))?;
     let current_files = wanted(|u| &u.current);
-    let current_contract = current.contract((!whole_current).then_some(&current_files))?;
+    // The two sides decode on two cores.
+    let (baseline_contract, current_contract) = std::thread::scope(|scope| {
+        let old = scope.spawn(|| baseline.contract(Some(&baseline_files)));
+        let new = current.contract((!whole_current).then_some(&current_files));
+        (old.join().expect("decoding a contract does not panic"), new)
+    });
+    let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);
 
     let mut all = Judgement::default();
     for unit in &units {
