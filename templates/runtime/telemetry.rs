@@ -17,7 +17,9 @@ use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::layer::{Filter, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
@@ -58,11 +60,50 @@ impl Telemetry {
 /// the environment asks for one. A second call (tests that start several servers) keeps the
 /// first subscriber. Call it inside the tokio runtime: the exporter runs on it.
 pub fn init_tracing(config: &ServerConfig) -> Telemetry {
-    let filter = log_filter(&config.log_filter);
+    let provider = match exporter_from_env() {
+        Ok(provider) => provider,
+        Err(error) => {
+            eprintln!("OpenTelemetry export is off: {error}");
+            None
+        }
+    };
+    let filter = LogFilter::parse(&config.log_filter);
+    let installed = match &provider {
+        // Only logs: their filter is the subscriber's. A filter per layer (below) costs every
+        // span entry and exit a lookup of the span, on every poll of every call and every
+        // frame of a stream (~5% of a 100-message stream's server CPU in bench-server).
+        None => tracing_subscriber::registry()
+            .with(filter.into_layer())
+            .with(log_lines(config.log_format))
+            .try_init(),
+        // The spans of calls are exported whatever the log level: the filter is for logs.
+        Some(provider) => tracing_subscriber::registry()
+            .with(log_lines(config.log_format).with_filter(filter.into_filter()))
+            .with(
+                tracing_opentelemetry::layer()
+                    .with_tracer(provider.tracer("protogen-runtime"))
+                    .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+            )
+            .try_init(),
+    }
+    .is_ok();
+    if installed && provider.is_some() {
+        EXPORTING.store(true, Ordering::Relaxed);
+    }
+    Telemetry {
+        provider: provider.filter(|_| installed),
+    }
+}
+
+/// The layer that writes log lines, in `format`.
+fn log_lines<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'lookup> LookupSpan<'lookup>,
+{
     // Logs go to stderr: stdout stays the program's own (the address it listens on). Colours
     // only on a terminal: escape codes have no place in a log file, and styling the fields
     // of every call's span cost CPU per call.
-    let logs = match config.log_format {
+    match format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(std::io::stderr)
@@ -74,51 +115,50 @@ pub fn init_tracing(config: &ServerConfig) -> Telemetry {
             .with_writer(std::io::stderr)
             .boxed(),
     }
-    .with_filter(filter);
-
-    let provider = match exporter_from_env() {
-        Ok(provider) => provider,
-        Err(error) => {
-            eprintln!("OpenTelemetry export is off: {error}");
-            None
-        }
-    };
-    // The spans of calls are exported whatever the log level: the filter above is for logs.
-    let spans = provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer("protogen-runtime"))
-            .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
-    });
-    let installed = tracing_subscriber::registry()
-        .with(logs)
-        .with(spans)
-        .try_init()
-        .is_ok();
-    if installed && provider.is_some() {
-        EXPORTING.store(true, Ordering::Relaxed);
-    }
-    Telemetry {
-        provider: provider.filter(|_| installed),
-    }
 }
 
 /// The filter of the log lines. Targets and levels only (`info`, `shop=debug,warn`), the usual
-/// case, make a [`Targets`](tracing_subscriber::filter::Targets) filter, decided once per call
-/// site; only span and field directives (`[rpc{trace_id=..}]=debug`) need an `EnvFilter`,
-/// which takes a lock shared by all threads on every span entry and exit, that is on every
-/// poll of every call (it cost the server calls/s in `cargo xtask bench-server`).
-fn log_filter<S>(directives: &str) -> Box<dyn tracing_subscriber::layer::Filter<S> + Send + Sync>
-where
-    S: tracing::Subscriber + for<'lookup> tracing_subscriber::registry::LookupSpan<'lookup>,
-{
-    use tracing_subscriber::filter::{EnvFilter, Targets};
-    if let Ok(targets) = directives.parse::<Targets>() {
-        return Box::new(targets);
+/// case, make a [`Targets`] filter, decided once per call site; only span and field
+/// directives (`[rpc{trace_id=..}]=debug`) need an [`EnvFilter`], which takes a lock shared by
+/// all threads on every span entry and exit, that is on every poll of every call (it cost the
+/// server calls/s in `cargo xtask bench-server`).
+enum LogFilter {
+    Targets(Targets),
+    Env(EnvFilter),
+}
+
+impl LogFilter {
+    fn parse(directives: &str) -> Self {
+        if let Ok(targets) = directives.parse() {
+            return LogFilter::Targets(targets);
+        }
+        LogFilter::Env(EnvFilter::try_new(directives).unwrap_or_else(|error| {
+            eprintln!("invalid log filter {directives:?} ({error}); using `info`");
+            EnvFilter::new("info")
+        }))
     }
-    Box::new(EnvFilter::try_new(directives).unwrap_or_else(|error| {
-        eprintln!("invalid log filter {directives:?} ({error}); using `info`");
-        EnvFilter::new("info")
-    }))
+
+    /// As the subscriber's own filter.
+    fn into_layer<S>(self) -> Box<dyn Layer<S> + Send + Sync>
+    where
+        S: tracing::Subscriber + for<'lookup> LookupSpan<'lookup>,
+    {
+        match self {
+            LogFilter::Targets(targets) => Box::new(targets),
+            LogFilter::Env(env) => Box::new(env),
+        }
+    }
+
+    /// As the filter of the log layer only.
+    fn into_filter<S>(self) -> Box<dyn Filter<S> + Send + Sync>
+    where
+        S: tracing::Subscriber + for<'lookup> LookupSpan<'lookup>,
+    {
+        match self {
+            LogFilter::Targets(targets) => Box::new(targets),
+            LogFilter::Env(env) => Box::new(env),
+        }
+    }
 }
 
 fn exporter_from_env() -> Result<Option<SdkTracerProvider>, String> {
