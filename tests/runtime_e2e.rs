@@ -21,6 +21,7 @@ fn write_handlers(workspace: &Path) {
         USERS,
         "users.v1.UsersService/FindOne",
         r#"        let id = request.into_inner().id;
+        tracing::warn!(%id, "looking up the user");
         match id.as_str() {
             "slow" => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
             "missing" => return Err(Status::not_found("no user `missing`")),
@@ -41,6 +42,7 @@ fn write_handlers(workspace: &Path) {
                 }
                 tx.send(pb::User { id: format!("u{i}"), role: filter.role.clone(), ..Default::default() }).await?;
             }
+            tracing::warn!(count = filter.limit, "stream produced");
             if filter.role == "idle" {
                 std::future::pending::<()>().await;
             }
@@ -307,15 +309,18 @@ fn wait_with_timeout(
     None
 }
 
-/// The generated server binary, started with `env`: its child process, gRPC and HTTP addresses.
+/// The generated server binary, started with `env`: its child process, gRPC and HTTP
+/// addresses, and the file its log (stderr) goes to.
 struct ServerProcess {
     child: std::process::Child,
     grpc: String,
     http: String,
+    log: tempfile::NamedTempFile,
 }
 
 impl ServerProcess {
     fn start(workspace: &Path, env: &[(&str, &str)]) -> ServerProcess {
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new(generated_target_dir().join("debug/shop-server"))
             .current_dir(workspace)
             .env("SHOP_ADDR", "127.0.0.1:0")
@@ -323,6 +328,7 @@ impl ServerProcess {
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
+            .stderr(log.reopen().unwrap())
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -337,7 +343,22 @@ impl ServerProcess {
         };
         let grpc = address("shop-server listening on ");
         let http = address("shop-server HTTP on ");
-        ServerProcess { child, grpc, http }
+        ServerProcess {
+            child,
+            grpc,
+            http,
+            log,
+        }
+    }
+
+    /// The log lines written so far that contain `text`.
+    fn log_lines_with(&self, text: &str) -> Vec<String> {
+        std::fs::read_to_string(self.log.path())
+            .unwrap()
+            .lines()
+            .filter(|line| line.contains(text))
+            .map(str::to_owned)
+            .collect()
     }
 
     /// SIGTERM, then the exit status (within 10 s).
@@ -476,6 +497,38 @@ fn production_with_a_node_client(workspace: &Path) {
         seen["unary"]["elapsed_ms"].as_u64().unwrap() < 2000,
         "{seen}"
     );
+    // The log lines of a handler, and of the task producing its stream, name the call.
+    for (message, rpc) in [
+        ("looking up the user", "FindOne"),
+        ("stream produced", "FindMany"),
+    ] {
+        let lines = server.log_lines_with(message);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let (_, fields) = lines[0]
+            .split_once(&format!(" rpc=/users.v1.UsersService/{rpc} trace_id="))
+            .unwrap_or_else(|| panic!("no rpc and trace_id in {:?}", lines[0]));
+        assert!(
+            fields.len() == 32 && fields.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{:?}",
+            lines[0]
+        );
+    }
+    assert!(server.stop().success());
+
+    // JSON log lines carry them as keys; the caller's traceparent gives the trace id.
+    let server = ServerProcess::start(workspace, &[("LOG_FORMAT", "json")]);
+    let caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let seen = node("trace", &server.grpc, &[caller, "vendor=opaque"]);
+    assert_eq!(seen["unary"]["code"], 0, "{seen}");
+    let lines = server.log_lines_with("looking up the user");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(line["rpc"], "/users.v1.UsersService/FindOne", "{line}");
+    assert_eq!(
+        line["trace_id"], "0af7651916cd43dd8448eb211c80319c",
+        "{line}"
+    );
+    assert_eq!(line["id"], "u1", "{line}");
     assert!(server.stop().success());
 
     // Forced shutdown: an idle stream still open at the end of the grace period ends with
@@ -817,6 +870,17 @@ fn opentelemetry_export(workspace: &Path, node: &dyn Fn(&str, &str, &[&str]) -> 
         &[&format!("00-{trace_id}-{caller_span}-01"), "vendor=opaque"],
     );
     assert_eq!(seen["unary"]["code"], 0, "{seen}");
+    // The handler's log line names the call once: its exported span stays out of the log.
+    let lines = server.log_lines_with("looking up the user");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].ends_with(&format!(
+            " id=u1 rpc=/users.v1.UsersService/FindOne trace_id={trace_id}"
+        )),
+        "{:?}",
+        lines[0]
+    );
+    assert!(!lines[0].contains("rpc{"), "{:?}", lines[0]);
     // Spans are exported in batches off the call's path: the call did not wait for them;
     // shutdown flushes them.
     assert!(server.stop().success());

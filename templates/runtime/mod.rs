@@ -15,6 +15,7 @@ pub mod cors;
 pub mod deadline;
 #[cfg(feature = "events")]
 pub mod events;
+pub mod grpc_web;
 pub mod guard;
 pub mod health;
 pub mod layer;

@@ -18,6 +18,7 @@ use tonic::service::RoutesBuilder;
 use tonic::transport::server::TcpIncoming;
 
 use super::config::ServerConfig;
+use super::grpc_web::GrpcWebLayer;
 use super::guard::{self, Guard, JwtGuard, SharedGuard};
 use super::health::Health;
 use super::layer::{LayerState, RpcLayer};
@@ -204,7 +205,7 @@ impl Server {
             .max_concurrent_streams(config.max_concurrent_streams)
             .http2_keepalive_interval(config.http2_keepalive)
             .layer(cors.clone())
-            .layer(tonic_web::GrpcWebLayer::new())
+            .layer(GrpcWebLayer)
             .layer(call_layers.clone())
             .add_routes(routes.clone());
         // REST calls are gRPC calls into the same pipeline, in process (see rest/).

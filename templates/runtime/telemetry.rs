@@ -3,6 +3,11 @@
 //! standard `OTEL_*` environment asks for it, every server and client call as an OpenTelemetry
 //! span exported over OTLP (gRPC or HTTP/protobuf), in batches, off the calls' path.
 //!
+//! Every log line written by a call's code (its handler, response stream, and the tasks it
+//! spawns with `trace::scope`) ends with the call's `rpc` and `trace_id` ([`CallFields`]):
+//! read from the call's trace scope when the line is written, so a call that logs nothing
+//! costs nothing, where a span per call would format its fields on every call.
+//!
 //! Export is on when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is
 //! set (or `OTEL_TRACES_EXPORTER=otlp`), and off with `OTEL_SDK_DISABLED=true` or
 //! `OTEL_TRACES_EXPORTER=none`. The SDK reads the rest: `OTEL_SERVICE_NAME`,
@@ -10,6 +15,7 @@
 //! `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_BSP_*`. A collector that is down or slow costs spans
 //! (the queue is bounded and drops), never a call's time.
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -17,13 +23,20 @@ use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, JsonFields, Writer};
+use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::layer::{Filter, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
 use super::config::{LogFormat, ServerConfig};
+use super::trace;
+
+/// The target of the server calls' exported spans. Log lines leave them out: they carry the
+/// call's `rpc` and `trace_id` themselves, exported or not.
+pub(crate) const CALL_SPAN_TARGET: &str = concat!(module_path!(), "::call");
 
 static EXPORTING: AtomicBool = AtomicBool::new(false);
 
@@ -78,11 +91,13 @@ pub fn init_tracing(config: &ServerConfig) -> Telemetry {
             .try_init(),
         // The spans of calls are exported whatever the log level: the filter is for logs.
         Some(provider) => tracing_subscriber::registry()
-            .with(log_lines(config.log_format).with_filter(filter.into_filter()))
+            .with(
+                log_lines(config.log_format).with_filter(filter.without_call_spans().into_filter()),
+            )
             .with(
                 tracing_opentelemetry::layer()
                     .with_tracer(provider.tracer("protogen-runtime"))
-                    .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+                    .with_filter(LevelFilter::INFO),
             )
             .try_init(),
     }
@@ -104,16 +119,66 @@ where
     // only on a terminal: escape codes have no place in a log file, and styling the fields
     // of every call's span cost CPU per call.
     match format {
-        LogFormat::Text => tracing_subscriber::fmt::layer()
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
-            .boxed(),
+        LogFormat::Text => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            tracing_subscriber::fmt::layer()
+                .with_ansi(ansi)
+                .event_format(CallFields {
+                    inner: tracing_subscriber::fmt::format().with_ansi(ansi),
+                    json: false,
+                })
+                .with_writer(std::io::stderr)
+                .boxed()
+        }
         LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
+            .fmt_fields(JsonFields::new())
+            .event_format(CallFields {
+                inner: tracing_subscriber::fmt::format()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true),
+                json: true,
+            })
             .with_writer(std::io::stderr)
             .boxed(),
+    }
+}
+
+/// The log line format: `inner`'s, plus the call's `rpc` and `trace_id` on the lines written
+/// by a call's code, as the last fields of a text line or top-level keys of a JSON one.
+struct CallFields<F> {
+    inner: F,
+    json: bool,
+}
+
+impl<S, N, F> FormatEvent<S, N> for CallFields<F>
+where
+    S: tracing::Subscriber + for<'lookup> LookupSpan<'lookup>,
+    N: for<'writer> FormatFields<'writer> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> fmt::Result {
+        let Some((rpc, context)) = trace::current_call() else {
+            return self.inner.format_event(ctx, writer, event);
+        };
+        let mut line = String::new();
+        self.inner
+            .format_event(ctx, Writer::new(&mut line), event)?;
+        let line = line.trim_end_matches('\n');
+        let trace_id = context.trace_id_hex();
+        match line.strip_suffix('}').filter(|_| self.json) {
+            // Contract paths are letters, digits, `_`, `.` and `/`: nothing to escape.
+            Some(object) => writeln!(
+                writer,
+                r#"{object},"rpc":"{rpc}","trace_id":"{trace_id}"}}"#
+            ),
+            None => writeln!(writer, "{line} rpc={rpc} trace_id={trace_id}"),
+        }
     }
 }
 
@@ -136,6 +201,21 @@ impl LogFilter {
             eprintln!("invalid log filter {directives:?} ({error}); using `info`");
             EnvFilter::new("info")
         }))
+    }
+
+    /// Leaves the server calls' exported spans out of the log lines (see [`CALL_SPAN_TARGET`]).
+    fn without_call_spans(self) -> Self {
+        match self {
+            LogFilter::Targets(targets) => {
+                LogFilter::Targets(targets.with_target(CALL_SPAN_TARGET, LevelFilter::OFF))
+            }
+            LogFilter::Env(env) => {
+                LogFilter::Env(match format!("{CALL_SPAN_TARGET}=off").parse() {
+                    Ok(directive) => env.add_directive(directive),
+                    Err(_) => env,
+                })
+            }
+        }
     }
 
     /// As the subscriber's own filter.

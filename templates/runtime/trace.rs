@@ -4,6 +4,8 @@
 //!
 //! The context lives in a tokio task-local for the handler's future and in the request's
 //! extensions. A task you spawn from a handler starts without it: wrap it with [`scope`].
+//! The task-local also names the RPC, so that the log lines of a call's code carry `rpc` and
+//! `trace_id` (see `telemetry`) without a span per call.
 
 use std::fmt;
 use std::future::Future;
@@ -21,8 +23,16 @@ pub struct TraceContext {
     pub sampled: bool,
 }
 
+/// What code running on behalf of a call knows about it.
+#[derive(Clone, Copy)]
+struct Scope {
+    context: TraceContext,
+    /// The server call's RPC path, when the code runs for one.
+    rpc: Option<&'static str>,
+}
+
 tokio::task_local! {
-    static CURRENT: TraceContext;
+    static CURRENT: Scope;
 }
 
 impl TraceContext {
@@ -103,7 +113,7 @@ pub struct TraceIdHex(u128);
 
 impl fmt::Display for TraceIdHex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Every call's span formats one: by hand, as `{:032x}` costs several times more.
+        // Every log line of a call formats one: by hand, as `{:032x}` costs several times more.
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 32];
         for (index, digit) in hex.iter_mut().enumerate() {
@@ -115,18 +125,37 @@ impl fmt::Display for TraceIdHex {
 
 /// The trace context of the call being handled on this task, if any.
 pub fn current() -> Option<TraceContext> {
-    CURRENT.try_with(|context| *context).ok()
+    CURRENT.try_with(|scope| scope.context).ok()
+}
+
+/// The RPC path and trace context of the server call this code runs for, if any: what its
+/// log lines carry.
+pub(crate) fn current_call() -> Option<(&'static str, TraceContext)> {
+    CURRENT
+        .try_with(|scope| scope.rpc.map(|rpc| (rpc, scope.context)))
+        .ok()
+        .flatten()
 }
 
 /// Runs `future` with `context` as the current trace context: use it for tasks spawned from a
-/// handler (`tokio::spawn(trace::scope(ctx, work))`) so their outgoing calls join the trace.
-pub async fn scope<F: Future>(context: TraceContext, future: F) -> F::Output {
-    CURRENT.scope(context, future).await
+/// handler (`tokio::spawn(trace::scope(ctx, work))`) so their outgoing calls join the trace
+/// and their log lines name the handler's RPC.
+pub fn scope<F: Future>(context: TraceContext, future: F) -> impl Future<Output = F::Output> {
+    // Read here, in the handler, not in the spawned task.
+    let rpc = CURRENT.try_with(|scope| scope.rpc).ok().flatten();
+    CURRENT.scope(Scope { context, rpc }, future)
 }
 
-/// Runs `f` synchronously with `context` current; the server middleware polls handlers this way.
-pub(crate) fn sync_scope<R>(context: TraceContext, f: impl FnOnce() -> R) -> R {
-    CURRENT.sync_scope(context, f)
+/// Runs `f` synchronously for a call of `rpc` in `context`; the server middleware polls
+/// handlers and their response streams this way.
+pub(crate) fn call_scope<R>(rpc: &'static str, context: TraceContext, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(
+        Scope {
+            context,
+            rpc: Some(rpc),
+        },
+        f,
+    )
 }
 
 fn nonzero_u64() -> u64 {

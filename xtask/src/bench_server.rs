@@ -1,6 +1,7 @@
 //! `cargo xtask bench-server`: the server `protogen new` generates, with its whole runtime on,
-//! against a plain hand-written tonic server running the same handlers, under the same load
-//! generator, on loopback: unary calls at 64 in flight, 100-message server streams at 16; and
+//! against a plain hand-written tonic server running the same handlers (built twice: with the
+//! system allocator, as plain servers usually are, and with the generated server's mimalloc,
+//! which isolates the runtime's own cost), under the same load generator, on loopback: unary calls at 64 in flight, 100-message server streams at 16; and
 //! the generated server's REST + JSON route for the same RPC (HTTP/1.1 and h2c) against its
 //! own gRPC path, measured alternately on one server process.
 
@@ -47,21 +48,31 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     // The machine may be shared: the load average says how much the figures can be trusted.
     let load_before = load_average();
-    // rows[scenario][server] = samples of (calls/s, p50 µs, p99 µs, server CPU µs per call)
-    let mut rows = vec![[Vec::new(), Vec::new()]; SCENARIOS.len()];
+    // rows[scenario][server] = samples of (calls/s, p50 µs, p99 µs, server CPU µs per call);
+    // servers: plain (system allocator), plain (mimalloc), generated.
+    let mut rows = vec![[Vec::new(), Vec::new(), Vec::new()]; SCENARIOS.len()];
     // rest[scenario] = samples of REST_SCENARIOS on one generated server per round.
     let mut rest = vec![Vec::new(); REST_SCENARIOS.len()];
     for round in 0..ROUNDS {
         rest_round(&release, round, &mut rest)?;
         for (index, (scenario, concurrency, _)) in SCENARIOS.iter().enumerate() {
-            // Alternate the order, so neither server always runs on a warmer machine.
-            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            // Alternate the order, so no server always runs on a warmer machine.
+            let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
             for server in order {
                 let addr = free_addr()?;
                 let child = match server {
-                    0 => start(Command::new(release.join("plain")).arg(&addr), &addr, false)?,
+                    0 => start(
+                        pinned_server(&release.join("plain")).arg(&addr),
+                        &addr,
+                        false,
+                    )?,
+                    1 => start(
+                        pinned_server(&release.join("plain_mimalloc")).arg(&addr),
+                        &addr,
+                        false,
+                    )?,
                     _ => start(
-                        Command::new(release.join("shop-server"))
+                        pinned_server(&release.join("shop-server"))
                             .env("SHOP_ADDR", &addr)
                             .env("HTTP_ADDR", free_addr()?),
                         &addr,
@@ -78,7 +89,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     println!("|---|---|---:|---:|---:|---:|");
     for (index, (_, _, label)) in SCENARIOS.iter().enumerate() {
         let mut medians = Vec::new();
-        for (server, name) in ["plain tonic", "generated (runtime on)"].iter().enumerate() {
+        let servers = [
+            "plain tonic (system allocator)",
+            "plain tonic (mimalloc)",
+            "generated (runtime on)",
+        ];
+        for (server, name) in servers.iter().enumerate() {
             let samples = &rows[index][server];
             let median = |field: fn(&Sample) -> f64| {
                 let mut values: Vec<f64> = samples.iter().map(field).collect();
@@ -97,13 +113,15 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             );
             medians.push(row);
         }
-        println!(
-            "| {label} | generated / plain | {:.2} | {:.2} | {:.2} | {:.2} |",
-            medians[1].0 / medians[0].0,
-            medians[1].1 / medians[0].1,
-            medians[1].2 / medians[0].2,
-            medians[1].3 / medians[0].3
-        );
+        for (baseline, name) in [(0, "system allocator"), (1, "mimalloc")] {
+            println!(
+                "| {label} | generated / plain ({name}) | {:.2} | {:.2} | {:.2} | {:.2} |",
+                medians[2].0 / medians[baseline].0,
+                medians[2].1 / medians[baseline].1,
+                medians[2].2 / medians[baseline].2,
+                medians[2].3 / medians[baseline].3
+            );
+        }
     }
     let median = |field: fn(&Sample) -> f64, samples: &[Sample]| {
         let mut values: Vec<f64> = samples.iter().map(field).collect();
@@ -133,8 +151,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "\nmedians of {ROUNDS} alternating rounds of {SECONDS} s each; the generated server runs with its \
          defaults (TLS, JWT and OpenTelemetry export off); goal: generated/plain >= 0.95 for calls/s, <= 1.10 for p99; \
          REST/gRPC >= 0.50 for calls/s (the REST rows share one server process per round, order rotating); \
-         load average (1 min) {load_before} before, {} after",
-        load_average()
+         load average (1 min) {load_before} before, {} after; {}",
+        load_average(),
+        match pinning() {
+            Some(cpus) => format!("servers on CPUs {}, the load generator on {}", cpus.servers, cpus.load),
+            None => "unpinned (taskset missing or a single CPU)".to_owned(),
+        }
     );
     Ok(())
 }
@@ -144,7 +166,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 fn rest_round(release: &Path, round: usize, samples: &mut [Vec<Sample>]) -> anyhow::Result<()> {
     let (grpc, http) = (free_addr()?, free_addr()?);
     let mut server = start(
-        Command::new(release.join("shop-server"))
+        pinned_server(&release.join("shop-server"))
             .env("SHOP_ADDR", &grpc)
             .env("HTTP_ADDR", &http),
         &http,
@@ -278,7 +300,12 @@ fn scaffold(root: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     let bench = workspace.join("bench");
     std::fs::create_dir_all(bench.join("src/bin"))?;
     std::fs::copy(baseline.join("Cargo.toml.in"), bench.join("Cargo.toml"))?;
-    for file in ["src/lib.rs", "src/bin/plain.rs", "src/bin/load.rs"] {
+    for file in [
+        "src/lib.rs",
+        "src/bin/plain.rs",
+        "src/bin/plain_mimalloc.rs",
+        "src/bin/load.rs",
+    ] {
         std::fs::copy(baseline.join(file), bench.join(file))?;
     }
     let manifest = workspace.join("Cargo.toml");
@@ -307,6 +334,55 @@ pub fn implement(file: &Path, bodies: &[(&str, &str)]) -> anyhow::Result<()> {
     }
     std::fs::write(file, text)?;
     Ok(())
+}
+
+/// Which CPUs the servers and the load generator run on: the first and the second half of the
+/// machine's. Unpinned on 2 cores, the load generator took the servers' CPU time, and the p99
+/// measured how the scheduler shared the cores more than how fast a server answered.
+pub(crate) struct Pinning {
+    pub(crate) servers: String,
+    pub(crate) load: String,
+}
+
+/// The pinning of this machine, or `None` with fewer than 2 CPUs or without `taskset`.
+pub(crate) fn pinning() -> Option<&'static Pinning> {
+    static PINNING: std::sync::OnceLock<Option<Pinning>> = std::sync::OnceLock::new();
+    PINNING
+        .get_or_init(|| {
+            let cpus = std::thread::available_parallelism().ok()?.get();
+            let half = cpus / 2;
+            if half == 0 {
+                return None;
+            }
+            let pinning = Pinning {
+                servers: format!("0-{}", half - 1),
+                load: format!("{half}-{}", cpus - 1),
+            };
+            // taskset execs the program: the child's pid is the program's, for its CPU time.
+            let works = Command::new("taskset")
+                .args(["-c", &pinning.load, "true"])
+                .status()
+                .is_ok_and(|status| status.success());
+            works.then_some(pinning)
+        })
+        .as_ref()
+}
+
+/// `program`, on `cpus` if given.
+pub(crate) fn pinned(program: &Path, cpus: Option<&String>) -> Command {
+    match cpus {
+        Some(cpus) => {
+            let mut command = Command::new("taskset");
+            command.arg("-c").arg(cpus).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
+/// A server `program`, on the servers' CPUs.
+fn pinned_server(program: &Path) -> Command {
+    pinned(program, pinning().map(|cpus| &cpus.servers))
 }
 
 pub fn free_addr() -> anyhow::Result<String> {
@@ -356,7 +432,7 @@ fn measure_on(
     concurrency: &str,
 ) -> anyhow::Result<Sample> {
     let cpu_before = cpu_ticks(pid);
-    let output = Command::new(release.join("load"))
+    let output = pinned(&release.join("load"), pinning().map(|cpus| &cpus.load))
         .args([addr, scenario, concurrency, SECONDS])
         .output()?;
     let cpu_after = cpu_ticks(pid);

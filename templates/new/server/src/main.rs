@@ -10,6 +10,13 @@ use std::process::ExitCode;
 
 use {{ ws.api_ident }}::runtime::{self, ServerConfig};
 
+/// mimalloc rather than the system allocator: every call allocates its messages and buffers
+/// on one thread and frees them on another, which glibc's malloc serves with locks and
+/// consolidation. `cargo xtask bench-server` (protogen's repository) measured 100-message
+/// streams at 1.3x the calls/s of the system allocator, for 0.7x the CPU per call.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = ServerConfig::from_env_and_args_with_addr_env("{{ ws.addr_env }}");
