@@ -354,9 +354,13 @@ pub(crate) fn pinning() -> Option<&'static Pinning> {
             if half == 0 {
                 return None;
             }
+            let range = |first: usize, last: usize| match first == last {
+                true => first.to_string(),
+                false => format!("{first}-{last}"),
+            };
             let pinning = Pinning {
-                servers: format!("0-{}", half - 1),
-                load: format!("{half}-{}", cpus - 1),
+                servers: range(0, half - 1),
+                load: range(half, cpus - 1),
             };
             // taskset execs the program: the child's pid is the program's, for its CPU time.
             let works = Command::new("taskset")
