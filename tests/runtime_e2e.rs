@@ -497,6 +497,15 @@ fn production_with_a_node_client(workspace: &Path) {
         seen["unary"]["elapsed_ms"].as_u64().unwrap() < 2000,
         "{seen}"
     );
+    // The runtime's line for the call that ran out of time names it the same way.
+    let failed = server.log_lines_with("call failed");
+    assert!(
+        failed
+            .iter()
+            .any(|line| line.contains(r#"code="DEADLINE_EXCEEDED""#)
+                && line.contains(" rpc=/users.v1.UsersService/FindOne trace_id=")),
+        "{failed:?}"
+    );
     // The log lines of a handler, and of the task producing its stream, name the call.
     for (message, rpc) in [
         ("looking up the user", "FindOne"),

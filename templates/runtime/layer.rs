@@ -353,15 +353,15 @@ impl CallState {
         match code {
             "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => {
                 let _entered = self.span.enter();
-                tracing::error!(code, ?elapsed, message, rpc, %trace_id, "call failed")
+                tracing::error!(code, ?elapsed, message, %rpc, %trace_id, "call failed")
             }
             "DEADLINE_EXCEEDED" | "UNAVAILABLE" => {
                 let _entered = self.span.enter();
-                tracing::warn!(code, ?elapsed, message, rpc, %trace_id, "call failed")
+                tracing::warn!(code, ?elapsed, message, %rpc, %trace_id, "call failed")
             }
             _ if tracing::enabled!(tracing::Level::DEBUG) => {
                 let _entered = self.span.enter();
-                tracing::debug!(code, ?elapsed, rpc, %trace_id, "call finished")
+                tracing::debug!(code, ?elapsed, %rpc, %trace_id, "call finished")
             }
             _ => {}
         }
@@ -381,7 +381,7 @@ impl CallState {
         let _entered = self.span.enter();
         let message = panic_message(panic);
         let (rpc, trace_id) = (self.path(), self.context.trace_id_hex());
-        tracing::error!(message, rpc, %trace_id, "{what}");
+        tracing::error!(message, %rpc, %trace_id, "{what}");
     }
 
     fn deadline_status(&self) -> Status {
