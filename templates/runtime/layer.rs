@@ -30,7 +30,8 @@ use tracing::Span;
 use super::deadline::{self, GRPC_TIMEOUT};
 use super::guard::{Incoming, SharedGuard, Transport, Verdict};
 use super::metrics::{code_name, MethodMetrics, Metrics, RpcName};
-use super::policy::{self, ServerSettings};
+use super::policy::ServerSettings;
+use super::rpc_index;
 use super::telemetry;
 use super::trace::{self, TraceContext, TRACEPARENT};
 use super::BoxError;
@@ -92,7 +93,7 @@ impl LayerState {
                 forced_stop: forced_stop.clone(),
             })
         };
-        let rpcs = policy::served_paths()
+        let rpcs = rpc_index::served_paths()
             .map(|path| (path.to_owned(), entry(path)))
             .collect();
         LayerState {

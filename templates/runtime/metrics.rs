@@ -153,10 +153,10 @@ impl Metrics {
         {
             return found.clone();
         }
-        let shape = super::policy::contract_rpc(path);
+        let shape = super::rpc_index::contract_rpc(path);
         // Paths come from callers: only the served ones get labels of their own, anything else
         // counts under `unknown`, so a client cannot grow the series without bound.
-        let known = super::policy::is_served(path);
+        let known = super::rpc_index::is_served(path);
         let rpc = RpcName::bounded(path);
         let labels = [rpc.service, rpc.method];
         let method = Arc::new(MethodMetrics {
@@ -226,7 +226,7 @@ impl<'a> RpcName<'a> {
     /// The labels of `path`: its own if the contract or the runtime serves it, else
     /// `unknown/unknown`. Every metric labels RPCs this way.
     pub fn bounded(path: &'a str) -> Self {
-        if super::policy::is_served(path) {
+        if super::rpc_index::is_served(path) {
             RpcName::from_path(path)
         } else {
             RpcName {

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod policy;
 pub mod rest;
 pub mod retry;
+pub mod rpc_index;
 pub mod server;
 pub mod stream;
 pub mod telemetry;

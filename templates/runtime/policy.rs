@@ -31,11 +31,10 @@
 //! idle_timeout = "30s"             # a stream that sends nothing this long ends
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use prost::Message;
 use serde::Deserialize;
 
 use super::breaker::BreakerConfig;
@@ -43,6 +42,7 @@ use super::config::parse_duration;
 use super::guard::AuthSettings;
 use super::metrics::code_from_name;
 use super::retry::RetryPolicy;
+use super::rpc_index::{contract_idempotent, contract_rpc, contract_rpcs};
 
 /// The client side of `protogen.toml`, resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -416,82 +416,4 @@ impl ServerSettings {
         };
         Ok(ServerSettings { rpcs, auth })
     }
-}
-
-/// What the contract says about one RPC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RpcShape {
-    /// `idempotency_level` is `NO_SIDE_EFFECTS` or `IDEMPOTENT`: a repeat is harmless.
-    pub idempotent: bool,
-    pub client_streaming: bool,
-    pub server_streaming: bool,
-}
-
-/// The contract's word on the RPC at `path` (`/package.Service/Method`), if it has one.
-pub fn contract_rpc(path: &str) -> Option<RpcShape> {
-    contract_rpcs().get(path).copied()
-}
-
-/// Whether the contract marks the RPC at `path` as safe to repeat.
-pub fn contract_idempotent(path: &str) -> bool {
-    contract_rpc(path).is_some_and(|shape| shape.idempotent)
-}
-
-/// The RPCs the server runtime adds to the contract's: health and reflection.
-const RUNTIME_RPCS: &[&str] = &[
-    "/grpc.health.v1.Health/Check",
-    "/grpc.health.v1.Health/Watch",
-    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-];
-
-/// Every path a generated server answers: the contract's RPCs and the runtime's own. Metric
-/// labels come only from this list, so their number is bounded by the contract's size.
-pub(crate) fn served_paths() -> impl Iterator<Item = &'static str> {
-    let mut paths: Vec<&'static str> = contract_rpcs().keys().map(String::as_str).collect();
-    paths.sort_unstable();
-    paths.into_iter().chain(RUNTIME_RPCS.iter().copied())
-}
-
-/// Whether `path` is one of [`served_paths`].
-pub(crate) fn is_served(path: &str) -> bool {
-    contract_rpcs().contains_key(path) || RUNTIME_RPCS.contains(&path)
-}
-
-/// Every RPC of the embedded contract, by path.
-pub(crate) fn contract_rpcs() -> &'static HashMap<String, RpcShape> {
-    static RPCS: OnceLock<HashMap<String, RpcShape>> = OnceLock::new();
-    RPCS.get_or_init(|| {
-        use prost_types::method_options::IdempotencyLevel;
-        let set =
-            prost_types::FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET).unwrap_or_default();
-        let mut rpcs = HashMap::new();
-        for file in &set.file {
-            let package = file.package();
-            for service in &file.service {
-                let service_name = if package.is_empty() {
-                    service.name().to_owned()
-                } else {
-                    format!("{package}.{}", service.name())
-                };
-                for method in &service.method {
-                    let level = method
-                        .options
-                        .as_ref()
-                        .map(|options| options.idempotency_level())
-                        .unwrap_or(IdempotencyLevel::IdempotencyUnknown);
-                    let shape = RpcShape {
-                        idempotent: matches!(
-                            level,
-                            IdempotencyLevel::NoSideEffects | IdempotencyLevel::Idempotent
-                        ),
-                        client_streaming: method.client_streaming(),
-                        server_streaming: method.server_streaming(),
-                    };
-                    rpcs.insert(format!("/{service_name}/{}", method.name()), shape);
-                }
-            }
-        }
-        rpcs
-    })
 }
