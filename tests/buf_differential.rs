@@ -500,3 +500,126 @@ fn name(path: &Path) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// Two workspace modules, `a` judged by WIRE and `b` by FILE, each with a field renamed and a
+/// field's type changed: `diff`'s breaking findings are exactly `check`'s, which are buf's, in
+/// both workspace layouts (buf.work.yaml; buf.yaml v2 `modules:`).
+#[test]
+fn workspace_modules_diff_equals_check_equals_buf() {
+    let Some(buf) = common::native_buf() else {
+        return;
+    };
+    let module = |package: &str, name: &str, kind: &str| {
+        format!(
+            "syntax = \"proto3\";\npackage {package}.v1;\nmessage Thing {{\n  string {name} = 1;\n  {kind} count = 2;\n}}\n"
+        )
+    };
+    let work_yaml = [
+        (
+            "buf.work.yaml",
+            "version: v1\ndirectories:\n  - a\n  - b\n".to_string(),
+        ),
+        (
+            "a/buf.yaml",
+            "version: v1\nbreaking:\n  use: [WIRE]\n".to_string(),
+        ),
+        (
+            "b/buf.yaml",
+            "version: v1\nbreaking:\n  use: [FILE]\n".to_string(),
+        ),
+    ];
+    let v2_yaml = [(
+        "buf.yaml",
+        "version: v2\nmodules:\n  - path: a\n    breaking:\n      use: [WIRE]\n  - path: b\n    breaking:\n      use: [FILE]\n".to_string(),
+    )];
+    for (layout, config) in [
+        ("buf.work.yaml", &work_yaml[..]),
+        ("buf.yaml v2", &v2_yaml[..]),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        for (side, name, kind) in [
+            ("previous", "title", "int32"),
+            ("current", "label", "string"),
+        ] {
+            let root = tmp.path().join(side);
+            for (path, text) in config {
+                write(&root.join(path), text);
+            }
+            write(&root.join("a/a/v1/a.proto"), &module("a", name, kind));
+            write(&root.join("b/b/v1/b.proto"), &module("b", name, kind));
+        }
+        let (current, previous) = (tmp.path().join("current"), tmp.path().join("previous"));
+        let from_buf = run_buf(&buf, &current, Path::new("../previous"))
+            .unwrap_or_else(|e| panic!("{layout}: buf: {e}"));
+        let from_check = protogen(&current, &previous).unwrap_or_else(|e| panic!("{layout}: {e}"));
+        let from_diff = diff_breaking(&current, &previous);
+        assert!(
+            from_buf.iter().any(|f| f.path.starts_with("a/"))
+                && from_buf.iter().any(|f| f.path.starts_with("b/")),
+            "{layout}: buf found nothing in one of the modules: {}",
+            list(&from_buf)
+        );
+        assert_eq!(from_check, from_buf, "{layout}: check differs from buf");
+        assert_eq!(
+            from_diff, from_check,
+            "{layout}: diff's breaking section differs from check"
+        );
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The breaking findings of `protogen diff OLD --path CURRENT --format json`: those attached to
+/// changes in the breaking section and those that match no change.
+fn diff_breaking(current: &Path, old: &Path) -> Vec<Located> {
+    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
+        .arg("diff")
+        .arg(old)
+        .arg("--path")
+        .arg(current)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "diff: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let located = |f: &Value| Located {
+        rule: f["rule"].as_str().unwrap_or_default().to_owned(),
+        path: f["path"].as_str().unwrap_or_default().to_owned(),
+        line: f["line"].as_u64().unwrap_or(0),
+        column: f["column"].as_u64().unwrap_or(0),
+    };
+    let mut findings: Vec<Located> = log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["section"] == "breaking")
+        .flat_map(|c| c["findings"].as_array().unwrap().iter().map(located))
+        .chain(
+            log["unmatched_findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(located),
+        )
+        .collect();
+    findings.sort();
+    assert_eq!(
+        log["summary"]["breaking"].as_u64(),
+        Some(
+            log["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["section"] == "breaking")
+                .count() as u64
+        )
+    );
+    findings
+}

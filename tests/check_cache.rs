@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use protogen::compat::{self, RuleSet};
+use protogen::compat;
 use protogen::config::Config;
 use protogen::contract::{self, Side, Source};
 
@@ -225,9 +225,9 @@ fn judged_both_ways(
     baseline: &contract::Loaded,
     current: &contract::Loaded,
 ) -> (compat::Judgement, compat::Judgement, usize, usize) {
-    let rules = RuleSet::from_config(&config.breaking).unwrap();
-    let whole = compat::judge_loaded(config, &rules, baseline, current, false, false).unwrap();
-    let narrowed = compat::judge_loaded(config, &rules, baseline, current, true, false).unwrap();
+    let judged = compat::Decode::Judged;
+    let whole = compat::judge_loaded(config, baseline, current, false, judged).unwrap();
+    let narrowed = compat::judge_loaded(config, baseline, current, true, judged).unwrap();
     (
         whole.judgement,
         narrowed.judgement,

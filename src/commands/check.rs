@@ -29,10 +29,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = Config::load(root, args.config.as_deref())?;
-    let rules = RuleSet::from_config(&config.breaking).with_context(|| match &config.source {
-        Some(path) => format!("invalid breaking rules in {}", path.display()),
-        None => "invalid breaking rules".to_string(),
-    })?;
+    let rules = compat::root_rules(&config)?;
     let options = config.load_options();
     let baseline_source = Source::resolve(against, root)
         .with_context(|| format!("cannot read the baseline '{against}'"))?;
@@ -41,9 +38,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // Both sides are compiled (or found in the cache) on two cores; then only the files that
     // can differ are decoded and judged, unless consumers need the whole current contract.
     let (baseline, current) = contract::prepare_both(&baseline_source, &current_source, &options)?;
-    let whole_current = consumers_may_exist(root, args.consumers.as_deref());
-    let compat::Judged { judgement, current } =
-        compat::judge_loaded(&config, &rules, &baseline, &current, true, whole_current)?;
+    let decode = if consumers_may_exist(root, args.consumers.as_deref()) {
+        compat::Decode::WholeCurrent
+    } else {
+        compat::Decode::Judged
+    };
+    let compat::Judged {
+        judgement, current, ..
+    } = compat::judge_loaded(&config, &baseline, &current, true, decode)?;
     drop(baseline);
     let consumer_rules = RuleSet::from_ids(&config.consumers.use_, &config.consumers.except)
         .with_context(|| match &config.source {

@@ -1,5 +1,5 @@
-//! `protogen diff`: loads both contracts, diffs them, judges the changes with the same rules
-//! and configuration as `check`, and prints the changelog. Exit 0 whatever changed.
+//! `protogen diff`: loads both contracts, diffs them, judges them through `check`'s own
+//! judge (`compat::judge_loaded`, per workspace module), prints the changelog. Exit 0 always.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::compat::{self, RuleSet};
+use crate::compat;
 use crate::config::Config;
-use crate::contract::{self, Contract, LoadOptions, Side, Source};
+use crate::contract::{self, Source};
 use crate::diff::{self, DiffOptions};
 use crate::report::{changelog_json, changelog_markdown, changelog_text};
 
@@ -22,11 +22,15 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         None => Source::Dir(args.path.clone()),
     };
     let config = load_config(&args, &new_source)?;
-    let rules = RuleSet::from_config(&config.breaking).with_context(|| match &config.source {
-        Some(path) => format!("invalid breaking rules in {}", path.display()),
-        None => "invalid breaking rules".to_string(),
-    })?;
-    let (old, new) = load_both(&old_source, &new_source, &config.load_options())?;
+    compat::root_rules(&config)?;
+    let (old, new) = contract::prepare_both(&old_source, &new_source, &config.load_options())?;
+    // `check`'s judge, so the breaking section is exactly `check`'s findings: a workspace
+    // module is judged with its own rules. Both sides are decoded whole for the changelog.
+    let compat::Judged {
+        judgement,
+        baseline: old,
+        current: new,
+    } = compat::judge_loaded(&config, &old, &new, true, compat::Decode::Whole)?;
 
     for (side, contract) in [("old", &old), ("new", &new)] {
         contract::events::events(contract)
@@ -39,8 +43,6 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
             include_docs: args.include_docs,
         },
     );
-    // The same engine and rules as `protogen check`, so the two never disagree.
-    let judgement = compat::judge(&old, &new, &rules);
     let new_name = args
         .new
         .clone()
@@ -79,20 +81,6 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Loads the two sides in parallel: protox is single-threaded and the sides are independent.
-fn load_both(
-    old: &Source,
-    new: &Source,
-    options: &LoadOptions,
-) -> anyhow::Result<(Contract, Contract)> {
-    std::thread::scope(|scope| {
-        let old = scope.spawn(|| contract::load(old, Side::Baseline, options));
-        let new = contract::load(new, Side::Current, options);
-        let old = old.join().expect("loading a contract does not panic");
-        Ok((old?, new?))
-    })
 }
 
 /// `check`'s configuration: `--config`, else the module root's protogen.toml or buf.yaml;

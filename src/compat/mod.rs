@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::contract::{Contract, Model};
 
-pub use modules::{judge_loaded, Judged};
+pub use modules::{judge_loaded, root_rules, Decode, Judged};
 pub use rules::{Rule, RULES};
 pub use sink::{order, path_within, sort};
 

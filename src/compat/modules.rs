@@ -1,5 +1,5 @@
-//! Judges a loaded pair of contracts as buf does, module by module for a workspace, decoding
-//! only the files a comparison can find something in (`contract::narrow`).
+//! The one judge of a loaded pair (`check` and `diff` both call it): as buf does, module by
+//! module for a workspace with each module's own rules, decoding only what can differ.
 //!
 //! Each judged unit (the module root, or each workspace module with the files it imports) is
 //! narrowed on its own, so a unit is judged on exactly the files that judging it whole could
@@ -14,11 +14,30 @@ use super::{judge, Judgement, RuleSet};
 use crate::config::Config;
 use crate::contract::{self, Contract, Loaded, Outline};
 
-/// The outcome, and the current contract as decoded: whole when `whole_current` (consumers
-/// look beyond the comparison), else only the files some unit judged.
+/// The outcome, and the two contracts as decoded (see [`Decode`]).
 pub struct Judged {
     pub judgement: Judgement,
+    pub baseline: Contract,
     pub current: Contract,
+}
+
+/// Which files of each side are decoded besides those judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decode {
+    /// Only the files some unit judged.
+    Judged,
+    /// The whole current contract (consumers look beyond the comparison).
+    WholeCurrent,
+    /// Both contracts whole (`diff` shows every change, not only the judged ones).
+    Whole,
+}
+
+/// The root's breaking rules (a single module's; what `check --list-rules` reports).
+pub fn root_rules(config: &Config) -> anyhow::Result<RuleSet> {
+    RuleSet::from_config(&config.breaking).with_context(|| match &config.source {
+        Some(path) => format!("invalid breaking rules in {}", path.display()),
+        None => "invalid breaking rules".to_string(),
+    })
 }
 
 /// One set of rules over a choice of files on each side.
@@ -28,21 +47,21 @@ struct Unit {
     current: BTreeSet<String>,
 }
 
-/// Judges `baseline` against `current` with `rules` (a single module) or with each workspace
-/// module's own rules; `narrow` leaves out the files fingerprinted alike on both sides.
+/// Judges `baseline` against `current` with the root's rules (a single module) or with each
+/// workspace module's own rules; `narrow` leaves out the files fingerprinted alike on both
+/// sides (the findings are the same either way).
 pub fn judge_loaded(
     config: &Config,
-    rules: &RuleSet,
     baseline: &Loaded,
     current: &Loaded,
     narrow: bool,
-    whole_current: bool,
+    decode: Decode,
 ) -> anyhow::Result<Judged> {
     let (old, new) = (baseline.outline(), current.outline());
     let mut units = Vec::new();
     if config.modules.is_empty() {
         units.push(Unit {
-            rules: rules.clone(),
+            rules: root_rules(config)?,
             baseline: old.files.keys().cloned().collect(),
             current: new.files.keys().cloned().collect(),
         });
@@ -78,8 +97,9 @@ pub fn judge_loaded(
     let current_files = wanted(|u| &u.current);
     // The two sides decode on two cores.
     let (baseline_contract, current_contract) = std::thread::scope(|scope| {
-        let old = scope.spawn(|| baseline.contract(Some(&baseline_files)));
-        let new = current.contract((!whole_current).then_some(&current_files));
+        let old =
+            scope.spawn(|| baseline.contract((decode != Decode::Whole).then_some(&baseline_files)));
+        let new = current.contract((decode == Decode::Judged).then_some(&current_files));
         (old.join().expect("decoding a contract does not panic"), new)
     });
     let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);
@@ -108,6 +128,7 @@ pub fn judge_loaded(
     }
     Ok(Judged {
         judgement: all,
+        baseline: baseline_contract,
         current: current_contract,
     })
 }
