@@ -375,3 +375,173 @@ fn sync_reports_what_the_contract_lost_and_refuses_stale_locks_of_vanished_packa
     );
     assert_eq!(snapshot(&shop), before);
 }
+
+/// The forms a person writes a TOML list in, each holding `items`; `sync` must grow `serves`
+/// in every one of them and leave the other lists byte for byte.
+fn list_forms(items: &[&str]) -> Vec<String> {
+    let q: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    vec![
+        format!("[{}]", q.join(", ")),
+        format!("[{},]", q.join(", ")),
+        format!(
+            "[\n{}\n]",
+            q.iter()
+                .map(|i| format!("  {i},"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        format!(
+            "[\n{}\n]",
+            q.iter()
+                .map(|i| format!("  {i}"))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        ),
+        format!(
+            "[ # listed by hand\n{}\n  # end of list\n]",
+            q.iter()
+                .map(|i| format!("    {i}, # why"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        format!(
+            "[\n{} # the last\n]",
+            q.iter()
+                .map(|i| format!("\t{i}"))
+                .collect::<Vec<_>>()
+                .join(", # one\n")
+        ),
+    ]
+}
+
+#[test]
+fn sync_grows_serves_in_every_toml_list_form_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/events"), &proto);
+    let made = tmp.path().join("made");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&made));
+    assert_eq!(code, 0, "{err}");
+    let orders = proto.join("orders/v1/orders.proto");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    std::fs::write(
+        &orders,
+        format!("{text}\nservice AuditService {{\n  rpc Record (ShipRequest) returns (ShipReply);\n}}\n"),
+    )
+    .unwrap();
+    let new_service = "orders.v1.AuditService";
+    let generated = std::fs::read_to_string(made.join("protogen.toml")).unwrap();
+    let serves = list_forms(&["orders.v1.ShippingService"]);
+    let calls = list_forms(&[
+        "orders.v1.ShippingService",
+        "orders.v1.ShippingService/Ship",
+    ]);
+    let publishes = list_forms(&["orders.cancelled", "orders.shipped"]);
+    let subscribes = list_forms(&["orders.shipped"]);
+    let forms = serves.len();
+    for i in 0..forms {
+        // Each list takes each form once, next to different forms of the others.
+        let lists = [
+            ("serves", &serves[i]),
+            ("calls", &calls[(i + 1) % forms]),
+            ("publishes", &publishes[(i + 2) % forms]),
+            ("subscribes", &subscribes[(i + 3) % forms]),
+        ];
+        let mut config = generated.clone();
+        for (key, list) in lists {
+            let start = config.find(&format!("\n{key} = [")).unwrap() + key.len() + 4;
+            let end = start + config[start..].find("\n]").unwrap() + 2;
+            config.replace_range(start..end, list);
+        }
+        let ws = tmp.path().join(format!("form{i}"));
+        copy_dir(&made, &ws);
+        std::fs::write(ws.join("protogen.toml"), &config).unwrap();
+        let (code, out, err) = run(protogen().arg("sync").arg(&ws));
+        assert_eq!(code, 0, "form {i}:\n{config}\n{err}");
+        assert!(
+            out.contains(&format!("handlers for new service {new_service}")),
+            "{out}"
+        );
+        let after = std::fs::read_to_string(ws.join("protogen.toml")).unwrap();
+        // Everything before and after `serves` is as it was; `serves` gained the service.
+        let at = config.find("\nserves = [").unwrap() + "\nserves = ".len();
+        let old_list = &serves[i];
+        assert!(after.starts_with(&config[..at]), "form {i}:\n{after}");
+        assert!(
+            after.ends_with(&config[at + old_list.len()..]),
+            "form {i}: sync changed more than `serves`:\n{after}"
+        );
+        let new_list = &after[at..after.len() - (config.len() - at - old_list.len())];
+        let parsed: toml::Value = toml::from_str(&format!("v = {new_list}")).unwrap();
+        let items: Vec<&str> = parsed["v"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            items,
+            ["orders.v1.ShippingService", new_service],
+            "form {i}: {new_list}"
+        );
+        // Its comments stay where they were.
+        for comment in old_list
+            .match_indices('#')
+            .map(|(at, _)| &old_list[at..at + old_list[at..].find('\n').unwrap()])
+        {
+            assert!(
+                new_list.contains(comment),
+                "form {i}: lost {comment:?} in {new_list}"
+            );
+        }
+        // And the next sync reads it back: nothing left to do for the contract.
+        let (code, out, err) = run(protogen().arg("sync").arg(&ws));
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains("new service"), "form {i}: {out}");
+    }
+}
+
+#[test]
+fn a_broken_protogen_toml_is_named_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/events"), &proto);
+    let ws = tmp.path().join("shop");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&ws));
+    assert_eq!(code, 0, "{err}");
+    let config = ws.join("protogen.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let duplicated = text.replacen("\n[client]\n", "\n[client]\ncrate = \"again\"\n", 1);
+    std::fs::write(&config, &duplicated).unwrap();
+    let line = duplicated
+        .lines()
+        .position(|l| l == "crate = \"again\"")
+        .unwrap()
+        + 2;
+    let (code, _, err) = run(protogen().arg("sync").arg(&ws));
+    assert_eq!(code, 2, "{err}");
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.starts_with("error: ")
+            && first.ends_with(&format!("protogen.toml:{line}:1: duplicate key")),
+        "{err}"
+    );
+    assert!(!err.contains("restore it"), "{err}");
+    // Without its tables it is no workspace configuration: restore it.
+    std::fs::write(&config, "[contract]\nroot = \"../proto\"\n").unwrap();
+    let (code, _, err) = run(protogen().arg("sync").arg(&ws));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("has no [api], [server], [client]")
+            && err.contains("restore it from version control"),
+        "{err}"
+    );
+}

@@ -48,7 +48,7 @@ const VALIDATE_PROTO: &str = "buf/validate/validate.proto";
 
 /// Where a validating workspace carries its protoc-free prost-protovalidate-types (the
 /// embedded `templates/vendor/` goes to `vendor/`).
-const VALIDATE_TYPES_DIR: &str = "vendor/prost-protovalidate-types";
+pub(crate) const VALIDATE_TYPES_DIR: &str = "vendor/prost-protovalidate-types";
 
 /// Where `--vendor` puts the .proto files, relative to the workspace.
 const VENDOR_DIR: &str = "proto";
@@ -122,11 +122,7 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
         has_validation: false,
         events: Vec::new(),
     };
-    workspace.has_validation = workspace.has_runtime
-        && contract
-            .files
-            .iter()
-            .any(|file| file.dependency.iter().any(|d| d == VALIDATE_PROTO));
+    workspace.has_validation = workspace.has_runtime && imports_validation(contract);
     // A new workspace publishes every event of the contract and subscribes to none: the
     // user narrows `publishes` and fills `subscribes` in protogen.toml.
     let declared = crate::contract::events::events(contract)?;
@@ -196,6 +192,14 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Plan { workspace, files })
+}
+
+/// Whether a file of the contract imports the protovalidate rules.
+pub(crate) fn imports_validation(contract: &Contract) -> bool {
+    contract
+        .files
+        .iter()
+        .any(|file| file.dependency.iter().any(|d| d == VALIDATE_PROTO))
 }
 
 /// Refuses a planned path that would land outside the workspace folder.
