@@ -8,9 +8,10 @@ use anyhow::Context;
 
 use crate::cli::{Format, LintArgs};
 use crate::compat;
+use crate::config::BufVersion;
 use crate::config::Config;
 use crate::contract::{self, Side, Source};
-use crate::lint::{self, RuleSet, Version};
+use crate::lint::{self, RuleSet};
 use crate::report::{self, CheckReport, RuleInfo};
 
 use super::check::{item, root_prefix};
@@ -114,7 +115,7 @@ fn list_rules() -> String {
     let rows: Vec<(&str, String, &str)> = lint::RULES
         .iter()
         .map(|r| {
-            let categories = match r.in_version(Version::V2) {
+            let categories = match r.in_version(BufVersion::V2) {
                 Some(v2) => v2.categories.join(","),
                 None => format!(
                     "(v1beta1 only: {})",

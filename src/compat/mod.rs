@@ -22,7 +22,7 @@ use crate::contract::{Contract, Model};
 
 pub use modules::{judge_loaded, root_rules, Decode, Judged};
 pub use rules::{Rule, RULES};
-pub use sink::{order, path_within, sort};
+pub use sink::{order, sort};
 
 /// How a finding counts: an `error` fails the check, a `warning` is reported only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
@@ -145,8 +145,9 @@ impl RuleSet {
 
     /// The rules and filters of a resolved configuration (`protogen.toml` or `buf.yaml`).
     pub fn from_config(breaking: &crate::config::Breaking) -> anyhow::Result<RuleSet> {
-        let mut set = RuleSet::from_ids_in(&breaking.use_, &breaking.except, breaking.version)?;
-        for name in breaking
+        let rules = &breaking.rules;
+        let mut set = RuleSet::from_ids_in(&breaking.use_(), &rules.except, breaking.version)?;
+        for name in rules
             .ignore_only
             .keys()
             .chain(&breaking.warn)
@@ -154,8 +155,8 @@ impl RuleSet {
         {
             rules::expand_in(name, breaking.version)?;
         }
-        set.ignore = breaking.ignore.clone();
-        set.ignore_only = breaking.ignore_only.clone();
+        set.ignore = rules.ignore.clone();
+        set.ignore_only = rules.ignore_only.clone();
         set.ignore_unstable_packages = breaking.ignore_unstable_packages;
         set.warn = breaking.warn.iter().cloned().collect();
         set.allow = breaking

@@ -5,11 +5,16 @@ use anyhow::bail;
 
 pub use crate::config::BufVersion;
 
-/// A breaking-change rule as buf names and groups it.
+/// A breaking-change rule as buf names and groups it: one row per rule, with its categories
+/// in each buf.yaml version (`buf config ls-breaking-rules --version v2|v1|v1beta1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub id: &'static str,
+    /// In buf.yaml v2 (and protogen.toml).
     pub categories: &'static [&'static str],
+    /// `None` where that version lacks the rule.
+    pub v1: Option<&'static [&'static str]>,
+    pub v1beta1: Option<&'static [&'static str]>,
     /// One line: which change the rule reports.
     pub meaning: &'static str,
 }
@@ -59,540 +64,454 @@ const DEPRECATED: &[Deprecated] = &[
     },
 ];
 
-/// Every rule of buf.yaml `version: v1` and its categories there
-/// (`buf config ls-breaking-rules --version v1`).
-pub const V1_RULES: &[(&str, &[&str])] = &[
-    ("ENUM_NO_DELETE", &["FILE"]),
-    ("ENUM_SAME_JSON_FORMAT", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    ("ENUM_SAME_TYPE", &["FILE", "PACKAGE"]),
-    ("ENUM_VALUE_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
-    (
-        "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
-        &["WIRE_JSON", "WIRE"],
-    ),
-    ("ENUM_VALUE_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    ("EXTENSION_MESSAGE_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("FIELD_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("FIELD_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
-    (
-        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
-        &["WIRE_JSON", "WIRE"],
-    ),
-    ("FIELD_SAME_CARDINALITY", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_CPP_STRING_TYPE", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_JAVA_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_JSON_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    ("FIELD_SAME_JSTYPE", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    (
-        "FIELD_SAME_ONEOF",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("FIELD_SAME_TYPE", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
-    ("FIELD_WIRE_COMPATIBLE_CARDINALITY", &["WIRE"]),
-    ("FIELD_WIRE_COMPATIBLE_TYPE", &["WIRE"]),
-    ("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", &["WIRE_JSON"]),
-    ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", &["WIRE_JSON"]),
-    ("FILE_NO_DELETE", &["FILE"]),
-    ("FILE_SAME_CC_ENABLE_ARENAS", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_CC_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_CSHARP_NAMESPACE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_GO_PACKAGE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_MULTIPLE_FILES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_OUTER_CLASSNAME", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_PACKAGE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_OBJC_CLASS_PREFIX", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_OPTIMIZE_FOR", &["FILE", "PACKAGE"]),
-    (
-        "FILE_SAME_PACKAGE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("FILE_SAME_PHP_CLASS_PREFIX", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PHP_METADATA_NAMESPACE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PHP_NAMESPACE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PY_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_RUBY_PACKAGE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_SWIFT_PREFIX", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_SYNTAX", &["FILE", "PACKAGE"]),
-    ("MESSAGE_NO_DELETE", &["FILE"]),
-    (
-        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
-        &["FILE", "PACKAGE"],
-    ),
-    (
-        "MESSAGE_SAME_JSON_FORMAT",
-        &["FILE", "PACKAGE", "WIRE_JSON"],
-    ),
-    (
-        "MESSAGE_SAME_REQUIRED_FIELDS",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("ONEOF_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("PACKAGE_ENUM_NO_DELETE", &["PACKAGE"]),
-    ("PACKAGE_MESSAGE_NO_DELETE", &["PACKAGE"]),
-    ("PACKAGE_NO_DELETE", &["PACKAGE"]),
-    ("PACKAGE_SERVICE_NO_DELETE", &["PACKAGE"]),
-    (
-        "RESERVED_ENUM_NO_DELETE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RESERVED_MESSAGE_NO_DELETE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("RPC_NO_DELETE", &["FILE", "PACKAGE"]),
-    (
-        "RPC_SAME_CLIENT_STREAMING",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_IDEMPOTENCY_LEVEL",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_REQUEST_TYPE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_RESPONSE_TYPE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_SERVER_STREAMING",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("SERVICE_NO_DELETE", &["FILE"]),
-];
-
-/// Every rule of buf.yaml `version: v1beta1` and its categories there
-/// (`buf config ls-breaking-rules --version v1beta1`).
-pub const V1BETA1_RULES: &[(&str, &[&str])] = &[
-    ("ENUM_NO_DELETE", &["FILE"]),
-    ("ENUM_SAME_JSON_FORMAT", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    ("ENUM_SAME_TYPE", &["FILE", "PACKAGE"]),
-    ("ENUM_VALUE_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
-    (
-        "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
-        &["WIRE_JSON", "WIRE"],
-    ),
-    ("ENUM_VALUE_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    ("EXTENSION_MESSAGE_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("FIELD_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("FIELD_NO_DELETE_UNLESS_NAME_RESERVED", &["WIRE_JSON"]),
-    (
-        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
-        &["WIRE_JSON", "WIRE"],
-    ),
-    (
-        "FIELD_SAME_CARDINALITY",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("FIELD_SAME_CPP_STRING_TYPE", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_JAVA_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_JSON_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    ("FIELD_SAME_JSTYPE", &["FILE", "PACKAGE"]),
-    ("FIELD_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
-    (
-        "FIELD_SAME_ONEOF",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("FIELD_SAME_TYPE", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
-    ("FIELD_SAME_UTF8_VALIDATION", &["FILE", "PACKAGE"]),
-    ("FIELD_WIRE_COMPATIBLE_CARDINALITY", &["WIRE"]),
-    ("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", &["WIRE_JSON"]),
-    ("FILE_NO_DELETE", &["FILE"]),
-    ("FILE_SAME_CC_ENABLE_ARENAS", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_CC_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_CSHARP_NAMESPACE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_GO_PACKAGE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_MULTIPLE_FILES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_OUTER_CLASSNAME", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_JAVA_PACKAGE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_OBJC_CLASS_PREFIX", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_OPTIMIZE_FOR", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PACKAGE", &["FILE"]),
-    ("FILE_SAME_PHP_CLASS_PREFIX", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PHP_METADATA_NAMESPACE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PHP_NAMESPACE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_PY_GENERIC_SERVICES", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_RUBY_PACKAGE", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_SWIFT_PREFIX", &["FILE", "PACKAGE"]),
-    ("FILE_SAME_SYNTAX", &["FILE", "PACKAGE"]),
-    ("MESSAGE_NO_DELETE", &["FILE"]),
-    (
-        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
-        &["FILE", "PACKAGE"],
-    ),
-    (
-        "MESSAGE_SAME_JSON_FORMAT",
-        &["FILE", "PACKAGE", "WIRE_JSON"],
-    ),
-    (
-        "MESSAGE_SAME_REQUIRED_FIELDS",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("ONEOF_NO_DELETE", &["FILE", "PACKAGE"]),
-    ("PACKAGE_ENUM_NO_DELETE", &["PACKAGE"]),
-    ("PACKAGE_MESSAGE_NO_DELETE", &["PACKAGE"]),
-    ("PACKAGE_NO_DELETE", &["PACKAGE"]),
-    ("PACKAGE_SERVICE_NO_DELETE", &["PACKAGE"]),
-    (
-        "RESERVED_ENUM_NO_DELETE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RESERVED_MESSAGE_NO_DELETE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("RPC_NO_DELETE", &["FILE", "PACKAGE"]),
-    (
-        "RPC_SAME_CLIENT_STREAMING",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_IDEMPOTENCY_LEVEL",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_REQUEST_TYPE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_RESPONSE_TYPE",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    (
-        "RPC_SAME_SERVER_STREAMING",
-        &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
-    ),
-    ("SERVICE_NO_DELETE", &["FILE"]),
-];
-
 /// Every rule, sorted by ID.
 pub const RULES: &[Rule] = &[
     Rule {
         id: "ENUM_NO_DELETE",
         categories: &["CSR", "FILE"],
+        v1: Some(&["FILE"]),
+        v1beta1: Some(&["FILE"]),
         meaning: "an enum is deleted from a file",
     },
     Rule {
         id: "ENUM_SAME_JSON_FORMAT",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
         meaning: "an enum loses JSON format support",
     },
     Rule {
         id: "ENUM_SAME_TYPE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "an enum switches between open and closed",
     },
     Rule {
         id: "ENUM_VALUE_NO_DELETE",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "an enum value (by number) is deleted",
     },
     Rule {
         id: "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
         categories: &["CSR", "WIRE_JSON"],
+        v1: Some(&["WIRE_JSON"]),
+        v1beta1: Some(&["WIRE_JSON"]),
         meaning: "an enum value is deleted without reserving its name",
     },
     Rule {
         id: "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
         categories: &["CSR", "WIRE_JSON", "WIRE"],
+        v1: Some(&["WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["WIRE_JSON", "WIRE"]),
         meaning: "an enum value is deleted without reserving its number",
     },
     Rule {
         id: "ENUM_VALUE_SAME_NAME",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
         meaning: "an enum value number changes name",
     },
     Rule {
         id: "EXTENSION_MESSAGE_NO_DELETE",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a message's extension ranges shrink",
     },
     Rule {
         id: "EXTENSION_NO_DELETE",
         categories: &["FILE"],
+        v1: None,
+        v1beta1: None,
         meaning: "an extension is deleted from a file",
     },
     Rule {
         id: "FIELD_NO_DELETE",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a field (by number) is deleted from a message",
     },
     Rule {
         id: "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
         categories: &["CSR", "WIRE_JSON"],
+        v1: Some(&["WIRE_JSON"]),
+        v1beta1: Some(&["WIRE_JSON"]),
         meaning: "a field is deleted without reserving its name",
     },
     Rule {
         id: "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
         categories: &["CSR", "WIRE_JSON", "WIRE"],
+        v1: Some(&["WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["WIRE_JSON", "WIRE"]),
         meaning: "a field is deleted without reserving its number",
     },
     Rule {
         id: "FIELD_SAME_CARDINALITY",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "a field changes cardinality (optional, required, repeated, map, presence)",
     },
     Rule {
         id: "FIELD_SAME_CPP_STRING_TYPE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a string or bytes field changes its C++ string type (ctype)",
     },
     Rule {
         id: "FIELD_SAME_DEFAULT",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: None,
+        v1beta1: None,
         meaning: "a field changes its default value",
     },
     Rule {
         id: "FIELD_SAME_JAVA_UTF8_VALIDATION",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a string field changes Java UTF-8 validation (java_string_check_utf8)",
     },
     Rule {
         id: "FIELD_SAME_JSON_NAME",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
         meaning: "a field changes its JSON name",
     },
     Rule {
         id: "FIELD_SAME_JSTYPE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a 64-bit integer field changes its jstype option",
     },
     Rule {
         id: "FIELD_SAME_NAME",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
         meaning: "a field number changes name",
     },
     Rule {
         id: "FIELD_SAME_ONEOF",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "a field moves into, out of or between oneofs",
     },
     Rule {
         id: "FIELD_SAME_TYPE",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "a field changes type",
     },
     Rule {
         id: "FIELD_SAME_UTF8_VALIDATION",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a string field changes UTF-8 validation",
     },
     Rule {
         id: "FIELD_WIRE_COMPATIBLE_CARDINALITY",
         categories: &["WIRE"],
+        v1: Some(&["WIRE"]),
+        v1beta1: Some(&["WIRE"]),
         meaning: "a field changes cardinality in a way the wire format notices",
     },
     Rule {
         id: "FIELD_WIRE_COMPATIBLE_TYPE",
         categories: &["WIRE"],
+        v1: Some(&["WIRE"]),
+        v1beta1: None,
         meaning: "a field changes type in a way the wire format notices",
     },
     Rule {
         id: "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
         categories: &["CSR", "WIRE_JSON"],
+        v1: Some(&["WIRE_JSON"]),
+        v1beta1: Some(&["WIRE_JSON"]),
         meaning: "a field changes cardinality in a way the wire or JSON format notices",
     },
     Rule {
         id: "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
         categories: &["CSR", "WIRE_JSON"],
+        v1: Some(&["WIRE_JSON"]),
+        v1beta1: None,
         meaning: "a field changes type in a way the wire or JSON format notices",
     },
     Rule {
         id: "FILE_NO_DELETE",
         categories: &["CSR", "FILE"],
+        v1: Some(&["FILE"]),
+        v1beta1: Some(&["FILE"]),
         meaning: "a file is deleted",
     },
     Rule {
         id: "FILE_SAME_CC_ENABLE_ARENAS",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the cc_enable_arenas option",
     },
     Rule {
         id: "FILE_SAME_CC_GENERIC_SERVICES",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the cc_generic_services option",
     },
     Rule {
         id: "FILE_SAME_CSHARP_NAMESPACE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the csharp_namespace option",
     },
     Rule {
         id: "FILE_SAME_GO_PACKAGE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the go_package option",
     },
     Rule {
         id: "FILE_SAME_JAVA_GENERIC_SERVICES",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the java_generic_services option",
     },
     Rule {
         id: "FILE_SAME_JAVA_MULTIPLE_FILES",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the java_multiple_files option",
     },
     Rule {
         id: "FILE_SAME_JAVA_OUTER_CLASSNAME",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the java_outer_classname option",
     },
     Rule {
         id: "FILE_SAME_JAVA_PACKAGE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the java_package option",
     },
     Rule {
         id: "FILE_SAME_OBJC_CLASS_PREFIX",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the objc_class_prefix option",
     },
     Rule {
         id: "FILE_SAME_OPTIMIZE_FOR",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the optimize_for option",
     },
     Rule {
         id: "FILE_SAME_PACKAGE",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE"]),
         meaning: "a file changes package",
     },
     Rule {
         id: "FILE_SAME_PHP_CLASS_PREFIX",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the php_class_prefix option",
     },
     Rule {
         id: "FILE_SAME_PHP_METADATA_NAMESPACE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the php_metadata_namespace option",
     },
     Rule {
         id: "FILE_SAME_PHP_NAMESPACE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the php_namespace option",
     },
     Rule {
         id: "FILE_SAME_PY_GENERIC_SERVICES",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the py_generic_services option",
     },
     Rule {
         id: "FILE_SAME_RUBY_PACKAGE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the ruby_package option",
     },
     Rule {
         id: "FILE_SAME_SWIFT_PREFIX",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes the swift_prefix option",
     },
     Rule {
         id: "FILE_SAME_SYNTAX",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a file changes syntax (proto2, proto3)",
     },
     Rule {
         id: "MESSAGE_NO_DELETE",
         categories: &["CSR", "FILE"],
+        v1: Some(&["FILE"]),
+        v1beta1: Some(&["FILE"]),
         meaning: "a message is deleted from a file",
     },
     Rule {
         id: "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a message turns on no_standard_descriptor_accessor",
     },
     Rule {
         id: "MESSAGE_SAME_JSON_FORMAT",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
         meaning: "a message loses JSON format support",
     },
     Rule {
         id: "MESSAGE_SAME_REQUIRED_FIELDS",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "a message adds or deletes a required field",
     },
     Rule {
         id: "ONEOF_NO_DELETE",
         categories: &["CSR", "FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "a oneof is deleted from a message",
     },
     Rule {
         id: "PACKAGE_ENUM_NO_DELETE",
         categories: &["PACKAGE"],
+        v1: Some(&["PACKAGE"]),
+        v1beta1: Some(&["PACKAGE"]),
         meaning: "an enum is deleted from a package (moving it between files is fine)",
     },
     Rule {
         id: "PACKAGE_EXTENSION_NO_DELETE",
         categories: &["PACKAGE"],
+        v1: None,
+        v1beta1: None,
         meaning: "an extension is deleted from a package (moving it between files is fine)",
     },
     Rule {
         id: "PACKAGE_MESSAGE_NO_DELETE",
         categories: &["PACKAGE"],
+        v1: Some(&["PACKAGE"]),
+        v1beta1: Some(&["PACKAGE"]),
         meaning: "a message is deleted from a package (moving it between files is fine)",
     },
     Rule {
         id: "PACKAGE_NO_DELETE",
         categories: &["PACKAGE"],
+        v1: Some(&["PACKAGE"]),
+        v1beta1: Some(&["PACKAGE"]),
         meaning: "a package is deleted",
     },
     Rule {
         id: "PACKAGE_SERVICE_NO_DELETE",
         categories: &["PACKAGE"],
+        v1: Some(&["PACKAGE"]),
+        v1beta1: Some(&["PACKAGE"]),
         meaning: "a service is deleted from a package (moving it between files is fine)",
     },
     Rule {
         id: "RESERVED_ENUM_NO_DELETE",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "an enum's reserved ranges or names shrink",
     },
     Rule {
         id: "RESERVED_MESSAGE_NO_DELETE",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "a message's reserved ranges or names shrink",
     },
     Rule {
         id: "RPC_NO_DELETE",
         categories: &["FILE", "PACKAGE"],
+        v1: Some(&["FILE", "PACKAGE"]),
+        v1beta1: Some(&["FILE", "PACKAGE"]),
         meaning: "an RPC is deleted from a service",
     },
     Rule {
         id: "RPC_SAME_CLIENT_STREAMING",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "an RPC switches between client streaming and unary",
     },
     Rule {
         id: "RPC_SAME_IDEMPOTENCY_LEVEL",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "an RPC changes its idempotency_level option",
     },
     Rule {
         id: "RPC_SAME_REQUEST_TYPE",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "an RPC changes its request type",
     },
     Rule {
         id: "RPC_SAME_RESPONSE_TYPE",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "an RPC changes its response type",
     },
     Rule {
         id: "RPC_SAME_SERVER_STREAMING",
         categories: &["CSR", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
         meaning: "an RPC switches between server streaming and unary",
     },
     Rule {
         id: "SERVICE_NO_DELETE",
         categories: &["FILE"],
+        v1: Some(&["FILE"]),
+        v1beta1: Some(&["FILE"]),
         meaning: "a service is deleted from a file",
     },
 ];
@@ -607,12 +526,12 @@ pub fn is_category(name: &str) -> bool {
 
 /// The categories of rule `id` under `version`; `None` when that version lacks the rule.
 pub fn categories(id: &str, version: BufVersion) -> Option<&'static [&'static str]> {
-    let table = match version {
-        BufVersion::V2 => return find(id).map(|r| r.categories),
-        BufVersion::V1 => V1_RULES,
-        BufVersion::V1Beta1 => V1BETA1_RULES,
-    };
-    table.iter().find(|(i, _)| *i == id).map(|(_, c)| *c)
+    let rule = find(id)?;
+    match version {
+        BufVersion::V2 => Some(rule.categories),
+        BufVersion::V1 => rule.v1,
+        BufVersion::V1Beta1 => rule.v1beta1,
+    }
 }
 
 fn deprecated(name: &str, version: BufVersion) -> Option<&'static Deprecated> {
@@ -710,12 +629,8 @@ mod tests {
     fn versions_resolve_as_buf_does() {
         let count = |c: &str, v| expand_in(c, v).unwrap().len();
         // `buf config ls-breaking-rules --version v1|v1beta1`.
-        assert_eq!(V1_RULES.len(), 61);
-        assert_eq!(V1BETA1_RULES.len(), 59);
-        assert!(V1_RULES
-            .iter()
-            .chain(V1BETA1_RULES)
-            .all(|(id, _)| find(id).is_some()));
+        assert_eq!(RULES.iter().filter(|r| r.v1.is_some()).count(), 61);
+        assert_eq!(RULES.iter().filter(|r| r.v1beta1.is_some()).count(), 59);
         assert_eq!(count("FILE", BufVersion::V1), 49);
         assert_eq!(count("WIRE", BufVersion::V1Beta1), 14);
         assert_eq!(count("PACKAGE", BufVersion::V1Beta1), 48);

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::{ack, Acknowledged, Finding, Judgement, RuleSet, Severity};
+use crate::config::path_within;
 use crate::contract::model::Model;
+use crate::contract::version::{package_version, Stability};
 use crate::contract::Span;
 
 /// Where buf points for a finding.
@@ -256,39 +258,10 @@ fn is_within(element: &str, scope: &str) -> bool {
         || (element.starts_with(scope) && element.as_bytes().get(scope.len()) == Some(&b'.'))
 }
 
-/// Whether file `name` is `path` or lies in the directory `path` (whole components).
-pub fn path_within(name: &str, path: &str) -> bool {
-    let path = path.trim_start_matches("./").trim_end_matches('/');
-    if path.is_empty() || path == "." {
-        return true;
-    }
-    name == path || (name.starts_with(path) && name.as_bytes().get(path.len()) == Some(&b'/'))
-}
-
-/// buf's unstable packages: the last component is a version with an alpha, beta or test
-/// suffix, such as `v1alpha1`, `v2beta`, `v1test`, `v1p1beta1`.
+/// buf's unstable packages: a version suffix with an alpha, beta or test level (the one
+/// reading of package versions, `contract::version`; `foo.v0beta1` has none).
 pub fn is_unstable_package(package: &str) -> bool {
-    let last = package.rsplit('.').next().unwrap_or("");
-    let Some(rest) = last.strip_prefix('v') else {
-        return false;
-    };
-    let digits = rest.chars().take_while(char::is_ascii_digit).count();
-    if digits == 0 {
-        return false;
-    }
-    let mut rest = &rest[digits..];
-    if let Some(point) = rest.strip_prefix('p') {
-        let n = point.chars().take_while(char::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &point[n..];
-    }
-    let suffix_ok = |word: &str, rest: &str| {
-        rest.strip_prefix(word)
-            .is_some_and(|tail| tail.chars().all(|c| c.is_ascii_digit()))
-    };
-    suffix_ok("alpha", rest) || suffix_ok("beta", rest) || rest.starts_with("test")
+    package_version(package) == Some(Stability::Unstable)
 }
 
 #[cfg(test)]
@@ -297,26 +270,26 @@ mod tests {
 
     #[test]
     fn unstable_packages_are_recognised() {
-        for p in [
-            "foo.v1alpha1",
-            "foo.v1beta",
-            "a.b.v2test",
-            "foo.v1p1beta1",
-            "v1alpha",
-        ] {
+        for p in ["foo.v1alpha1", "foo.v1beta", "a.b.v2test", "foo.v1p1beta1"] {
             assert!(is_unstable_package(p), "{p}");
         }
-        for p in ["foo.v1", "foo", "foo.alpha", "foo.v1alphax", "foo.va1", ""] {
+        // As buf: one component has no version, and majors start at 1.
+        for p in [
+            "foo.v1",
+            "foo",
+            "foo.alpha",
+            "foo.v1alphax",
+            "foo.va1",
+            "",
+            "v1alpha",
+            "foo.v0beta1",
+        ] {
             assert!(!is_unstable_package(p), "{p}");
         }
     }
 
     #[test]
-    fn paths_match_whole_components() {
-        assert!(path_within("a/b.proto", "a"));
-        assert!(path_within("a/b.proto", "a/"));
-        assert!(path_within("a/b.proto", "a/b.proto"));
-        assert!(!path_within("ab/c.proto", "a"));
+    fn elements_match_whole_components() {
         assert!(is_within("a.B.c", "a.B"));
         assert!(!is_within("a.Bc", "a.B"));
     }

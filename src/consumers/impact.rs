@@ -5,8 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use prost_types::field_descriptor_proto::{Label, Type};
-use prost_types::FieldDescriptorProto;
 
 use super::lock::{Lock, Role, FILE_NAME};
 use super::reach::{reach_with_events, Direction, Reach, RpcName};
@@ -391,24 +389,24 @@ fn summarize(finding: &Finding, before: &Model, now: &Model) -> String {
     let Some(new_field) = new_field else {
         return format!("{head} was deleted");
     };
-    let new = new_field.desc;
     let mut changes = Vec::new();
-    if type_label(old) != type_label(new) {
-        changes.push(format!(
-            "changed type {} -> {}",
-            type_label(old),
-            type_label(new)
-        ));
+    let (old_type, new_type) = (old_field.type_text(), new_field.type_text());
+    if old_type != new_type {
+        changes.push(format!("changed type {old_type} -> {new_type}"));
     }
-    if cardinality(old) != cardinality(new) {
+    // proto3 `optional`'s synthetic oneof is presence, not a oneof (`Field::oneof`); joining
+    // or leaving a real oneof changes presence too, and the oneof change says it all.
+    let (old_oneof, new_oneof) = (old_field.oneof(), new_field.oneof());
+    let (old_card, new_card) = (old_field.cardinality(), new_field.cardinality());
+    if old_card != new_card && old_oneof.is_some() == new_oneof.is_some() {
         changes.push(format!(
             "changed cardinality {} -> {}",
-            cardinality(old),
-            cardinality(new)
+            old_card.text(),
+            new_card.text()
         ));
     }
-    if old.name() != new.name() {
-        changes.push(format!("was renamed to {}", new.name()));
+    if old.name() != new_field.name() {
+        changes.push(format!("was renamed to {}", new_field.name()));
     } else if old_field.json_name() != new_field.json_name() {
         changes.push(format!(
             "changed JSON name {} -> {}",
@@ -416,8 +414,8 @@ fn summarize(finding: &Finding, before: &Model, now: &Model) -> String {
             new_field.json_name()
         ));
     }
-    if old.oneof_index.is_some() != new.oneof_index.is_some() {
-        changes.push(if new.oneof_index.is_some() {
+    if old_oneof.is_some() != new_oneof.is_some() {
+        changes.push(if new_oneof.is_some() {
             "moved into a oneof".to_string()
         } else {
             "moved out of its oneof".to_string()
@@ -427,27 +425,6 @@ fn summarize(finding: &Finding, before: &Model, now: &Model) -> String {
         format!("{head}: {}", finding.message)
     } else {
         format!("{head} {}", changes.join(", "))
-    }
-}
-
-fn type_label(field: &FieldDescriptorProto) -> String {
-    match field.r#type() {
-        Type::Message | Type::Enum | Type::Group => {
-            field.type_name().trim_start_matches('.').to_string()
-        }
-        scalar => scalar
-            .as_str_name()
-            .trim_start_matches("TYPE_")
-            .to_lowercase(),
-    }
-}
-
-fn cardinality(field: &FieldDescriptorProto) -> &'static str {
-    match field.label() {
-        Label::Repeated => "repeated",
-        Label::Required => "required",
-        Label::Optional if field.proto3_optional() => "optional",
-        Label::Optional => "singular",
     }
 }
 

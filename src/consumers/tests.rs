@@ -337,3 +337,31 @@ fn file_level_findings_count_for_files_the_consumer_reads() {
     assert!(v.breaks.is_empty());
     assert_eq!(v.unobserved.len(), 1);
 }
+
+/// proto3 `optional` puts a field in a synthetic oneof: presence changed, no oneof was joined
+/// (the model's `Field::oneof`), as `diff` says too.
+#[test]
+fn proto3_optional_is_presence_not_a_oneof() {
+    let current = edited(&[("string name = 3;", "optional string name = 3;")]);
+    let lock = Lock::snapshot(
+        &fixtures(),
+        "orders-client",
+        Role::Consumer,
+        rpcs(&["orders.v1.OrdersService/ListOrders"]),
+    )
+    .unwrap();
+    let file = LockFile {
+        path: "orders-client/protogen.lock".into(),
+        lock,
+    };
+    let rules = crate::compat::RuleSet::category("FILE").unwrap();
+    let v = assess(&file, &current, &[], |b, c| {
+        crate::compat::check(b, c, &rules)
+    })
+    .unwrap();
+    let summaries: Vec<&str> = v.breaks.iter().map(|b| b.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        ["users.v1.User.name (field 3) changed cardinality singular -> optional"]
+    );
+}

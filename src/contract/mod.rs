@@ -12,6 +12,7 @@ pub mod known;
 pub mod location;
 pub mod model;
 mod source;
+pub mod version;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

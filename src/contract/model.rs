@@ -76,6 +76,29 @@ pub enum Cardinality {
     Map,
 }
 
+impl Cardinality {
+    /// In a sentence: `singular` (implicit presence), `optional` (explicit presence),
+    /// `required`, `repeated`, `map`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Cardinality::Explicit => "optional",
+            Cardinality::Implicit => "singular",
+            Cardinality::Required => "required",
+            Cardinality::Repeated => "repeated",
+            Cardinality::Map => "map",
+        }
+    }
+}
+
+/// The `syntax` statement as the descriptor records it (`proto2` when empty; `editions` and
+/// any other value as is, where [`Syntax`] only tells proto3 from the rest).
+pub fn syntax_text(file: &FileDescriptorProto) -> &str {
+    match file.syntax() {
+        "" => "proto2",
+        other => other,
+    }
+}
+
 /// One `.proto` file.
 pub struct File<'a> {
     pub desc: &'a FileDescriptorProto,
@@ -606,6 +629,28 @@ impl<'a> Field<'_, 'a> {
     /// The type as written in a .proto file: `int32`, `users.v1.Role`, `map<string, int64>`.
     pub fn type_text(&self) -> String {
         type_text(self.model, self.desc)
+    }
+
+    /// The descriptor's label: `optional` (every singular field), `required`, `repeated`.
+    pub fn label_text(&self) -> &'static str {
+        match self.desc.label() {
+            Label::Optional => "optional",
+            Label::Required => "required",
+            Label::Repeated => "repeated",
+        }
+    }
+
+    /// The declaration as written: `optional string name = 3`, `map<string, int64> tags = 4`.
+    pub fn signature(&self) -> String {
+        let ty = self.type_text();
+        let prefix = match self.desc.label() {
+            Label::Repeated if ty.starts_with("map<") => "",
+            Label::Repeated => "repeated ",
+            Label::Required => "required ",
+            Label::Optional if self.desc.proto3_optional() => "optional ",
+            Label::Optional => "",
+        };
+        format!("{prefix}{ty} {} = {}", self.desc.name(), self.desc.number())
     }
 }
 

@@ -9,11 +9,12 @@ use std::hash::Hash;
 
 use prost_types::field_descriptor_proto::Label;
 use prost_types::{
-    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
-    MethodDescriptorProto,
+    DescriptorProto, EnumDescriptorProto, FileDescriptorProto, MethodDescriptorProto,
 };
 
-use crate::contract::model::{qualify, tag::*, Cardinality, EnumValue, Field, Model, Rpc};
+use crate::contract::model::{
+    qualify, syntax_text, tag::*, Cardinality, EnumValue, Field, Model, Rpc,
+};
 use crate::contract::Contract;
 
 use super::{Change, ChangeKind, DiffOptions, ElementKind, Location, Side, WHOLE};
@@ -276,8 +277,8 @@ impl<'a> Differ<'a> {
         self.value(
             &subject,
             "syntax",
-            Some(syntax(old).to_string()),
-            Some(syntax(new).to_string()),
+            Some(syntax_text(old).to_string()),
+            Some(syntax_text(new).to_string()),
         );
         let (o, n) = (
             old.options.clone().unwrap_or_default(),
@@ -516,7 +517,7 @@ impl<'a> Differ<'a> {
                 &field.full_name,
                 side,
                 location,
-                Some(field_signature(&field)),
+                Some(field.signature()),
                 Vec::new(),
             );
         }
@@ -585,8 +586,8 @@ impl<'a> Differ<'a> {
         self.value(
             &subject,
             "label",
-            Some(label(of).to_string()),
-            Some(label(nf).to_string()),
+            Some(old.label_text().to_string()),
+            Some(new.label_text().to_string()),
         );
         let oneof_name = |f: &Field| f.oneof().map(|o| o.name().to_string());
         let (old_oneof, new_oneof) = (oneof_name(&old), oneof_name(&new));
@@ -941,13 +942,6 @@ fn show<T: Debug>(value: &Option<T>) -> Option<String> {
         .map(|v| format!("{v:?}").trim_matches('"').to_string())
 }
 
-fn syntax(file: &FileDescriptorProto) -> &str {
-    match file.syntax() {
-        "" => "proto2",
-        other => other,
-    }
-}
-
 fn range(start: i32, last: i32) -> String {
     const MAX_FIELD_NUMBER: i32 = 536_870_911;
     if start == last {
@@ -959,14 +953,6 @@ fn range(start: i32, last: i32) -> String {
     }
 }
 
-fn label(field: &FieldDescriptorProto) -> &'static str {
-    match field.label() {
-        Label::Optional => "optional",
-        Label::Required => "required",
-        Label::Repeated => "repeated",
-    }
-}
-
 /// Whether a singular field tracks presence (`explicit`) or not (`implicit`, proto3's
 /// default for scalars outside a oneof).
 fn presence(field: &Field) -> &'static str {
@@ -975,22 +961,6 @@ fn presence(field: &Field) -> &'static str {
     } else {
         "explicit"
     }
-}
-
-fn field_signature(field: &Field) -> String {
-    let ty = field.type_text();
-    let prefix = match field.desc.label() {
-        Label::Repeated if ty.starts_with("map<") => "",
-        Label::Repeated => "repeated ",
-        Label::Required => "required ",
-        Label::Optional if field.desc.proto3_optional() => "optional ",
-        Label::Optional => "",
-    };
-    format!(
-        "{prefix}{ty} {} = {}",
-        field.desc.name(),
-        field.desc.number()
-    )
 }
 
 /// The comments attached to an element: leading and trailing, trimmed, without

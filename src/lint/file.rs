@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use prost_types::FileDescriptorProto;
 
-use super::names::{package_version, to_lower_snake_case};
+use super::names::to_lower_snake_case;
 use super::sink::Sink;
+use crate::contract::version::package_version;
 
 pub fn check(sink: &mut Sink) {
     let model = sink.model;

@@ -6,7 +6,6 @@
 //! where buf does and drops ignored ones. Rules read the contract through `contract::Model`,
 //! the model compat, diff and consumers read too.
 
-pub mod config;
 mod enums;
 mod file;
 mod message;
@@ -22,8 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::compat::Finding;
 use crate::contract::Contract;
 
-pub use config::LintConfig;
-pub use rules::{Rule, Version, RULES};
+pub use crate::config::LintConfig;
+pub use rules::{Rule, RULES};
 
 /// Which lint rules run, with the settings they read and the ignores applied to findings.
 #[derive(Debug, Clone)]
@@ -36,7 +35,7 @@ impl RuleSet {
     /// Resolves `use` and `except` in the configuration's version; unknown names are an error.
     pub fn from_config(config: &LintConfig) -> anyhow::Result<RuleSet> {
         let version = config.version;
-        let mut enabled: BTreeSet<&'static str> = match &config.use_ {
+        let mut enabled: BTreeSet<&'static str> = match &config.rules.use_ {
             None => rules::defaults(version).into_iter().collect(),
             Some(names) => {
                 let mut set = BTreeSet::new();
@@ -46,14 +45,14 @@ impl RuleSet {
                 set
             }
         };
-        for name in &config.except {
+        for name in &config.rules.except {
             for id in rules::expand(name, version)? {
                 enabled.remove(id);
             }
         }
         // buf swaps a deprecated ID for its replacements; these have none.
         enabled.retain(|id| !rules::DEPRECATED.contains(id));
-        for name in config.ignore_only.keys() {
+        for name in config.rules.ignore_only.keys() {
             rules::expand(name, version)?;
         }
         Ok(RuleSet {
@@ -79,7 +78,7 @@ impl RuleSet {
     }
 
     fn ignore_only(&self) -> &BTreeMap<String, Vec<String>> {
-        &self.config.ignore_only
+        &self.config.rules.ignore_only
     }
 }
 

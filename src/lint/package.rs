@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use prost_types::FileDescriptorProto;
 
 use super::file::dir_of;
-use super::names::{package_version, Stability};
 use super::sink::Sink;
+use crate::contract::version::{package_version, Stability};
 
 /// package -> directly imported package -> the imports that make the edge (file, import index).
 type ImportGraph<'a> = BTreeMap<&'a str, BTreeMap<&'a str, Vec<(usize, usize)>>>;

@@ -2,6 +2,8 @@
 //! belongs to in each buf.yaml version (v1beta1, v1, v2), as `buf config ls-lint-rules` lists them.
 
 /// Where a rule stands in one configuration version.
+pub use crate::config::BufVersion;
+
 #[derive(Debug, Clone, Copy)]
 pub struct In {
     /// Category names that select it (`STANDARD`, `DEFAULT`, `COMMENTS`, ...).
@@ -21,38 +23,19 @@ pub struct Rule {
     pub v1beta1: Option<In>,
 }
 
-/// The configuration versions of buf.yaml; protogen.toml's `[lint]` reads as v2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Version {
-    V1Beta1,
-    V1,
-    #[default]
-    V2,
-}
-
-impl Version {
-    pub fn name(self) -> &'static str {
-        match self {
-            Version::V1Beta1 => "v1beta1",
-            Version::V1 => "v1",
-            Version::V2 => "v2",
-        }
-    }
-}
-
 impl Rule {
-    pub fn in_version(&self, version: Version) -> Option<In> {
+    pub fn in_version(&self, version: BufVersion) -> Option<In> {
         match version {
-            Version::V1Beta1 => self.v1beta1,
-            Version::V1 => self.v1,
-            Version::V2 => self.v2,
+            BufVersion::V1Beta1 => self.v1beta1,
+            BufVersion::V1 => self.v1,
+            BufVersion::V2 => self.v2,
         }
     }
 }
 
 /// Every rule or category name of `version` that `name` selects, or an error naming the
 /// version and what exists.
-pub fn expand(name: &str, version: Version) -> anyhow::Result<Vec<&'static str>> {
+pub fn expand(name: &str, version: BufVersion) -> anyhow::Result<Vec<&'static str>> {
     let ids: Vec<&'static str> = RULES
         .iter()
         .filter(|rule| {
@@ -75,7 +58,7 @@ pub fn expand(name: &str, version: Version) -> anyhow::Result<Vec<&'static str>>
 pub const DEPRECATED: &[&str] = &["IMPORT_NO_WEAK"];
 
 /// The rules that run when nothing is configured.
-pub fn defaults(version: Version) -> Vec<&'static str> {
+pub fn defaults(version: BufVersion) -> Vec<&'static str> {
     RULES
         .iter()
         .filter(|rule| rule.in_version(version).is_some_and(|r| r.default))
@@ -84,7 +67,7 @@ pub fn defaults(version: Version) -> Vec<&'static str> {
 }
 
 /// Category names of a version, sorted.
-pub fn categories(version: Version) -> Vec<&'static str> {
+pub fn categories(version: BufVersion) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = RULES
         .iter()
         .filter_map(|rule| rule.in_version(version))

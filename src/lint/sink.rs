@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use prost_types::source_code_info::Location;
 
 use super::RuleSet;
-use crate::compat::{path_within, Finding, Severity};
+use crate::compat::{Finding, Severity};
+use crate::config::path_within;
 use crate::contract::location::span_of;
 use crate::contract::Model;
 
@@ -162,7 +163,7 @@ impl<'r, 'a> Sink<'r, 'a> {
     /// module folder), so they match the import name.
     fn is_ignored(&self, rule: &str, name: &str) -> bool {
         let within = |paths: &[String]| paths.iter().any(|p| path_within(name, p));
-        within(&self.rules.config.ignore)
+        within(&self.rules.config.rules.ignore)
             || self
                 .rules
                 .ignore_only()

@@ -1,26 +1,21 @@
-//! Lint settings: buf.yaml's `lint:` (v1beta1, v1, v2; per module in v2) and protogen.toml's
-//! `[lint]` (the same keys, read as v2), resolved into one [`LintConfig`].
+//! Lint settings: a `lint:` section of buf.yaml (v1beta1, v1, v2; per module in v2) or
+//! protogen.toml's `[lint]` (the same keys, read as v2), resolved into one [`LintConfig`].
 
 use std::collections::BTreeMap;
 
-use anyhow::Context;
 use serde::Deserialize;
 
-use super::rules::Version;
-use crate::config::{normalize, relative_to};
+use super::paths::normalize;
+use super::{BufVersion, Selection};
 
 /// The resolved lint settings, with buf's defaults where nothing is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LintConfig {
     /// The buf.yaml version the rule and category names are read in.
-    pub version: Version,
-    /// Rule IDs and categories; `None` runs the version's defaults (STANDARD in v2).
-    pub use_: Option<Vec<String>>,
-    pub except: Vec<String>,
-    /// Files or directories (relative to the module root) whose findings are dropped.
-    pub ignore: Vec<String>,
-    /// Rule ID or category → files or directories whose findings for it are dropped.
-    pub ignore_only: BTreeMap<String, Vec<String>>,
+    pub version: BufVersion,
+    /// `use` (`None` runs the version's defaults: STANDARD in v2), `except`, `ignore`,
+    /// `ignore_only`.
+    pub rules: Selection,
     pub enum_zero_value_suffix: String,
     pub rpc_allow_same_request_response: bool,
     pub rpc_allow_google_protobuf_empty_requests: bool,
@@ -34,11 +29,8 @@ pub struct LintConfig {
 impl Default for LintConfig {
     fn default() -> Self {
         LintConfig {
-            version: Version::V2,
-            use_: None,
-            except: Vec::new(),
-            ignore: Vec::new(),
-            ignore_only: BTreeMap::new(),
+            version: BufVersion::V2,
+            rules: Selection::default(),
             enum_zero_value_suffix: "_UNSPECIFIED".to_string(),
             rpc_allow_same_request_response: false,
             rpc_allow_google_protobuf_empty_requests: false,
@@ -52,7 +44,7 @@ impl Default for LintConfig {
 /// The keys of a `lint:` section, in every version.
 #[derive(Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
-struct Section {
+pub(super) struct LintSection {
     #[serde(rename = "use")]
     use_: Option<Vec<String>>,
     #[serde(default)]
@@ -73,73 +65,20 @@ struct Section {
     disallow_comment_ignores: Option<bool>,
 }
 
-/// Reads the lint settings of a configuration file's text: buf.yaml when `yaml`, else
-/// protogen.toml.
-pub fn parse(text: &str, yaml: bool) -> anyhow::Result<LintConfig> {
-    if yaml {
-        parse_buf_yaml(text)
-    } else {
-        parse_protogen_toml(text)
-    }
-}
-
-#[derive(Deserialize)]
-struct BufYaml {
-    version: Option<String>,
-    #[serde(default)]
-    lint: Option<Section>,
-    #[serde(default)]
-    modules: Vec<BufModule>,
-}
-
-#[derive(Deserialize)]
-struct BufModule {
-    path: String,
-    #[serde(default)]
-    lint: Option<Section>,
-}
-
-pub fn parse_buf_yaml(text: &str) -> anyhow::Result<LintConfig> {
-    let file: BufYaml = serde_norway::from_str(text).context("invalid lint settings")?;
-    let version = version_of(file.version.as_deref())?;
-    // v2: the module whose directory is the module root (path "."); its own `lint:` replaces
-    // the top-level one, as in buf. Modules in folders are a workspace (`module`).
-    let section = file
-        .modules
-        .iter()
-        .find(|m| normalize(&m.path).is_empty())
-        .and_then(|m| m.lint.clone())
-        .or(file.lint)
-        .unwrap_or_default();
-    resolve(section, version, "")
-}
-
-fn version_of(name: Option<&str>) -> anyhow::Result<Version> {
-    Ok(match name.unwrap_or("v1beta1") {
-        "v1beta1" => Version::V1Beta1,
-        "v1" => Version::V1,
-        "v2" => Version::V2,
-        other => anyhow::bail!("unknown buf.yaml version '{other}'; use v1beta1, v1 or v2"),
-    })
-}
-
 /// The lint settings of the buf.yaml v2 module in folder `prefix` (relative to buf.yaml): its
 /// own `lint:` section, else the top-level one. Paths in either are relative to buf.yaml, as
 /// buf reads them, and become relative to the module; a path of the module's own section
 /// outside the module is an error (as in buf), one of the top-level section is not about
 /// this module and is dropped.
-pub fn v2_module(
-    own: Option<&serde_norway::Value>,
-    top: Option<&serde_norway::Value>,
+pub(super) fn v2_module(
+    own: Option<LintSection>,
+    top: Option<LintSection>,
     prefix: &str,
 ) -> anyhow::Result<LintConfig> {
-    let section = |value: &serde_norway::Value| -> anyhow::Result<Section> {
-        serde_norway::from_value(value.clone()).context("invalid lint settings")
-    };
     let (mut section, strict) = match (own, top) {
-        (Some(own), _) => (section(own)?, true),
-        (None, Some(top)) => (section(top)?, false),
-        (None, None) => (Section::default(), false),
+        (Some(own), _) => (own, true),
+        (None, Some(top)) => (top, false),
+        (None, None) => (LintSection::default(), false),
     };
     let contained = |path: &String| {
         let path = normalize(path);
@@ -160,29 +99,23 @@ pub fn v2_module(
     for paths in section.ignore_only.values_mut() {
         check("ignore_only", paths)?;
     }
-    resolve(section, Version::V2, prefix)
+    resolve(section, BufVersion::V2, prefix)
 }
 
 /// The lint settings of a buf.work.yaml directory without a buf.yaml: buf's v1 defaults.
 pub fn v1_defaults() -> LintConfig {
-    resolve(Section::default(), Version::V1, "").expect("the empty section resolves")
+    resolve(LintSection::default(), BufVersion::V1, "").expect("the empty section resolves")
 }
 
-#[derive(Deserialize)]
-struct TomlFile {
-    #[serde(default)]
-    lint: Option<Section>,
-}
-
-pub fn parse_protogen_toml(text: &str) -> anyhow::Result<LintConfig> {
-    let file: TomlFile = toml::from_str(text).context("invalid [lint] settings")?;
-    resolve(file.lint.unwrap_or_default(), Version::V2, "")
-}
-
-fn resolve(section: Section, version: Version, prefix: &str) -> anyhow::Result<LintConfig> {
+/// A section's settings in `version`, paths made relative to the module folder `prefix`.
+pub(super) fn resolve(
+    section: LintSection,
+    version: BufVersion,
+    prefix: &str,
+) -> anyhow::Result<LintConfig> {
     let defaults = LintConfig::default();
     let comment_ignores = match version {
-        Version::V2 => {
+        BufVersion::V2 => {
             if section.allow_comment_ignores.is_some() {
                 anyhow::bail!(
                     "`allow_comment_ignores` is a v1 key; in v2 comment ignores are on unless `disallow_comment_ignores: true`"
@@ -190,7 +123,7 @@ fn resolve(section: Section, version: Version, prefix: &str) -> anyhow::Result<L
             }
             !section.disallow_comment_ignores.unwrap_or(false)
         }
-        Version::V1 | Version::V1Beta1 => {
+        BufVersion::V1 | BufVersion::V1Beta1 => {
             if section.disallow_comment_ignores.is_some() {
                 anyhow::bail!(
                     "`disallow_comment_ignores` is a v2 key; in {} comment ignores are off unless `allow_comment_ignores: true`",
@@ -200,17 +133,15 @@ fn resolve(section: Section, version: Version, prefix: &str) -> anyhow::Result<L
             section.allow_comment_ignores.unwrap_or(false)
         }
     };
-    let paths = |v: Vec<String>| v.iter().map(|p| relative_to(p, prefix)).collect();
     Ok(LintConfig {
         version,
-        use_: section.use_,
-        except: section.except,
-        ignore: paths(section.ignore),
-        ignore_only: section
-            .ignore_only
-            .into_iter()
-            .map(|(k, v)| (k, paths(v)))
-            .collect(),
+        rules: Selection::new(
+            section.use_,
+            section.except,
+            section.ignore,
+            section.ignore_only,
+            prefix,
+        ),
         enum_zero_value_suffix: section
             .enum_zero_value_suffix
             .unwrap_or(defaults.enum_zero_value_suffix),
@@ -227,17 +158,25 @@ fn resolve(section: Section, version: Version, prefix: &str) -> anyhow::Result<L
 mod tests {
     use super::*;
 
+    fn parse_buf_yaml(text: &str) -> anyhow::Result<LintConfig> {
+        Ok(super::super::parse_buf_yaml(text)?.lint)
+    }
+
+    fn parse_protogen_toml(text: &str) -> anyhow::Result<LintConfig> {
+        Ok(super::super::parse_protogen_toml(text)?.lint)
+    }
+
     #[test]
     fn versions_and_defaults() {
         let v2 = parse_buf_yaml("version: v2\n").unwrap();
         assert_eq!(v2, LintConfig::default());
         let v1 = parse_buf_yaml("version: v1\nlint:\n  use: [DEFAULT]\n  allow_comment_ignores: true\n  service_suffix: API\n").unwrap();
-        assert_eq!(v1.version, Version::V1);
-        assert_eq!(v1.use_.as_deref(), Some(&["DEFAULT".to_string()][..]));
+        assert_eq!(v1.version, BufVersion::V1);
+        assert_eq!(v1.rules.use_.as_deref(), Some(&["DEFAULT".to_string()][..]));
         assert!(v1.comment_ignores);
         assert_eq!(v1.service_suffix, "API");
         let beta = parse_buf_yaml("lint:\n  except: [ENUM_FIRST_VALUE_ZERO]\n").unwrap();
-        assert_eq!(beta.version, Version::V1Beta1);
+        assert_eq!(beta.version, BufVersion::V1Beta1);
         assert!(!beta.comment_ignores);
         assert!(parse_buf_yaml("version: v2\nlint:\n  allow_comment_ignores: true\n").is_err());
         assert!(parse_buf_yaml("version: v2\nlint:\n  usee: [STANDARD]\n").is_err());
@@ -245,25 +184,27 @@ mod tests {
 
     #[test]
     fn v2_module_lint_replaces_the_top_level() {
-        let value = |text: &str| serde_norway::from_str::<serde_norway::Value>(text).unwrap();
-        let top = value("use: [COMMENTS]\nignore: [proto/legacy, other/x.proto]\n");
-        let own = value("use: [MINIMAL]\nignore: [proto/legacy]\n");
-        let c = v2_module(Some(&own), Some(&top), "proto").unwrap();
-        assert_eq!(c.use_.as_deref(), Some(&["MINIMAL".to_string()][..]));
-        assert_eq!(c.ignore, ["legacy"]);
+        let value = |text: &str| Some(serde_norway::from_str::<LintSection>(text).unwrap());
+        let (top, own) = (
+            "use: [COMMENTS]\nignore: [proto/legacy, other/x.proto]\n",
+            "use: [MINIMAL]\nignore: [proto/legacy]\n",
+        );
+        let c = v2_module(value(own), value(top), "proto").unwrap();
+        assert_eq!(c.rules.use_.as_deref(), Some(&["MINIMAL".to_string()][..]));
+        assert_eq!(c.rules.ignore, ["legacy"]);
         // The top-level default: paths of other modules are not this one's business.
-        let c = v2_module(None, Some(&top), "proto").unwrap();
-        assert_eq!(c.use_.as_deref(), Some(&["COMMENTS".to_string()][..]));
-        assert_eq!(c.ignore, ["legacy"]);
+        let c = v2_module(None, value(top), "proto").unwrap();
+        assert_eq!(c.rules.use_.as_deref(), Some(&["COMMENTS".to_string()][..]));
+        assert_eq!(c.rules.ignore, ["legacy"]);
         assert_eq!(
             v2_module(None, None, "proto").unwrap(),
             LintConfig::default()
         );
         // A module's own path outside the module is buf's error too.
-        let outside = value("ignore_only:\n  FIELD_LOWER_SNAKE_CASE: [legacy]\n");
-        let err = v2_module(Some(&outside), None, "proto").unwrap_err();
+        let outside = "ignore_only:\n  FIELD_LOWER_SNAKE_CASE: [legacy]\n";
+        let err = v2_module(value(outside), None, "proto").unwrap_err();
         assert!(format!("{err:#}").contains("not contained within module directory \"proto\""));
-        assert_eq!(v1_defaults().version, Version::V1);
+        assert_eq!(v1_defaults().version, BufVersion::V1);
         assert!(!v1_defaults().comment_ignores);
     }
 
@@ -273,7 +214,7 @@ mod tests {
             "[breaking]\nuse = [\"FILE\"]\n[lint]\nuse = [\"STANDARD\", \"COMMENTS\"]\ndisallow_comment_ignores = true\nenum_zero_value_suffix = \"_NONE\"\n",
         )
         .unwrap();
-        assert_eq!(c.version, Version::V2);
+        assert_eq!(c.version, BufVersion::V2);
         assert!(!c.comment_ignores);
         assert_eq!(c.enum_zero_value_suffix, "_NONE");
         assert!(parse_protogen_toml("[lint]\nexcept = 3\n").is_err());
