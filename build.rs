@@ -2,7 +2,8 @@
 //! so an installed protogen needs no source tree: the production runtime (`templates/runtime/`,
 //! into every api crate) and the protoc-free prost-protovalidate-types (`templates/vendor/`,
 //! into workspaces whose contract validates). Also names the protobuf compiler crates it links
-//! (from Cargo.lock), for the keys of the cache of compiled files.
+//! (from Cargo.lock), for the keys of the cache of compiled files. And lists the corpus cases
+//! of fixtures/{breaking,lint} for the differential tests (one #[test] each).
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,50 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     std::fs::write(out_dir.join("runtime_files.rs"), out).expect("OUT_DIR is writable");
     compiler_id(&root);
+    for corpus in ["breaking", "lint"] {
+        corpus_cases(&root, &out_dir, corpus);
+    }
+}
+
+/// `OUT_DIR/<corpus>_cases.rs`: `case!(RULE__case_name, "RULE/case-name");` for every case
+/// folder of fixtures/<corpus>, so `cargo test RULE` runs that rule's cases
+/// (tests/buf_differential.rs and tests/lint_differential.rs define `case!`).
+fn corpus_cases(root: &Path, out_dir: &Path, corpus: &str) {
+    let dir = root.join("fixtures").join(corpus);
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut ids = Vec::new();
+    for rule in sorted_dirs(&dir) {
+        for case in sorted_dirs(&rule) {
+            ids.push((name(&rule), name(&case)));
+        }
+    }
+    let mut out = String::new();
+    for (rule, case) in ids {
+        let ident: String = format!("{rule}__{case}")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        out.push_str(&format!("case!({ident}, \"{rule}/{case}\");\n"));
+    }
+    std::fs::write(out_dir.join(format!("{corpus}_cases.rs")), out).expect("OUT_DIR is writable");
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// `PROTOGEN_COMPILER`: the versions of the crates that turn .proto text into descriptors. A

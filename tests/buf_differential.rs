@@ -1,18 +1,20 @@
 //! Differential test against buf 1.75: `protogen check` must report what `buf breaking` reports
 //! (rule, path, line, column) on every case of `fixtures/breaking/` and on Google's protos.
 //!
-//! The fixture cases compare three things: protogen, buf run live, and the snapshot of buf's
-//! findings stored next to each case (`expected.json`, rewritten by `cargo xtask corpus-expect`).
-//! Without buf installed, protogen is still compared with the snapshots.
-//! `PROTOGEN_DIFFERENTIAL_BIN` runs another protogen binary (e.g. a release build) instead.
+//! Each fixture case is its own test (`cargo test FIELD_SAME_TYPE` runs that rule's cases; the
+//! build script lists them) and compares three things: protogen, buf run live, and the snapshot
+//! of buf's findings stored next to each case (`expected.json`, rewritten by `cargo xtask
+//! corpus-expect`). Without buf (outside CI and `cargo xtask test`), protogen is still compared
+//! with the snapshots. `PROTOGEN_DIFFERENTIAL_BIN` runs another protogen binary (e.g. a release
+//! build) instead.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::differential::{self as d, Located};
 use serde_json::Value;
 
 /// Where protogen deliberately differs from buf: the case, and why. The test fails when a listed
@@ -56,131 +58,55 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
 const EDITIONS: &str = "an `edition = \"2023\"` file: protox 0.10 (protogen's compiler) does not \
     parse editions, so protogen stops with exit 2 naming the file instead of comparing";
 
-/// One finding, reduced to what must match buf.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Located {
-    rule: String,
-    path: String,
-    line: u64,
-    column: u64,
+macro_rules! case {
+    ($name:ident, $id:literal) => {
+        #[test]
+        #[allow(non_snake_case)]
+        fn $name() {
+            fixture_case($id);
+        }
+    };
+}
+include!(concat!(env!("OUT_DIR"), "/breaking_cases.rs"));
+
+/// One case of fixtures/breaking: snapshot, buf live and protogen agree (or differ as
+/// KNOWN_DIFFERENCES says).
+fn fixture_case(id: &str) {
+    let case = d::case("breaking", "breaks-", id);
+    let live = common::native_buf()
+        .map(|buf| run_buf(&buf, &case.dir.join("current"), Path::new("../previous")));
+    let found = protogen(&case.dir.join("current"), &case.dir.join("previous"));
+    let known = KNOWN_DIFFERENCES
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, why)| *why);
+    d::judge_case(&case, d::no_wording, live, found, known);
 }
 
-impl std::fmt::Display for Located {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = if self.path.is_empty() {
-            "<no path>"
-        } else {
-            &self.path
-        };
-        write!(f, "{} {path}:{}:{}", self.rule, self.line, self.column)
-    }
-}
-
-struct Case {
-    /// `RULE/case`, as in KNOWN_DIFFERENCES.
-    id: String,
-    rule: String,
-    breaks: bool,
-    dir: PathBuf,
-}
-
+/// The corpus as a whole: KNOWN_DIFFERENCES names real cases, and every rule of buf has a
+/// `breaks-` and a `near-miss-` case.
 #[test]
-fn fixture_corpus_matches_buf() {
-    let cases = cases();
-    let buf = common::native_buf();
-    let known: BTreeMap<&str, &str> = KNOWN_DIFFERENCES.iter().copied().collect();
-    for id in known.keys() {
+fn fixture_corpus_covers_every_rule() {
+    let cases = d::cases("breaking", "breaks-");
+    for (id, _) in KNOWN_DIFFERENCES {
         assert!(
             cases.iter().any(|case| case.id == *id),
             "KNOWN_DIFFERENCES names {id}, which is not a case under fixtures/breaking/"
         );
     }
-    if let Some(buf) = &buf {
-        assert_every_rule_is_covered(buf, &cases);
-    }
-
-    let results = parallel_map(&cases, |case| {
-        let protogen = protogen(&case.dir.join("current"), &case.dir.join("previous"));
-        let live = buf.as_ref().map(|buf| {
-            run_buf(buf, &case.dir.join("current"), Path::new("../previous"))
-                .unwrap_or_else(|e| panic!("{}: {e}", case.id))
-        });
-        (protogen, live)
-    });
-
-    let mut failures = Vec::new();
-    let mut per_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (case, (protogen, live)) in cases.iter().zip(results) {
-        let expected = snapshot(case);
-        let hits = expected.iter().filter(|f| f.rule == case.rule).count();
-        if case.breaks && hits == 0 {
-            failures.push(format!(
-                "{}: a breaks- case, yet its snapshot has no {}",
-                case.id, case.rule
-            ));
-        }
-        if !case.breaks && hits > 0 {
-            failures.push(format!(
-                "{}: a near-miss case, yet its snapshot has {}",
-                case.id, case.rule
-            ));
-        }
-        if let Some(live) = live {
-            if live != expected {
-                failures.push(format!(
-                    "{}: expected.json is stale (run `cargo xtask corpus-expect`)\n    snapshot: {}\n    buf now:  {}",
-                    case.id,
-                    list(&expected),
-                    list(&live)
-                ));
-            }
-        }
-        let agrees = protogen.as_ref() == Ok(&expected);
-        let counts = per_rule.entry(&case.rule).or_default();
-        counts.0 += 1;
-        counts.1 += usize::from(agrees);
-        match (known.get(case.id.as_str()), agrees) {
-            (None, true) => {}
-            (None, false) => failures.push(format!(
-                "{}: protogen differs from buf\n    buf:      {}\n    protogen: {}",
-                case.id,
-                list(&expected),
-                outcome(&protogen)
-            )),
-            (Some(_), true) => failures.push(format!(
-                "{}: listed in KNOWN_DIFFERENCES but protogen now agrees with buf: remove the entry",
-                case.id
-            )),
-            (Some(reason), false) => {
-                println!("known difference {}: {reason}", case.id)
-            }
-        }
-    }
-
-    println!(
-        "\n{:<48} {:>5} {:>6}",
-        "rule (fixture cases)", "cases", "agree"
-    );
-    for (rule, (total, agree)) in &per_rule {
-        println!("{rule:<48} {total:>5} {agree:>6}");
-    }
-    let agree: usize = per_rule.values().map(|c| c.1).sum();
-    println!(
-        "{:<48} {:>5} {:>6}  (buf {})",
-        "total",
-        cases.len(),
-        agree,
-        if buf.is_some() {
-            "live and snapshot"
-        } else {
-            "snapshot only"
-        }
-    );
+    let Some(buf) = common::native_buf() else {
+        return;
+    };
+    let missing: Vec<String> = d::buf_rules(&buf, "breaking", "v2", &[])
+        .into_iter()
+        .filter(|id| {
+            let of_rule = || cases.iter().filter(|case| &case.rule == id);
+            !of_rule().any(|case| case.positive) || !of_rule().any(|case| !case.positive)
+        })
+        .collect();
     assert!(
-        failures.is_empty(),
-        "{} problem(s):\n{}",
-        failures.len(),
-        failures.join("\n")
+        missing.is_empty(),
+        "rules without both a breaks- and a near-miss- case: {missing:?}"
     );
 }
 
@@ -222,7 +148,7 @@ fn google_protos_match_buf() {
         "buf found nothing between two releases that differ by ~1,800 files: the setup is wrong"
     );
     let key = |f: &Located| (f.rule.clone(), f.path.clone(), f.line, f.column);
-    let buf_counts = multiset(from_buf.iter().map(key));
+    let buf_counts = d::multiset(from_buf.iter().map(key));
     let mut table: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     for f in &from_buf {
         table.entry(f.rule.clone()).or_default()[0] += 1;
@@ -238,7 +164,7 @@ fn google_protos_match_buf() {
         for f in &found {
             table.entry(f.rule.clone()).or_default()[column + 1] += 1;
         }
-        let counts = multiset(found.iter().map(key));
+        let counts = d::multiset(found.iter().map(key));
         for k in buf_counts
             .keys()
             .chain(counts.keys())
@@ -282,223 +208,32 @@ fn google_protos_match_buf() {
     );
 }
 
-fn cases() -> Vec<Case> {
-    let corpus = common::project_root().join("fixtures/breaking");
-    let mut cases = Vec::new();
-    for rule in sorted_dirs(&corpus) {
-        for dir in sorted_dirs(&rule) {
-            let rule = name(&rule);
-            let case = name(&dir);
-            cases.push(Case {
-                id: format!("{rule}/{case}"),
-                breaks: case.starts_with("breaks-"),
-                rule,
-                dir,
-            });
-        }
-    }
-    assert!(!cases.is_empty(), "no cases under {}", corpus.display());
-    cases
-}
-
-fn assert_every_rule_is_covered(buf: &Path, cases: &[Case]) {
-    let output = Command::new(buf)
-        .args([
-            "config",
-            "ls-breaking-rules",
-            "--version",
-            "v2",
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("buf runs");
-    let mut missing = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let rule: Value = serde_json::from_str(line).expect("buf lists rules as JSON lines");
-        let id = rule["id"].as_str().expect("a rule has an id");
-        let of_rule = || cases.iter().filter(move |case| case.rule == id);
-        if !of_rule().any(|case| case.breaks) || !of_rule().any(|case| !case.breaks) {
-            missing.push(id.to_owned());
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "rules without both a breaks- and a near-miss- case: {missing:?}"
-    );
-}
-
-/// buf's findings as stored in the case's `expected.json`.
-fn snapshot(case: &Case) -> Vec<Located> {
-    let path = case.dir.join("expected.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask corpus-expect`", path.display()));
-    let stored: Value = serde_json::from_str(&text).expect("expected.json is JSON");
-    let mut findings: Vec<Located> = stored["findings"]
-        .as_array()
-        .expect("expected.json has findings")
-        .iter()
-        .map(|f| Located {
-            rule: f["rule"].as_str().unwrap_or_default().to_owned(),
-            path: f["path"].as_str().unwrap_or_default().to_owned(),
-            line: f["line"].as_u64().unwrap_or(0),
-            column: f["column"].as_u64().unwrap_or(0),
-        })
-        .collect();
-    findings.sort();
-    findings
-}
-
 /// `protogen check CURRENT --against BASELINE --format json`.
 fn protogen(current: &Path, against: &Path) -> Result<Vec<Located>, String> {
-    let binary = std::env::var_os("PROTOGEN_DIFFERENTIAL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_protogen")));
-    let output = Command::new(&binary)
-        .arg("check")
-        .arg(current)
-        .arg("--against")
-        .arg(against)
-        .args(["--format", "json"])
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    let code = output.status.code();
-    if !matches!(code, Some(0) | Some(1)) {
-        return Err(format!(
-            "exit {code:?}: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("stdout is not one JSON object: {e}"))?;
-    let mut findings: Vec<Located> = report["findings"]
-        .as_array()
-        .ok_or("no findings array")?
-        .iter()
-        .map(|f| Located {
-            rule: f["rule"].as_str().unwrap_or_default().to_owned(),
-            path: f["path"].as_str().unwrap_or_default().to_owned(),
-            line: f["line"].as_u64().unwrap_or(0),
-            column: f["column"].as_u64().unwrap_or(0),
-        })
-        .collect();
-    findings.sort();
-    if (code == Some(1)) == findings.is_empty() {
-        return Err(format!(
-            "exit {code:?} with {} finding(s): exit 1 means breaking changes, 0 none",
-            findings.len()
-        ));
-    }
-    Ok(findings)
+    d::run_protogen(
+        &[
+            "check".as_ref(),
+            current.as_os_str(),
+            "--against".as_ref(),
+            against.as_os_str(),
+        ],
+        d::no_wording,
+    )
 }
 
-/// `buf breaking . --against AGAINST --error-format json` in `current`; buf prints one object
-/// a line and exits 100 when it finds something.
+/// `buf breaking . --against AGAINST --error-format json` in `current`.
 fn run_buf(buf: &Path, current: &Path, against: &Path) -> Result<Vec<Located>, String> {
-    let output = Command::new(buf)
-        .current_dir(current)
-        .args(["breaking", "."])
-        .arg("--against")
-        .arg(against)
-        .args(["--error-format", "json"])
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", buf.display()))?;
-    if !matches!(output.status.code(), Some(0) | Some(100)) {
-        return Err(format!(
-            "buf exited {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let mut findings = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let raw: Value = serde_json::from_str(line).map_err(|e| format!("{line:?}: {e}"))?;
-        let rule = raw["type"].as_str().unwrap_or_default();
-        if rule == "COMPILE" {
-            return Err(format!("does not compile: {line}"));
-        }
-        findings.push(Located {
-            rule: rule.to_owned(),
-            path: raw["path"].as_str().unwrap_or_default().to_owned(),
-            line: raw["start_line"].as_u64().unwrap_or(0),
-            column: raw["start_column"].as_u64().unwrap_or(0),
-        });
-    }
-    findings.sort();
-    Ok(findings)
-}
-
-/// Runs `work` on every item on a few threads, keeping the order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, work(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("worker panicked"))
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
-}
-
-fn multiset<K: Ord>(keys: impl Iterator<Item = K>) -> BTreeMap<K, usize> {
-    let mut counts = BTreeMap::new();
-    for key in keys {
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
-}
-
-fn list(findings: &[Located]) -> String {
-    if findings.is_empty() {
-        return "(nothing)".into();
-    }
-    findings
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn outcome(result: &Result<Vec<Located>, String>) -> String {
-    match result {
-        Ok(findings) => list(findings),
-        Err(error) => format!("failed: {error}"),
-    }
-}
-
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn name(path: &Path) -> String {
-    path.file_name()
-        .expect("a directory has a name")
-        .to_string_lossy()
-        .into_owned()
+    d::run_buf(
+        buf,
+        current,
+        &[
+            "breaking".as_ref(),
+            ".".as_ref(),
+            "--against".as_ref(),
+            against.as_os_str(),
+        ],
+        d::no_wording,
+    )
 }
 
 /// Two workspace modules, `a` judged by WIRE and `b` by FILE, each with a field renamed and a
@@ -557,7 +292,7 @@ fn workspace_modules_diff_equals_check_equals_buf() {
             from_buf.iter().any(|f| f.path.starts_with("a/"))
                 && from_buf.iter().any(|f| f.path.starts_with("b/")),
             "{layout}: buf found nothing in one of the modules: {}",
-            list(&from_buf)
+            d::list(&from_buf)
         );
         assert_eq!(from_check, from_buf, "{layout}: check differs from buf");
         assert_eq!(
@@ -589,27 +324,21 @@ fn diff_breaking(current: &Path, old: &Path) -> Vec<Located> {
         String::from_utf8_lossy(&output.stderr)
     );
     let log: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let located = |f: &Value| Located {
-        rule: f["rule"].as_str().unwrap_or_default().to_owned(),
-        path: f["path"].as_str().unwrap_or_default().to_owned(),
-        line: f["line"].as_u64().unwrap_or(0),
-        column: f["column"].as_u64().unwrap_or(0),
-    };
-    let mut findings: Vec<Located> = log["changes"]
+    let items: Vec<Value> = log["changes"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| c["section"] == "breaking")
-        .flat_map(|c| c["findings"].as_array().unwrap().iter().map(located))
+        .flat_map(|c| c["findings"].as_array().unwrap().iter().cloned())
         .chain(
             log["unmatched_findings"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(located),
+                .cloned(),
         )
         .collect();
-    findings.sort();
+    let findings = d::located(&items, &d::PROTOGEN_KEYS, d::no_wording);
     assert_eq!(
         log["summary"]["breaking"].as_u64(),
         Some(

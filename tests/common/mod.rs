@@ -1,6 +1,8 @@
 //! Shared test helpers: where the peers installed by `cargo xtask setup` live.
 #![allow(dead_code)]
 
+pub mod differential;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -9,35 +11,41 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A peer or corpus installed by `cargo xtask setup`. Under CI a missing one fails the
-/// test (CI must install it); on a developer's machine the test is skipped with a note.
+/// Whether a missing peer fails the test: under CI, and under `cargo xtask test` (which sets
+/// `PROTOGEN_REQUIRE_PEERS=1`, having installed every peer), so no test passes by skipping.
+pub fn peers_required() -> bool {
+    std::env::var_os("CI").is_some()
+        || std::env::var_os("PROTOGEN_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// A missing peer: a failure where peers are required ([`peers_required`]), else a skip
+/// with a note.
+fn missing<T>(what: &str) -> Option<T> {
+    if peers_required() {
+        panic!("{what}: `cargo xtask setup` installs it");
+    }
+    eprintln!("skipped: {what}; run `cargo xtask setup`");
+    None
+}
+
+/// A peer or corpus installed by `cargo xtask setup`; see [`peers_required`].
 pub fn peer(relative: &str) -> Option<PathBuf> {
     let path = project_root().join(relative);
     if path.exists() {
         return Some(path);
     }
-    if std::env::var_os("CI").is_some() {
-        panic!("{relative} is missing: `cargo xtask setup` installs it");
-    }
-    eprintln!("skipped: {relative} is missing; run `cargo xtask setup`");
-    None
+    missing(&format!("{relative} is missing"))
 }
 
-/// A peer installed system-wide (by `cargo xtask setup` through apt), found on PATH: under CI
-/// a missing one fails the test, elsewhere the test is skipped with a note.
+/// A peer installed system-wide (by `cargo xtask setup` through apt), found on PATH; see
+/// [`peers_required`].
 pub fn peer_command(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join(name))
             .find(|candidate| candidate.is_file())
     });
-    if found.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!("{name} is not on PATH: `cargo xtask setup` installs it");
-        }
-        eprintln!("skipped: {name} is not on PATH; run `cargo xtask setup`");
-    }
-    found
+    found.or_else(|| missing(&format!("{name} is not on PATH")))
 }
 
 pub fn buf() -> Option<PathBuf> {
@@ -58,7 +66,8 @@ pub fn native_buf() -> Option<PathBuf> {
     Some(native.unwrap_or(wrapper))
 }
 
-/// A program on PATH installed by `cargo xtask setup` (apt); missing under CI fails the test.
+/// A program on PATH (or in /usr/sbin, /usr/bin) installed by `cargo xtask setup` (apt); see
+/// [`peers_required`].
 pub fn system_peer(program: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
@@ -66,13 +75,7 @@ pub fn system_peer(program: &str) -> Option<PathBuf> {
             .map(|dir| dir.join(program))
             .find(|candidate| candidate.is_file())
     });
-    if found.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!("{program} is missing: `cargo xtask setup` installs it");
-        }
-        eprintln!("skipped: {program} is missing; run `cargo xtask setup`");
-    }
-    found
+    found.or_else(|| missing(&format!("{program} is missing")))
 }
 
 /// The unpacked `package/` folder of google-proto-files at `version` (5.0.0 or 6.0.1).

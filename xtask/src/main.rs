@@ -33,11 +33,11 @@ fn main() -> anyhow::Result<()> {
         "setup" => setup(&root),
         "test" => {
             setup(&root)?;
-            let tests = run(Command::new(cargo()).current_dir(&root).args([
-                "test",
-                "--workspace",
-                "--no-fail-fast",
-            ]));
+            // Every peer is installed now: a test that cannot find one fails, not skips.
+            let tests = run(Command::new(cargo())
+                .current_dir(&root)
+                .env("PROTOGEN_REQUIRE_PEERS", "1")
+                .args(["test", "--workspace", "--no-fail-fast"]));
             // A crash on any input fails CI like a failing test; both are reported.
             let fuzzing = fuzz::fuzz(&root, fuzz::CI_SECONDS, &fuzz::TARGETS);
             tests.and(fuzzing)
@@ -186,6 +186,42 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             "version: v2\nmodules:\n  - path: .\n    excludes: [google/protobuf]\n",
         )?;
     }
+    fetch_published_prost_reflect(root)
+}
+
+/// tests/vendored_patches.rs compares patches/prost-reflect with the crate as published plus
+/// patches/prost-reflect.diff; [patch.crates-io] keeps cargo from downloading that crate, so
+/// a throwaway project outside the workspace fetches it into cargo's registry cache.
+fn fetch_published_prost_reflect(root: &Path) -> anyhow::Result<()> {
+    let manifest = std::fs::read_to_string(root.join("patches/prost-reflect/Cargo.toml"))?;
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .context("patches/prost-reflect/Cargo.toml has no version")?;
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .context("neither CARGO_HOME nor HOME is set")?;
+    let crate_file = format!("prost-reflect-{version}.crate");
+    let cached = std::fs::read_dir(home.join("registry/cache"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|index| index.path().join(&crate_file).is_file());
+    if cached {
+        return Ok(());
+    }
+    eprintln!("setup: fetching prost-reflect {version} as published (cargo fetch)");
+    let dir = std::env::temp_dir().join(format!("protogen-fetch-prost-reflect-{version}"));
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\nprost-reflect = \"={version}\"\n\n[workspace]\n"),
+    )?;
+    std::fs::write(dir.join("src/lib.rs"), "")?;
+    run(Command::new(cargo()).current_dir(&dir).arg("fetch"))?;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
