@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     version,
     about = "Contract-first gRPC for Rust: scaffold tonic crates from shared .proto packages, and guard the contract in CI",
     long_about = None,
-    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks\n  protogen lint proto                         CI: buf's lint rules"
+    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed, or protogen: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks\n  protogen lint proto                         CI: buf's lint rules"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,7 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Scaffold a Cargo workspace (api, server and client crates) from .proto files
     New(NewArgs),
-    /// Bring scaffolded crates along after the contract changed: add stubs, never touch your code
+    /// Bring scaffolded crates along: stubs for a changed contract, protogen's files up to this
+    /// protogen; never touches your code
     Sync(SyncArgs),
     /// Fail when the contract breaks compatibility with a baseline or with a deployed consumer
     Check(CheckArgs),
@@ -60,6 +61,21 @@ pub struct NewArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "What sync changes:\n  \
+    - Your code: stubs for new RPCs at the end of their handler's impl block, a handler file,\n    \
+      module and router registration for each new service, a stub per new subscribed event.\n    \
+      Nothing you wrote is rewritten; a file sync cannot edit safely is an error naming it.\n  \
+    - protogen's files (their header says \"protogen owns this file\": NAME-api/src/runtime/;\n    \
+      NAME-api's build.rs, Cargo.toml, src/lib.rs, src/events.rs and proto/; vendor/): brought\n    \
+      up to this protogen, so a fix in the runtime reaches the service with one command.\n    \
+      protogen.owned.toml records what protogen wrote and its version; a file edited by hand\n    \
+      since is refused by name (nothing is written) unless --force.\n  \
+    - Cargo.toml (yours): [workspace.dependencies] entries the runtime needs are added, entries\n    \
+      still as protogen wrote them are updated, entries you changed are kept and reported.\n\n\
+Examples:\n  \
+  protogen sync --dry-run | less     the diff of every change; the summary goes to stderr\n  \
+  protogen sync                      write them (all or nothing) and list what changed\n  \
+  protogen sync --lock               also refresh each crate's protogen.lock")]
 pub struct SyncArgs {
     /// The scaffolded workspace (default: the current folder)
     #[arg(default_value = ".")]
@@ -70,6 +86,10 @@ pub struct SyncArgs {
     /// Also refresh each crate's protogen.lock to the current contract
     #[arg(long)]
     pub lock: bool,
+    /// Replace protogen's files even where they were edited by hand (the edits are lost;
+    /// see them first with --dry-run)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

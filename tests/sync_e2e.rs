@@ -545,3 +545,263 @@ fn a_broken_protogen_toml_is_named_at_its_line() {
         "{err}"
     );
 }
+
+/// The files under `dir/sub`, relative to `dir`.
+fn files_under(dir: &Path, sub: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+    snapshot(dir)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with(sub))
+        .collect()
+}
+
+/// Without the first line when it is a protogen header naming the command that wrote it.
+fn body(bytes: &[u8]) -> &[u8] {
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(at) if String::from_utf8_lossy(&bytes[..at]).contains("protogen owns this file") => {
+            &bytes[at..]
+        }
+        _ => bytes,
+    }
+}
+
+#[test]
+fn sync_brings_a_workspace_of_the_previous_release_up_to_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shop = tmp.path().join("shop");
+    copy_dir(
+        &common::project_root().join("fixtures/sync/shop-241c568"),
+        &shop,
+    );
+    let handlers = shop.join("shop-server/src/handlers");
+    write_bodies(&handlers.join("users_v1_users_service.rs"));
+    write_bodies(&handlers.join("orders_v1_orders_service.rs"));
+    // What `protogen new` writes today, from the same contract.
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--vendor", "--proto"])
+        .arg(shop.join("proto"))
+        .arg("--out")
+        .arg(tmp.path().join("today")));
+    assert_eq!(code, 0, "{err}");
+    let today = tmp.path().join("today");
+    let runtime = "shop-api/src/runtime";
+    let runtime_today = files_under(&today, runtime);
+    let runtime_then = files_under(&shop, runtime);
+
+    // A runtime file edited by hand: refused by name, nothing written.
+    let health = shop.join(runtime).join("health.rs");
+    let health_then = std::fs::read(&health).unwrap();
+    let mut edited = health_then.clone();
+    edited.extend_from_slice(b"// my fix\n");
+    std::fs::write(&health, &edited).unwrap();
+    let before = snapshot(&shop);
+    let (code, _, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("edited by hand")
+            && err.contains("\n  shop-api/src/runtime/health.rs\n")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&shop), before, "a refused sync wrote something");
+    std::fs::write(&health, &health_then).unwrap();
+    let before = snapshot(&shop);
+
+    // --dry-run: the diff on stdout, a line per file on stderr, nothing written.
+    let (code, diff, report) = run(protogen().arg("sync").arg(&shop).arg("--dry-run"));
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(snapshot(&shop), before, "--dry-run wrote something");
+    let patched = tmp.path().join("patched");
+    copy_dir(&shop, &patched);
+    std::fs::write(tmp.path().join("sync.diff"), &diff).unwrap();
+    let applied = Command::new("git")
+        .args(["apply", "../sync.diff"])
+        .current_dir(&patched)
+        .status()
+        .unwrap();
+    assert!(applied.success(), "git apply refused the patch:\n{diff}");
+
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    // One line per runtime file that differs from today's, whatever today's templates are.
+    for (path, bytes) in &runtime_today {
+        let file = path.to_string_lossy();
+        match runtime_then.get(path) {
+            None => assert!(
+                out.contains(&format!("created {file} (+")),
+                "{file}:\n{out}"
+            ),
+            Some(old) if old != bytes => {
+                assert!(
+                    out.contains(&format!("updated {file} (+")),
+                    "{file}:\n{out}"
+                )
+            }
+            Some(_) => assert!(!out.contains(&format!(" {file} (")), "{file}:\n{out}"),
+        }
+    }
+    for path in runtime_then
+        .keys()
+        .filter(|p| !runtime_today.contains_key(*p))
+    {
+        let file = path.to_string_lossy();
+        assert!(
+            out.contains(&format!("removed {file} (-")),
+            "{file}:\n{out}"
+        );
+    }
+    let now = snapshot(&shop);
+    assert_eq!(
+        snapshot(&patched),
+        now,
+        "--dry-run's patch differs from what sync wrote"
+    );
+    // The runtime is today's byte for byte; protogen's other files too, but for the header
+    // line naming the command that wrote them.
+    assert_eq!(files_under(&shop, runtime), runtime_today);
+    let record: toml::Table =
+        toml::from_str(&std::fs::read_to_string(shop.join("protogen.owned.toml")).unwrap())
+            .unwrap();
+    assert_eq!(record["protogen"].as_str(), Some(env!("CARGO_PKG_VERSION")));
+    let owned = record["files"].as_table().unwrap();
+    assert!(owned.contains_key("shop-api/build.rs") && owned.contains_key("shop-api/Cargo.toml"));
+    for path in owned.keys() {
+        let path = Path::new(path);
+        assert_eq!(
+            body(&now[path]),
+            body(&snapshot(&today)[path]),
+            "{} is not today's",
+            path.display()
+        );
+    }
+    // The user's files are as they were: handlers, server, client, README, the contract.
+    for (path, bytes) in &before {
+        let file = path.to_string_lossy();
+        if owned.contains_key(file.as_ref()) || file == "Cargo.toml" {
+            continue;
+        }
+        assert_eq!(now.get(path), Some(bytes), "sync changed {file}");
+    }
+    // Cargo.toml (the user's) gets today's dependencies, which the previous release wrote.
+    let deps = |dir: &Path| {
+        let cargo: toml::Table =
+            toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).unwrap()).unwrap();
+        cargo["workspace"]["dependencies"].clone()
+    };
+    assert_eq!(deps(&shop), deps(&today));
+
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("nothing to change"), "{out}");
+
+    // It builds: the new runtime against the handlers of the previous release.
+    common::cargo_ok(&shop, &["build", "--quiet"]);
+
+    // From now on the record tells edits apart: refused, then replaced with --force.
+    let mod_rs = shop.join(runtime).join("mod.rs");
+    let mut text = std::fs::read_to_string(&mod_rs).unwrap();
+    text.push_str("// patched by hand\n");
+    std::fs::write(&mod_rs, &text).unwrap();
+    let (code, _, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("\n  shop-api/src/runtime/mod.rs\n"), "{err}");
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop).arg("--force"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("replaced shop-api/src/runtime/mod.rs (+0 -1)"),
+        "{out}"
+    );
+    assert_eq!(files_under(&shop, runtime), runtime_today);
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn sync_adds_and_updates_protogens_dependencies_and_keeps_the_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
+    let shop = tmp.path().join("shop");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    let cargo = shop.join("Cargo.toml");
+    let record = shop.join("protogen.owned.toml");
+    let written = std::fs::read_to_string(&cargo).unwrap();
+    // As if an older protogen had written humantime 1 and no atomic-waker; tonic pinned by hand.
+    let comment = "# The forced stop of every call at the end of the shutdown grace period (one waker per call).\n";
+    replace_in(&cargo, &format!("{comment}atomic-waker = \"1\"\n"), "");
+    replace_in(&cargo, "humantime = \"2\"", "humantime = \"1\"");
+    replace_in(&record, "humantime = \"2\"", "humantime = \"1\"");
+    replace_in(
+        &cargo,
+        "tonic = { version = \"0.14\",",
+        "tonic = { version = \"=0.14.1\",",
+    );
+    // A file of the user's in the runtime folder, and one protogen wrote but writes no more.
+    std::fs::write(shop.join("shop-api/src/runtime/mine.rs"), "// mine\n").unwrap();
+    let old =
+        "// Generated by `protogen new`, the same for every contract; protogen owns this file.\n";
+    std::fs::write(shop.join("shop-api/src/runtime/old.rs"), old).unwrap();
+    let digest = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(old.as_bytes()))
+    };
+    replace_in(
+        &record,
+        "[files]\n",
+        &format!("[files]\n\"shop-api/src/runtime/old.rs\" = \"{digest}\"\n"),
+    );
+
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "added Cargo.toml [workspace.dependencies] atomic-waker = \"1\": the runtime needs it"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("updated Cargo.toml [workspace.dependencies] humantime = \"2\" (was \"1\")"),
+        "{out}"
+    );
+    assert!(
+        out.contains("kept    Cargo.toml [workspace.dependencies] tonic = { version = \"=0.14.1\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("removed shop-api/src/runtime/old.rs (-1): protogen"),
+        "{out}"
+    );
+    assert!(!shop.join("shop-api/src/runtime/old.rs").exists());
+    assert_eq!(
+        std::fs::read_to_string(shop.join("shop-api/src/runtime/mine.rs")).unwrap(),
+        "// mine\n"
+    );
+    // Cargo.toml: the pin stays, humantime is back, atomic-waker (with its comment) is added
+    // at the end of [workspace.dependencies], the last table; nothing else moved.
+    assert!(!written.contains("\n[patch"), "the fixtures need no patch");
+    let expected = written
+        .replacen(&format!("{comment}atomic-waker = \"1\"\n"), "", 1)
+        .replacen(
+            "tonic = { version = \"0.14\",",
+            "tonic = { version = \"=0.14.1\",",
+            1,
+        )
+        + comment
+        + "atomic-waker = \"1\"\n";
+    assert_eq!(std::fs::read_to_string(&cargo).unwrap(), expected);
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("nothing to change"), "{out}");
+    assert!(
+        out.contains("kept    Cargo.toml"),
+        "a pin is reported every time:\n{out}"
+    );
+}

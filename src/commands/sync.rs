@@ -4,11 +4,11 @@
 use std::process::ExitCode;
 
 use crate::cli::SyncArgs;
-use crate::scaffold::sync::{self, Note};
+use crate::scaffold::sync::{self, DepAction, Note, OwnedAction};
 
 pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let loaded = sync::load(&args.dir)?;
-    let plan = sync::plan(&loaded, args.lock)?;
+    let plan = sync::plan(&loaded, args.lock, args.force)?;
     if args.dry_run {
         print!("{}", sync::unified_diff(&plan));
     } else {
@@ -63,6 +63,53 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
                 },
                 plural(*rpcs)
             ),
+            Note::Owned {
+                file,
+                action,
+                added,
+                removed,
+            } => {
+                let version = sync::owned::VERSION;
+                match action {
+                    OwnedAction::Created => format!(
+                        "{} {file} (+{added}): new in protogen {version}",
+                        verb("created", "would create")
+                    ),
+                    OwnedAction::Updated => format!(
+                        "{} {file} (+{added} -{removed}): protogen's, now as protogen {version} writes it",
+                        verb("updated", "would update")
+                    ),
+                    OwnedAction::Replaced => format!(
+                        "{} {file} (+{added} -{removed}): protogen's, edited by hand; --force replaces the edits",
+                        verb("replaced", "would replace")
+                    ),
+                    OwnedAction::Removed => format!(
+                        "{} {file} (-{removed}): protogen {version} no longer writes it",
+                        verb("removed", "would remove")
+                    ),
+                }
+            }
+            Note::Dependency {
+                name,
+                action,
+                wanted,
+                yours,
+            } => match action {
+                DepAction::Added => format!(
+                    "{} Cargo.toml [workspace.dependencies] {name} = {wanted}: the runtime needs it",
+                    verb("added", "would add")
+                ),
+                DepAction::Updated => format!(
+                    "{} Cargo.toml [workspace.dependencies] {name} = {wanted} (was {})",
+                    verb("updated", "would update"),
+                    yours.as_deref().unwrap_or("missing")
+                ),
+                DepAction::Kept => format!(
+                    "kept    Cargo.toml [workspace.dependencies] {name} = {} (yours); protogen {} writes {wanted}: change it if the build fails",
+                    yours.as_deref().unwrap_or("?"),
+                    sync::owned::VERSION
+                ),
+            },
             Note::LockBehind {
                 file,
                 locked,
@@ -73,7 +120,10 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         });
     }
     if plan.changes.is_empty() {
-        lines.push("nothing to change: the workspace is in step with the contract".to_string());
+        lines.push(
+            "nothing to change: the workspace is in step with the contract and this protogen"
+                .to_string(),
+        );
     } else if !args.dry_run
         && plan
             .notes
@@ -81,6 +131,13 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             .any(|n| matches!(n, Note::StubAdded { .. } | Note::ServiceAdded { .. }))
     {
         lines.push("next: `cargo build` names every new stub; write their bodies".to_string());
+    }
+    if !args.dry_run && plan.notes.iter().any(|n| matches!(n, Note::Owned { .. })) {
+        lines.push(format!(
+            "protogen's files are now those of protogen {}: build and test, then commit them with {}",
+            sync::owned::VERSION,
+            sync::owned::RECORD
+        ));
     }
     // With --dry-run stdout is the patch alone (`git apply` takes it); the report goes aside.
     for line in lines {
@@ -99,6 +156,8 @@ fn rank(note: &Note) -> u8 {
         Note::StubAdded { .. } => 1,
         Note::HandlerGone { .. } | Note::ServiceGone { .. } | Note::EntryGone { .. } => 2,
         Note::LockWritten { .. } | Note::LockBehind { .. } => 3,
+        Note::Owned { .. } => 4,
+        Note::Dependency { .. } => 5,
     }
 }
 

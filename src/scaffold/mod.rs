@@ -129,8 +129,42 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
     let all: Vec<String> = declared.iter().map(|e| e.subject.clone()).collect();
     workspace.events = model::events(&declared, &all, &[]);
     workspace.resolve_types();
-    let mut files = render::render(&workspace).context("cannot render the templates")?;
-    for (path, contents) in embedded::RUNTIME_FILES {
+    let mut files = files(contract, &workspace)?;
+    if request.vendor {
+        for (file, text) in &contract.sources {
+            if file.starts_with("google/protobuf/") {
+                continue; // built into protox
+            }
+            files.push(RenderedFile {
+                path: format!("{VENDOR_DIR}/{file}"),
+                contents: text.as_bytes().to_vec(),
+                owner: Owner::Protogen,
+            });
+        }
+    }
+    // What protogen wrote, so that `protogen sync` can bring it along (sync::owned).
+    files.push(sync::owned::record_file(&workspace, &files)?);
+    for file in &files {
+        check_inside(&file.path)?;
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Plan { workspace, files })
+}
+
+/// Every file this protogen writes for `workspace`, the user's first versions included, but
+/// not the vendored contract nor the record of what it wrote: `new` writes them all, `sync`
+/// brings protogen's own up to date from them.
+pub(crate) fn files(
+    contract: &Contract,
+    workspace: &Workspace,
+) -> anyhow::Result<Vec<RenderedFile>> {
+    let mut files = render::render(workspace).context("cannot render the templates")?;
+    let runtime = if workspace.has_runtime {
+        embedded::RUNTIME_FILES
+    } else {
+        &[]
+    };
+    for (path, contents) in runtime {
         files.push(RenderedFile {
             path: format!("{}/src/runtime/{path}", workspace.api_crate),
             contents: contents.to_vec(),
@@ -168,30 +202,14 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
         });
     }
     // Each crate records the contract it was built against (see consumers::lock).
-    for (path, text) in sync::initial_locks(contract, &workspace)? {
+    for (path, text) in sync::initial_locks(contract, workspace)? {
         files.push(RenderedFile {
             path,
             contents: text.into_bytes(),
             owner: Owner::Protogen,
         });
     }
-    if request.vendor {
-        for (file, text) in &contract.sources {
-            if file.starts_with("google/protobuf/") {
-                continue; // built into protox
-            }
-            files.push(RenderedFile {
-                path: format!("{VENDOR_DIR}/{file}"),
-                contents: text.as_bytes().to_vec(),
-                owner: Owner::Protogen,
-            });
-        }
-    }
-    for file in &files {
-        check_inside(&file.path)?;
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan { workspace, files })
+    Ok(files)
 }
 
 /// Whether a file of the contract imports the protovalidate rules.

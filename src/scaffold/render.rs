@@ -182,8 +182,3 @@ pub fn event_files(ws: &Workspace) -> askama::Result<(String, String)> {
         ends_with_one_newline(ServerSubscribers { ws }.render()?),
     ))
 }
-
-/// The api crate's Cargo.toml (protogen's): sync rewrites it when the contract gains events.
-pub fn api_cargo_toml(ws: &Workspace) -> askama::Result<String> {
-    Ok(ends_with_one_newline(ApiCargo { ws }.render()?))
-}

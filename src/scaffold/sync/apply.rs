@@ -11,6 +11,7 @@ use super::SyncPlan;
 /// place only once all of them are written, so a failure leaves the workspace as it was.
 pub fn apply(dir: &Path, plan: &SyncPlan) -> anyhow::Result<()> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut removed: Vec<PathBuf> = Vec::new();
     let result = (|| -> anyhow::Result<()> {
         for change in &plan.changes {
             let target = dir.join(&change.path);
@@ -33,8 +34,12 @@ pub fn apply(dir: &Path, plan: &SyncPlan) -> anyhow::Result<()> {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
+            let Some(after) = &change.after else {
+                removed.push(target);
+                continue;
+            };
             let temp = target.with_extension("protogen-sync.tmp");
-            std::fs::write(&temp, &change.after)
+            std::fs::write(&temp, after)
                 .with_context(|| format!("cannot write {}", temp.display()))?;
             staged.push((temp, target));
         }
@@ -50,6 +55,10 @@ pub fn apply(dir: &Path, plan: &SyncPlan) -> anyhow::Result<()> {
         std::fs::rename(temp, target)
             .with_context(|| format!("cannot write {}", target.display()))?;
     }
+    for target in &removed {
+        std::fs::remove_file(target)
+            .with_context(|| format!("cannot remove {}", target.display()))?;
+    }
     Ok(())
 }
 
@@ -63,12 +72,18 @@ pub fn unified_diff(plan: &SyncPlan) -> String {
         } else {
             "/dev/null".to_string()
         };
-        let diff = similar::TextDiff::from_lines(before, &change.after);
+        let new_name = if change.after.is_some() {
+            format!("b/{}", change.path)
+        } else {
+            "/dev/null".to_string()
+        };
+        let after = change.after.as_deref().unwrap_or("");
+        let diff = similar::TextDiff::from_lines(before, after);
         out.push_str(
             &diff
                 .unified_diff()
                 .context_radius(3)
-                .header(&old_name, &format!("b/{}", change.path))
+                .header(&old_name, &new_name)
                 .to_string(),
         );
     }

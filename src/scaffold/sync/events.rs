@@ -1,41 +1,19 @@
-//! Events: the api crate's `events.rs` and Cargo.toml follow the contract's events, and the
-//! server's `subscribers.rs` gets a stub for each newly subscribed event.
+//! Events: the server's `subscribers.rs` gets a stub for each newly subscribed event (the api
+//! crate's `events.rs` and Cargo.toml are protogen's files: owned.rs brings them along).
 
 use std::collections::BTreeSet;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use super::workspace::Loaded;
 use super::{edit, read, stubs::impl_items, Change, Note, SyncPlan};
 use crate::scaffold::render;
 
-/// Rewrites the api crate's `events.rs` (and its Cargo.toml, whose `events` feature follows
-/// the contract) when they are behind, and appends a stub to the server's `subscribers.rs`
-/// for each newly subscribed event.
+/// Appends a stub to the server's `subscribers.rs` for each newly subscribed event.
 pub(super) fn plan(loaded: &Loaded, out: &mut SyncPlan) -> anyhow::Result<()> {
     let ws = &loaded.workspace;
     if !ws.has_events() {
         return Ok(());
-    }
-    let (api_events, _) = render::event_files(ws).context("cannot render the events")?;
-    let api_cargo = render::api_cargo_toml(ws).context("cannot render the api crate")?;
-    for (file, text) in [
-        (format!("{}/src/events.rs", ws.api_crate), api_events),
-        (format!("{}/Cargo.toml", ws.api_crate), api_cargo),
-    ] {
-        let existing = std::fs::read_to_string(loaded.dir.join(&file)).ok();
-        // The header names the command that wrote it; only the rest counts.
-        let body = |t: &str| {
-            t.split_once('\n')
-                .map_or(String::new(), |(_, rest)| rest.to_string())
-        };
-        if existing.as_deref().map(body) != Some(body(&text)) {
-            out.changes.push(Change {
-                path: file,
-                before: existing,
-                after: text,
-            });
-        }
     }
     let file = format!("{}/src/subscribers.rs", ws.server_crate);
     let path = loaded.dir.join(&file);
@@ -94,7 +72,7 @@ pub(super) fn plan(loaded: &Loaded, out: &mut SyncPlan) -> anyhow::Result<()> {
     out.changes.push(Change {
         path: file,
         before: Some(text),
-        after,
+        after: Some(after),
     });
     Ok(())
 }

@@ -85,7 +85,7 @@ pub(super) fn plan(
             out.changes.push(Change {
                 path: file,
                 before: existing,
-                after: text,
+                after: Some(text),
             });
         }
     }

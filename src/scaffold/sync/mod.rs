@@ -2,9 +2,11 @@
 //! registrations and refreshing locks, without touching code a person wrote.
 
 mod apply;
+mod deps;
 pub mod edit;
 mod events;
 mod locks;
+pub mod owned;
 mod stubs;
 mod workspace;
 
@@ -18,12 +20,36 @@ pub use locks::initial_locks;
 pub use workspace::{add_to_list, load, Loaded, CONFIG};
 
 /// One file sync would write: its path relative to the workspace, and its text before
-/// (`None` for a new file) and after.
+/// (`None` for a new file) and after (`None`: removed).
 #[derive(Debug, Clone)]
 pub struct Change {
     pub path: String,
     pub before: Option<String>,
-    pub after: String,
+    pub after: Option<String>,
+}
+
+/// What sync does to one of protogen's own files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnedAction {
+    /// New in this protogen.
+    Created,
+    /// As protogen wrote it, now as this protogen writes it.
+    Updated,
+    /// Edited by hand, replaced with protogen's all the same (`--force`).
+    Replaced,
+    /// This protogen no longer writes it.
+    Removed,
+}
+
+/// What sync does to an entry of `[workspace.dependencies]` in the workspace's Cargo.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepAction {
+    /// The runtime needs it and it was missing.
+    Added,
+    /// It was as protogen wrote it; now as this protogen writes it.
+    Updated,
+    /// A person changed it: kept, though this protogen writes it otherwise.
+    Kept,
 }
 
 /// What sync found or did, for the report.
@@ -67,6 +93,21 @@ pub enum Note {
     },
     /// An entry of protogen.toml's `serves` or `calls` that the contract no longer has.
     EntryGone { key: String, entry: String },
+    /// One of protogen's files brought up to this protogen, with the lines it gains and loses.
+    Owned {
+        file: String,
+        action: OwnedAction,
+        added: usize,
+        removed: usize,
+    },
+    /// A `[workspace.dependencies]` entry of the workspace's Cargo.toml: what this protogen
+    /// writes, and what the file had.
+    Dependency {
+        name: String,
+        action: DepAction,
+        wanted: String,
+        yours: Option<String>,
+    },
 }
 
 /// Everything sync would do, decided before anything is written.
@@ -78,8 +119,10 @@ pub struct SyncPlan {
 
 /// Decides what sync would change. Nothing is written; any file that cannot be edited
 /// safely is an error naming it.
-pub fn plan(loaded: &Loaded, refresh_locks: bool) -> anyhow::Result<SyncPlan> {
+/// `force` replaces protogen's files even where a person edited them.
+pub fn plan(loaded: &Loaded, refresh_locks: bool, force: bool) -> anyhow::Result<SyncPlan> {
     let mut out = SyncPlan::default();
+    owned::plan(loaded, force, &mut out)?;
     let new_services = stubs::existing(loaded, &mut out)?;
     if !new_services.is_empty() {
         stubs::add_services(loaded, &new_services, &mut out)?;

@@ -94,7 +94,7 @@ pub(super) fn existing<'a>(
         out.changes.push(Change {
             path: file,
             before: Some(text),
-            after,
+            after: Some(after),
         });
     }
 
@@ -165,7 +165,7 @@ pub(super) fn add_services(
         out.changes.push(Change {
             path: file.clone(),
             before: None,
-            after: ends_with_newline(render::handler_file(ws, service)?),
+            after: Some(ends_with_newline(render::handler_file(ws, service)?)),
         });
         out.notes.push(Note::ServiceAdded {
             file,
@@ -201,17 +201,17 @@ pub(super) fn add_services(
     out.changes.push(Change {
         path: mod_file,
         before: Some(mod_before),
-        after: mod_after,
+        after: Some(mod_after),
     });
     out.changes.push(Change {
         path: lib_file,
         before: Some(lib_before),
-        after: lib_after,
+        after: Some(lib_after),
     });
     out.changes.push(Change {
         path: CONFIG.to_string(),
         before: Some(loaded.config_text.clone()),
-        after: config_after,
+        after: Some(config_after),
     });
     Ok(())
 }
