@@ -8,9 +8,9 @@ use anyhow::{bail, Context};
 
 use super::lock::{Lock, Role, FILE_NAME};
 use super::reach::{reach_with_events, Direction, Reach, RpcName};
+pub use super::verdict::{Break, ConsumerSection, Unobserved, Verdict};
 use crate::compat::{self, Finding, RuleSet, Severity};
 use crate::contract::{Contract, Model};
-pub use crate::report::consumers::{Break, ConsumerSection, Unobserved, Verdict};
 
 /// A lock found on disk.
 #[derive(Debug, Clone)]

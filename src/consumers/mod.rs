@@ -5,10 +5,12 @@ mod canonical_json;
 pub mod impact;
 pub mod lock;
 pub mod reach;
+pub mod verdict;
 
 pub use impact::{assess, find_locks, judge_consumers, LockFile};
 pub use lock::{Lock, Role};
 pub use reach::{reach, Direction, EventName, Reach, Route, RpcName, Via};
+pub use verdict::{Break, ConsumerSection, Unobserved, Verdict};
 
 #[cfg(test)]
 mod tests;

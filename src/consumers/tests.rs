@@ -179,7 +179,7 @@ fn edited(edits: &[(&str, &str)]) -> Contract {
     .unwrap()
 }
 
-fn verdict(calls: &[&str], current: &Contract) -> crate::report::consumers::Verdict {
+fn verdict(calls: &[&str], current: &Contract) -> crate::consumers::Verdict {
     let lock = Lock::snapshot(&fixtures(), "orders-client", Role::Consumer, rpcs(calls)).unwrap();
     let file = LockFile {
         path: "orders-client/protogen.lock".into(),
@@ -270,10 +270,10 @@ fn a_vanished_package_is_bad_input() {
 
 #[test]
 fn safe_reasons_name_three_elements_at_most() {
-    let unobserved = |names: &[&str]| -> Vec<crate::report::consumers::Unobserved> {
+    let unobserved = |names: &[&str]| -> Vec<crate::consumers::Unobserved> {
         names
             .iter()
-            .map(|n| crate::report::consumers::Unobserved {
+            .map(|n| crate::consumers::Unobserved {
                 rule: "RPC_NO_DELETE".into(),
                 element: n.to_string(),
                 reason: "not an RPC it calls".into(),

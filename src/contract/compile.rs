@@ -595,7 +595,7 @@ fn deps_help(deps: &[String], vendor: Option<&Path>) -> String {
 /// Renders a protox error the way rustc does: message, file:line:column, the source line
 /// (an excerpt around the column when the line is long) and a caret.
 pub fn render_diagnostic(error: protox::Error) -> String {
-    crate::report::snippet::diagnostic(&error)
+    super::snippet::diagnostic(&error)
 }
 
 struct MemoryResolver {

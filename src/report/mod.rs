@@ -11,7 +11,6 @@ mod json;
 mod junit;
 mod markdown;
 mod sarif;
-pub mod snippet;
 mod text;
 
 use std::collections::BTreeMap;
@@ -93,7 +92,7 @@ pub struct CheckReport {
     /// What was compared against, for summaries (`git ref main`).
     pub baseline: String,
     /// Deployed consumers judged against their locks; `None` when there are no locks.
-    pub consumers: Option<consumers::ConsumerSection>,
+    pub consumers: Option<crate::consumers::ConsumerSection>,
 }
 
 impl CheckReport {

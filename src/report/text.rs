@@ -26,7 +26,7 @@ fn diagnostic(
             item.column
         ));
         if let Some(source) = report.source_line(&item.path, item.line) {
-            let shown = super::snippet::excerpt(source, item.column as usize, 1);
+            let shown = crate::contract::snippet::excerpt(source, item.column as usize, 1);
             out.push_str(&format!(
                 "{pad} |\n{} | {}\n{pad} | {}\n",
                 item.line, shown.text, shown.caret
