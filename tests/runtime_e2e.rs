@@ -196,6 +196,7 @@ fn generated_runtime_behaves_in_production_shape() {
         "traceparent_reaches_the_handler_and_the_next_hop",
         "graceful_shutdown_finishes_an_in_flight_stream",
         "shutdown_ends_streams_that_outlive_the_grace_period",
+        "connections_get_goaway_at_max_connection_age",
         "panics_become_internal_and_stream_errors_keep_their_status",
         "health_readiness_and_metrics_over_http_and_grpc",
         "reflection_lists_the_contracts_services",
@@ -211,6 +212,8 @@ fn generated_runtime_behaves_in_production_shape() {
         "runtime::trace::tests::traceparent_parses_and_formats_per_w3c",
         "runtime::deadline::tests::grpc_timeout_round_trips_and_rejects_garbage",
         "runtime::guard::tests::jwt_guard_authenticates_authorizes_and_leaves_probes_open",
+        "runtime::listener::tests::preface_and_settings_mark_an_http2_client_as_spoken",
+        "runtime::rest::json::tests::depth_is_counted_outside_strings_only",
     ] {
         assert!(
             stdout.contains(&format!("test {scenario} ... ok")),

@@ -53,6 +53,50 @@ pub struct ServerConfig {
     #[arg(long, env = "MAX_CONCURRENT_STREAMS", default_value_t = 1024)]
     pub max_concurrent_streams: u32,
 
+    /// Closes a connection that has not sent a complete request head within this time (and,
+    /// on HTTP/1.1, between two requests), or on the gRPC port its HTTP/2 preface and
+    /// SETTINGS: slowloris and silent connections cannot pile up.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, help_heading = "Limits")]
+    pub header_read_timeout: Duration,
+
+    /// Ends an HTTP/2 connection with no call in flight for this long, with GOAWAY (`off`:
+    /// idle connections stay open).
+    #[arg(long, env = "IDLE_CONNECTION_TIMEOUT", default_value = "5m", value_parser = parse_optional_duration, help_heading = "Limits")]
+    pub idle_connection_timeout: std::option::Option<Duration>,
+
+    /// Ends each client connection with GOAWAY after this age (±10%), so clients reconnect
+    /// and re-resolve the service's name: turn it on (e.g. `5m`) for replicas behind DNS, so
+    /// a scale-up gets traffic. `off` by default.
+    #[arg(long, env = "MAX_CONNECTION_AGE", default_value = "off", value_parser = parse_optional_duration, help_heading = "Limits")]
+    pub max_connection_age: std::option::Option<Duration>,
+
+    /// After MAX_CONNECTION_AGE's GOAWAY, how long calls in flight may go on before the
+    /// connection is closed (`off`: until they end).
+    #[arg(long, env = "MAX_CONNECTION_AGE_GRACE", default_value = "off", value_parser = parse_optional_duration, help_heading = "Limits")]
+    pub max_connection_age_grace: std::option::Option<Duration>,
+
+    /// Most open connections per listener; more are refused at accept, so one port cannot
+    /// use up the file descriptors the other needs (`auto`: from the process's file limit,
+    /// less 128, halved between the gRPC and HTTP listeners).
+    #[arg(long, env = "MAX_CONNECTIONS", default_value = "auto", value_parser = parse_auto_count, help_heading = "Limits")]
+    pub max_connections: std::option::Option<usize>,
+
+    /// Largest request head (HTTP/1.1) or header list (HTTP/2), in bytes: larger ones are
+    /// refused with 431 (gRPC clients see RESOURCE_EXHAUSTED or INTERNAL).
+    #[arg(long, env = "MAX_HEADER_BYTES", default_value_t = 16 * 1024, help_heading = "Limits")]
+    pub max_header_bytes: usize,
+
+    /// Deepest nesting of objects and arrays in a REST request's JSON body; deeper is 400,
+    /// checked before parsing.
+    #[arg(long, env = "MAX_JSON_DEPTH", default_value_t = 64, help_heading = "Limits")]
+    pub max_json_depth: usize,
+
+    /// Most calls the server handles at once (health checks aside); more are refused at once
+    /// with RESOURCE_EXHAUSTED (REST: 429 with Retry-After) instead of queueing until their
+    /// deadline. `off` by default: set it near the calls/s × latency the server sustains.
+    #[arg(long, env = "MAX_CONCURRENT_CALLS", default_value = "off", value_parser = parse_optional_count, help_heading = "Limits")]
+    pub max_concurrent_calls: std::option::Option<usize>,
+
     /// Web origins allowed to call from a browser (REST and gRPC-Web), comma-separated
     /// (`https://app.example.com,http://localhost:3000`; `*` for any). None by default.
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
@@ -187,6 +231,26 @@ fn parse_optional_duration(text: &str) -> Result<Option<Duration>, String> {
     match text.trim() {
         "off" | "none" | "0" => Ok(None),
         other => parse_duration(other).map(Some),
+    }
+}
+
+fn parse_optional_count(text: &str) -> Result<Option<usize>, String> {
+    match text.trim() {
+        "off" | "none" | "0" => Ok(None),
+        other => other
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("`{other}` is neither a count nor `off`")),
+    }
+}
+
+fn parse_auto_count(text: &str) -> Result<Option<usize>, String> {
+    match text.trim() {
+        "auto" => Ok(None),
+        other => match other.parse::<usize>() {
+            Ok(count) if count > 0 => Ok(Some(count)),
+            _ => Err(format!("`{other}` is neither a positive count nor `auto`")),
+        },
     }
 }
 

@@ -53,6 +53,50 @@ pub struct LayerState {
     pub(crate) forced_stop: Arc<ForcedStop>,
 }
 
+/// Admission control (MAX_CONCURRENT_CALLS): calls past the limit are refused at once with
+/// RESOURCE_EXHAUSTED rather than queued behind the others until their deadlines pass. A
+/// counter, not a queue: under overload the accepted calls keep their latency, and the
+/// refused ones learn it in microseconds and can go elsewhere or back off.
+pub(crate) struct Admission {
+    limit: usize,
+    in_flight: std::sync::atomic::AtomicUsize,
+    bitten: AtomicBool,
+}
+
+impl Admission {
+    fn try_admit(&self) -> bool {
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) < self.limit {
+            return true;
+        }
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if !self.bitten.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                limit = self.limit,
+                "MAX_CONCURRENT_CALLS reached: refusing calls with RESOURCE_EXHAUSTED (logged once; \
+                 grpc_server_handled_total counts them)"
+            );
+        }
+        false
+    }
+
+    fn release(&self) {
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    fn refusal(&self) -> Status {
+        let mut status = Status::resource_exhausted(format!(
+            "the server is handling its limit of {} calls (MAX_CONCURRENT_CALLS); retry later, \
+             with backoff",
+            self.limit
+        ));
+        // gRPC's retry pushback (proposal A6): how long a client should wait.
+        status
+            .metadata_mut()
+            .insert("grpc-retry-pushback-ms", tonic::metadata::MetadataValue::from_static("100"));
+        status
+    }
+}
+
 /// One RPC's settings and metric handles.
 struct RpcEntry {
     /// The RPC's path (`/pkg.Service/Method`); `/unknown/unknown` for every unknown path.
@@ -65,6 +109,9 @@ struct RpcEntry {
     limit: Option<Duration>,
     /// Ends a response stream that sends nothing for this long.
     idle_timeout: Option<Duration>,
+    /// The server's admission control, for the RPCs it applies to (not health checks,
+    /// reflection or unknown paths, which cost nothing and must stay answerable).
+    admission: Option<Arc<Admission>>,
 }
 
 impl LayerState {
@@ -76,7 +123,26 @@ impl LayerState {
         settings: &ServerSettings,
         guard: Option<SharedGuard>,
     ) -> Self {
+        Self::with_admission(max_deadline, stream_idle_timeout, settings, guard, None)
+    }
+
+    /// [`LayerState::new`] with admission control: at most `max_concurrent_calls` calls of
+    /// the contract's RPCs at once.
+    pub fn with_admission(
+        max_deadline: Option<Duration>,
+        stream_idle_timeout: Option<Duration>,
+        settings: &ServerSettings,
+        guard: Option<SharedGuard>,
+        max_concurrent_calls: Option<usize>,
+    ) -> Self {
         let forced_stop = Arc::<ForcedStop>::default();
+        let admission = max_concurrent_calls.map(|limit| {
+            Arc::new(Admission {
+                limit,
+                in_flight: Default::default(),
+                bitten: AtomicBool::new(false),
+            })
+        });
         let entry = |path: &'static str| {
             let metrics = Metrics::global().server_method(path);
             let overrides = settings.rpcs.get(path.trim_start_matches('/'));
@@ -91,6 +157,9 @@ impl LayerState {
                     .filter(|_| streams),
                 metrics,
                 forced_stop: forced_stop.clone(),
+                admission: admission
+                    .clone()
+                    .filter(|_| !path.starts_with("/grpc.health.") && !path.starts_with("/grpc.reflection.")),
             })
         };
         let rpcs = rpc_index::served_paths()
@@ -104,6 +173,7 @@ impl LayerState {
                 limit: max_deadline,
                 idle_timeout: None,
                 forced_stop: forced_stop.clone(),
+                admission: None,
             }),
             guard,
             forced_stop,
@@ -228,10 +298,20 @@ where
             deadline: budget.map(|budget| started + budget),
             entry,
             finished: false,
+            admitted: false,
         };
 
-        // Per-call checks run here, in order, before the handler sees the request: first the
-        // guard (who may call what), then request validation.
+        // Per-call checks run here, in order, before the handler sees the request: admission
+        // (is there room for one more call), the guard (who may call what), then request
+        // validation.
+        let mut call = call;
+        if let Some(admission) = &call.entry.admission {
+            if !admission.try_admit() {
+                let status = admission.refusal();
+                return RpcFuture::refused(call, status);
+            }
+            call.admitted = true;
+        }
         if let Some(guard) = &self.state.guard {
             let incoming = Incoming {
                 transport: Transport::Grpc,
@@ -309,10 +389,17 @@ struct CallState {
     deadline: Option<Instant>,
     entry: Arc<RpcEntry>,
     finished: bool,
+    /// Holds a place under MAX_CONCURRENT_CALLS until the call ends.
+    admitted: bool,
 }
 
 impl Drop for CallState {
     fn drop(&mut self) {
+        if self.admitted {
+            if let Some(admission) = &self.entry.admission {
+                admission.release();
+            }
+        }
         // Dropped before its end: the client went away, reset the stream or the connection.
         self.record(Code::Cancelled, "the client cancelled the call");
     }

@@ -23,6 +23,8 @@ pub struct Metrics {
     client_attempts: IntCounterVec,
     client_latency: HistogramVec,
     client_breaker_rejected: IntCounterVec,
+    connections_open: prometheus::IntGaugeVec,
+    connections_closed: IntCounterVec,
     server_methods: RwLock<HashMap<String, Arc<MethodMetrics>>>,
 }
 
@@ -137,6 +139,24 @@ impl Metrics {
                 "Calls failed fast because the target's circuit breaker was open.",
                 &["target"],
             ),
+            connections_open: {
+                let opts = Opts::new(
+                    "server_connections_open",
+                    "Connections open now, per listener (grpc, http).",
+                );
+                let metric = prometheus::IntGaugeVec::new(opts, &["listener"])
+                    .unwrap_or_else(|error| unreachable!("static metric: {error}"));
+                registry
+                    .register(Box::new(metric.clone()))
+                    .unwrap_or_else(|error| unreachable!("metric registered twice: {error}"));
+                metric
+            },
+            connections_closed: counter(
+                "server_connections_closed_total",
+                "Connections the server refused or ended itself, per listener and reason: \
+                 max_connections (refused at accept), header_timeout, idle, max_age.",
+                &["listener", "reason"],
+            ),
             registry,
             server_methods: RwLock::default(),
         }
@@ -200,6 +220,21 @@ impl Metrics {
             .inc();
     }
 
+    /// The connection counters of one listener (`grpc` or `http`).
+    pub fn listener(&self, listener: &str) -> ListenerMetrics {
+        let closed = |reason: &str| {
+            self.connections_closed
+                .with_label_values(&[listener, reason])
+        };
+        ListenerMetrics {
+            open: self.connections_open.with_label_values(&[listener]),
+            refused: closed("max_connections"),
+            header_timeouts: closed("header_timeout"),
+            idled: closed("idle"),
+            aged: closed("max_age"),
+        }
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut buffer = Vec::new();
@@ -213,6 +248,16 @@ impl Metrics {
     pub fn registry(&self) -> &Registry {
         &self.registry
     }
+}
+
+/// One listener's connection metrics, resolved once.
+#[derive(Clone)]
+pub struct ListenerMetrics {
+    pub open: IntGauge,
+    pub refused: IntCounter,
+    pub header_timeouts: IntCounter,
+    pub idled: IntCounter,
+    pub aged: IntCounter,
 }
 
 /// An RPC's labels, split from its path `/package.Service/Method`.

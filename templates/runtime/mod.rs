@@ -19,6 +19,7 @@ pub mod grpc_web;
 pub mod guard;
 pub mod health;
 pub mod layer;
+pub mod listener;
 pub mod metrics;
 pub mod policy;
 pub mod rest;

@@ -25,8 +25,10 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(1),
             multiplier: 2.0,
             // UNAVAILABLE is the code the gRPC spec reserves for "try again"; tonic also
-            // reports a refused connection with it.
-            codes: vec![Code::Unavailable],
+            // reports a refused connection with it. RESOURCE_EXHAUSTED is how a server
+            // shedding load (MAX_CONCURRENT_CALLS) says "not now": after a backoff, the call
+            // may find room, here or on another replica.
+            codes: vec![Code::Unavailable, Code::ResourceExhausted],
         }
     }
 }
@@ -76,5 +78,10 @@ mod tests {
         assert!(distinct.len() > 100, "{} distinct backoffs", distinct.len());
         assert!(policy.is_retryable(Code::Unavailable));
         assert!(!policy.is_retryable(Code::InvalidArgument));
+        // The default policy retries a server's load shedding too (idempotent calls only:
+        // the caller decides that, see `policy`).
+        let default = RetryPolicy::default();
+        assert!(default.is_retryable(Code::ResourceExhausted));
+        assert!(!default.is_retryable(Code::PermissionDenied));
     }
 }

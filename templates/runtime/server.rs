@@ -11,11 +11,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::ReceiverStream;
-use tokio_stream::StreamExt;
 use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
-use tonic::transport::server::TcpIncoming;
 
 use super::config::ServerConfig;
 use super::grpc_web::GrpcWebLayer;
@@ -23,7 +20,8 @@ use super::guard::{self, Guard, JwtGuard, SharedGuard};
 use super::health::Health;
 use super::layer::{LayerState, RpcLayer};
 use super::policy::ServerSettings;
-use super::tls::{self, Protocol, ReloadingTls, TlsFiles, TlsListener};
+use super::listener::{self, ConnectionLimits};
+use super::tls::{Protocol, ReloadingTls, TlsFiles};
 use super::{cors, rest, web, BoxError};
 
 /// Collects services, then [`Server::serve`]s them until SIGTERM or Ctrl-C.
@@ -184,11 +182,12 @@ impl Server {
             self.health.set_serving(service, true).await;
         }
 
-        let layer_state = Arc::new(LayerState::new(
+        let layer_state = Arc::new(LayerState::with_admission(
             config.max_deadline,
             config.stream_idle_timeout,
             settings,
             guard.clone(),
+            config.max_concurrent_calls,
         ));
         let (stop_grpc, grpc_stopping) = watch::channel(false);
         // The per-call pipeline, outermost first: RpcLayer (trace, guard, deadline, panics as
@@ -199,15 +198,15 @@ impl Server {
             .layer(super::validate::layer()?);
         let routes = self.routes.routes();
         let cors = tower::util::option_layer(cors::layer(&config.cors_origins)?);
-        let grpc = tonic::transport::Server::builder()
-            // gRPC-Web (browsers) comes over HTTP/1.1; CORS answers their preflights.
-            .accept_http1(true)
-            .max_concurrent_streams(config.max_concurrent_streams)
-            .http2_keepalive_interval(config.http2_keepalive)
+        // gRPC-Web (browsers) comes over HTTP/1.1; CORS answers their preflights.
+        let grpc = tower::ServiceBuilder::new()
+            .map_request(|request: http::Request<hyper::body::Incoming>| {
+                request.map(tonic::body::Body::new)
+            })
             .layer(cors.clone())
             .layer(GrpcWebLayer)
             .layer(call_layers.clone())
-            .add_routes(routes.clone());
+            .service(routes.clone());
         // REST calls are gRPC calls into the same pipeline, in process (see rest/).
         let in_process: rest::GrpcService =
             tower::util::BoxCloneSyncService::new(tower::ServiceExt::<
@@ -220,59 +219,55 @@ impl Server {
             crate::FILE_DESCRIPTOR_SET,
             in_process,
             config.max_message_bytes,
+            config.max_json_depth,
         )?;
-        let grpc_task = match &tls {
-            None => {
-                let incoming = TcpIncoming::from(grpc_listener).with_nodelay(Some(true));
-                tokio::spawn(grpc.serve_with_incoming_shutdown(incoming, changed(grpc_stopping)))
-            }
-            Some(tls) => {
-                let connections = tls::accept(grpc_listener, tls.clone(), Protocol::Grpc);
-                let incoming = ReceiverStream::new(connections).map(Ok::<_, std::io::Error>);
-                tokio::spawn(grpc.serve_with_incoming_shutdown(incoming, changed(grpc_stopping)))
-            }
+        let limits = |name| ConnectionLimits {
+            name,
+            max_connections: config
+                .max_connections
+                .unwrap_or_else(listener::default_max_connections),
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: config.idle_connection_timeout,
+            max_age: config.max_connection_age,
+            max_age_grace: config.max_connection_age_grace,
+            max_header_bytes: config.max_header_bytes,
+            max_concurrent_streams: config.max_concurrent_streams,
+            keepalive: config.http2_keepalive,
         };
+        let grpc_limits = limits("grpc");
+        tracing::info!(
+            max_connections = grpc_limits.max_connections,
+            header_read_timeout = ?config.header_read_timeout,
+            idle_connection_timeout = ?config.idle_connection_timeout,
+            max_connection_age = ?config.max_connection_age,
+            max_header_bytes = config.max_header_bytes,
+            max_concurrent_calls = ?config.max_concurrent_calls,
+            "connection limits"
+        );
+        let grpc_tls = tls.clone().map(|tls| (tls, Protocol::Grpc));
+        let grpc_task = listener::serve(grpc_listener, grpc_tls, grpc, grpc_limits, grpc_stopping);
 
         let (stop_http, http_stopping) = watch::channel(false);
-        let http_tls = tls.as_ref().filter(|_| config.http_tls);
-        let http_task = match http_listener {
-            None => None,
-            Some(listener) => {
-                let mut router =
-                    web::router(self.health.clone(), self.http_routes).merge(rest_routes.document);
-                if let Some(guard) = guard {
-                    router = router.layer(axum::middleware::from_fn_with_state(
-                        guard,
-                        guard::http_middleware,
-                    ));
-                }
-                // REST calls are guarded as the RPCs they call, in the call layer (per-RPC
-                // scopes, public RPCs, google.rpc.Status answers). CORS is outermost: a
-                // preflight carries no Authorization, and a 401 must carry CORS headers for
-                // the page to read it.
-                let router = router.merge(rest_routes.calls).layer(cors);
-                Some(match http_tls {
-                    None => tokio::spawn(async move {
-                        axum::serve(listener, router)
-                            .with_graceful_shutdown(changed(http_stopping))
-                            .await
-                    }),
-                    Some(tls) => {
-                        let local_addr = listener.local_addr()?;
-                        let connections = tls::accept(listener, tls.clone(), Protocol::Http);
-                        let listener = TlsListener {
-                            connections,
-                            local_addr,
-                        };
-                        tokio::spawn(async move {
-                            axum::serve(listener, router)
-                                .with_graceful_shutdown(changed(http_stopping))
-                                .await
-                        })
-                    }
-                })
+        let http_tls = tls
+            .clone()
+            .filter(|_| config.http_tls)
+            .map(|tls| (tls, Protocol::Http));
+        let http_task = http_listener.map(|http_listener| {
+            let mut router =
+                web::router(self.health.clone(), self.http_routes).merge(rest_routes.document);
+            if let Some(guard) = guard {
+                router = router.layer(axum::middleware::from_fn_with_state(
+                    guard,
+                    guard::http_middleware,
+                ));
             }
-        };
+            // REST calls are guarded as the RPCs they call, in the call layer (per-RPC
+            // scopes, public RPCs, google.rpc.Status answers). CORS is outermost: a
+            // preflight carries no Authorization, and a 401 must carry CORS headers for
+            // the page to read it.
+            let router = router.merge(rest_routes.calls).layer(cors);
+            listener::serve(http_listener, http_tls, router, limits("http"), http_stopping)
+        });
         let reloader = tls
             .as_ref()
             .map(|tls| tls.spawn_reloader(config.tls_reload_interval));
@@ -316,8 +311,8 @@ pub struct RunningServer {
     layer_state: Arc<LayerState>,
     stop_grpc: watch::Sender<bool>,
     stop_http: watch::Sender<bool>,
-    grpc_task: JoinHandle<Result<(), tonic::transport::Error>>,
-    http_task: Option<JoinHandle<std::io::Result<()>>>,
+    grpc_task: JoinHandle<()>,
+    http_task: Option<JoinHandle<()>>,
     #[cfg(feature = "events")]
     events: Option<super::events::RunningEvents>,
     reloader: Option<JoinHandle<()>>,
@@ -377,7 +372,7 @@ impl RunningServer {
         };
         let outcome = match tokio::time::timeout(self.grace, drained).await {
             Ok(joined) => {
-                joined??;
+                joined?;
                 Shutdown::Drained
             }
             Err(_elapsed) => {
@@ -411,11 +406,6 @@ impl RunningServer {
         tracing::info!(?outcome, "stopped");
         Ok(outcome)
     }
-}
-
-async fn changed(mut receiver: watch::Receiver<bool>) {
-    // An error means the sender is gone, which also means stop.
-    let _ = receiver.wait_for(|stop| *stop).await;
 }
 
 /// Waits for SIGTERM (orchestrators) or Ctrl-C (people) and says which came.

@@ -3,8 +3,6 @@
 //! client certificates verified against a CA for mutual TLS, and renewed files picked up while
 //! the server runs, so a cert-manager rotation needs no restart.
 
-use std::io;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -13,10 +11,6 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::ServerConfig;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio_rustls::server::TlsStream;
-use tokio_rustls::TlsAcceptor;
 
 /// The PEM files a TLS listener serves with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +26,7 @@ pub struct TlsFiles {
 pub(crate) enum Protocol {
     /// gRPC: HTTP/2 only.
     Grpc,
-    /// The probes, metrics and routes listener (axum serves HTTP/1.1).
+    /// The probes, metrics and routes listener (HTTP/1.1).
     Http,
 }
 
@@ -58,7 +52,7 @@ impl ReloadingTls {
         }))
     }
 
-    fn config(&self, protocol: Protocol) -> Arc<ServerConfig> {
+    pub(crate) fn config(&self, protocol: Protocol) -> Arc<ServerConfig> {
         let current = self
             .current
             .read()
@@ -201,73 +195,4 @@ fn stamp(files: &TlsFiles) -> Vec<Option<(SystemTime, u64)>> {
         Some((meta.modified().ok()?, meta.len()))
     })
     .collect()
-}
-
-/// Accepts TCP connections on `listener` and hands over those that complete a TLS handshake
-/// within 10 s. Handshakes run on their own tasks, so a slow or hostile client never holds up
-/// the next connection. Stops when the receiver is dropped.
-pub(crate) fn accept(
-    listener: TcpListener,
-    tls: Arc<ReloadingTls>,
-    protocol: Protocol,
-) -> mpsc::Receiver<TlsStream<TcpStream>> {
-    let (sender, receiver) = mpsc::channel(64);
-    tokio::spawn(async move {
-        loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                () = sender.closed() => return,
-            };
-            let (tcp, peer) = match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!(%error, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let _ = tcp.set_nodelay(true);
-            let acceptor = TlsAcceptor::from(tls.config(protocol));
-            let sender = sender.clone();
-            tokio::spawn(async move {
-                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                    Ok(Ok(stream)) => {
-                        let _ = sender.send(stream).await;
-                    }
-                    Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
-                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                }
-            });
-        }
-    });
-    receiver
-}
-
-/// The HTTP listener over TLS, for `axum::serve`.
-pub(crate) struct TlsListener {
-    pub(crate) connections: mpsc::Receiver<TlsStream<TcpStream>>,
-    pub(crate) local_addr: SocketAddr,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.connections.recv().await {
-                Some(stream) => {
-                    if let Ok(peer) = stream.get_ref().0.peer_addr() {
-                        return (stream, peer);
-                    }
-                }
-                None => std::future::pending::<()>().await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.local_addr)
-    }
 }

@@ -632,6 +632,67 @@ async fn graceful_shutdown_finishes_an_in_flight_stream() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// MAX_CONNECTION_AGE: the server ends each connection with GOAWAY at that age, lets the call
+/// in flight finish (within MAX_CONNECTION_AGE_GRACE), then closes; tonic's channels
+/// reconnect by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_get_goaway_at_max_connection_age() {
+    let h = Harness::start(|config| {
+        config.max_connection_age = Some(Duration::from_millis(600));
+        config.max_connection_age_grace = Some(Duration::from_secs(5));
+    })
+    .await;
+    let io = hyper_util::rt::TokioIo::new(tokio::net::TcpStream::connect(h.grpc()).await.unwrap());
+    let (sender, connection) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+            .await
+            .unwrap();
+    let started = Instant::now();
+    let connection = tokio::spawn(connection);
+    let service = tower::service_fn(move |request: http::Request<tonic::body::Body>| {
+        let mut sender = sender.clone();
+        async move { sender.send_request(request).await }
+    });
+    let mut users = shop_api::users::v1::users_service_client::UsersServiceClient::with_origin(
+        service,
+        format!("http://{}", h.grpc()).parse().unwrap(),
+    );
+    // A stream of 1.2 s, in flight when the connection reaches its age (0.54-0.66 s).
+    let mut stream = users
+        .find_many(UserFilter {
+            role: "slow".into(),
+            limit: 24,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (received, end) = drain(&mut stream).await;
+    assert_eq!(received, 24, "the call in flight finishes within the grace");
+    assert!(end.is_none(), "{end:?}");
+    // GOAWAY came at the age: the connection ends once the stream is done, not before.
+    tokio::time::timeout(Duration::from_secs(3), connection)
+        .await
+        .expect("the server closes the connection after its age")
+        .unwrap()
+        .unwrap();
+    let lived = started.elapsed();
+    assert!(lived >= Duration::from_millis(1100), "{lived:?}");
+    // A new call on the old connection is refused by the client: it got GOAWAY.
+    assert!(users.find_one(UserById { id: "u1".into() }).await.is_err());
+
+    // A connection left idle also gets GOAWAY at its age, and a channel simply reconnects.
+    let mut channel_users = h.users();
+    channel_users.find_one(UserById { id: "u1".into() }).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    channel_users.find_one(UserById { id: "u2".into() }).await.unwrap();
+    let (_, metrics) = http_get(h.http(), "/metrics").await;
+    let aged = sample(
+        &metrics,
+        "server_connections_closed_total{listener=\"grpc\",reason=\"max_age\"}",
+    );
+    assert!(aged >= 2.0, "{aged} connections aged out:\n{metrics}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_ends_streams_that_outlive_the_grace_period() {
     let h = Harness::start(|config| config.shutdown_grace = Duration::from_millis(300)).await;

@@ -28,6 +28,37 @@ pub fn serialize_options() -> SerializeOptions {
     SerializeOptions::new().skip_default_fields(false)
 }
 
+/// Refuses a JSON body nested deeper than `max` objects and arrays, with one pass over its
+/// bytes and no recursion: a 200,000-deep body costs a scan, not the parser's stack.
+pub fn check_depth(body: &[u8], max: usize) -> Result<(), String> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Err(format!(
+                        "the request body nests objects and arrays deeper than {max} levels (MAX_JSON_DEPTH)"
+                    ));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Builds the request message: the body first, then query parameters, then path variables
 /// (which win). `path_values` are the variables' raw (percent-encoded) values, in the
 /// template's order, as [`super::rules::Template::matches`] finds them.
@@ -321,4 +352,19 @@ pub fn response_json(
         other => other,
     };
     serde_json::to_vec(&value).map_err(|why| why.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_counted_outside_strings_only() {
+        assert!(check_depth(br#"{"a":[{"b":1}]}"#, 3).is_ok());
+        assert!(check_depth(br#"{"a":[{"b":[1]}]}"#, 3).is_err());
+        // Brackets inside strings, escaped quotes included, do not count.
+        assert!(check_depth(br#"{"a":"[[[[\"[[[["}"#, 1).is_ok());
+        let deep = "[".repeat(200_000);
+        assert!(check_depth(deep.as_bytes(), 64).is_err());
+    }
 }

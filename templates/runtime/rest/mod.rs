@@ -59,6 +59,7 @@ struct Rest {
     pool: DescriptorPool,
     service: GrpcService,
     max_body: usize,
+    max_depth: usize,
     openapi: Bytes,
 }
 
@@ -77,6 +78,7 @@ pub fn router(
     file_descriptor_set: &[u8],
     service: GrpcService,
     max_body: usize,
+    max_depth: usize,
 ) -> Result<Routes, BoxError> {
     let mut pool = DescriptorPool::decode(file_descriptor_set)?;
     add_error_details(&mut pool);
@@ -95,6 +97,7 @@ pub fn router(
         pool,
         service,
         max_body,
+        max_depth,
         openapi,
     });
     Ok(Routes {
@@ -166,6 +169,13 @@ impl Failure {
         )
             .into_response();
         response.headers_mut().extend(self.headers);
+        if self.http == StatusCode::TOO_MANY_REQUESTS {
+            // The server sheds load (MAX_CONCURRENT_CALLS): when to come back, in seconds.
+            response
+                .headers_mut()
+                .entry(header::RETRY_AFTER)
+                .or_insert(HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -192,6 +202,7 @@ async fn call(rest: &Rest, request: Request) -> Result<Response, Failure> {
                 )),
             )
         })?;
+    json::check_depth(&body, rest.max_depth).map_err(Failure::bad_request)?;
     let message = json::request_message(binding, &path_values, parts.uri.query(), &body)
         .map_err(Failure::bad_request)?;
 
