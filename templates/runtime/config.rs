@@ -88,7 +88,12 @@ pub struct ServerConfig {
 
     /// Deepest nesting of objects and arrays in a REST request's JSON body; deeper is 400,
     /// checked before parsing.
-    #[arg(long, env = "MAX_JSON_DEPTH", default_value_t = 64, help_heading = "Limits")]
+    #[arg(
+        long,
+        env = "MAX_JSON_DEPTH",
+        default_value_t = 64,
+        help_heading = "Limits"
+    )]
     pub max_json_depth: usize,
 
     /// Most calls the server handles at once (health checks aside); more are refused at once

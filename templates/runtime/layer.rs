@@ -90,9 +90,10 @@ impl Admission {
             self.limit
         ));
         // gRPC's retry pushback (proposal A6): how long a client should wait.
-        status
-            .metadata_mut()
-            .insert("grpc-retry-pushback-ms", tonic::metadata::MetadataValue::from_static("100"));
+        status.metadata_mut().insert(
+            "grpc-retry-pushback-ms",
+            tonic::metadata::MetadataValue::from_static("100"),
+        );
         status
     }
 }
@@ -157,9 +158,9 @@ impl LayerState {
                     .filter(|_| streams),
                 metrics,
                 forced_stop: forced_stop.clone(),
-                admission: admission
-                    .clone()
-                    .filter(|_| !path.starts_with("/grpc.health.") && !path.starts_with("/grpc.reflection.")),
+                admission: admission.clone().filter(|_| {
+                    !path.starts_with("/grpc.health.") && !path.starts_with("/grpc.reflection.")
+                }),
             })
         };
         let rpcs = rpc_index::served_paths()

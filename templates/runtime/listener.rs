@@ -152,9 +152,10 @@ where
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: wait instead of spinning.
-                    log_once(&bitten.accept_error, || {
-                        tracing::warn!(listener = limits.name, %error, "cannot accept a connection (logged once)")
-                    });
+                    log_once(
+                        &bitten.accept_error,
+                        || tracing::warn!(listener = limits.name, %error, "cannot accept a connection (logged once)"),
+                    );
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -195,7 +196,9 @@ where
                             .await
                         {
                             Ok(Ok(stream)) => connection.serve(stream, service).await,
-                            Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                            Ok(Err(error)) => {
+                                tracing::debug!(%peer, %error, "TLS handshake failed")
+                            }
                             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                         }
                     }
@@ -252,10 +255,9 @@ impl Connection {
         let head_deadline = started + limits.header_read_timeout;
         // Spread by ±10% (as grpc-go does), so connections made together do not all end
         // together and reconnect in a burst.
-        let age_deadline = limits.max_age.map(|age| {
-            let jitter = age.mul_f64(0.2 * fastrand::f64() - 0.1);
-            started + age + jitter
-        });
+        let age_deadline = limits
+            .max_age
+            .map(|age| started + age.mul_f64(0.9 + 0.2 * fastrand::f64()));
         let mut closing = false;
         let mut force_at: Option<Instant> = None;
         let mut idle_check = limits.idle_timeout.map(|idle| started + idle);
@@ -470,13 +472,16 @@ where
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.as_ref().is_none_or(|inner| inner.is_end_stream())
+        self.inner
+            .as_ref()
+            .is_none_or(|inner| inner.is_end_stream())
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.inner
-            .as_ref()
-            .map_or_else(|| http_body::SizeHint::with_exact(0), |inner| inner.size_hint())
+        self.inner.as_ref().map_or_else(
+            || http_body::SizeHint::with_exact(0),
+            |inner| inner.size_hint(),
+        )
     }
 }
 
@@ -599,6 +604,9 @@ mod tests {
         let http1 = Arc::new(Activity::default());
         let mut preface = Preface::new((), http1.clone());
         preface.watch(b"GET / HTTP/1.1\r\n");
-        assert!(preface.done && !http1.spoke(), "HTTP/1.1 speaks with its first request");
+        assert!(
+            preface.done && !http1.spoke(),
+            "HTTP/1.1 speaks with its first request"
+        );
     }
 }

@@ -19,8 +19,8 @@ use super::grpc_web::GrpcWebLayer;
 use super::guard::{self, Guard, JwtGuard, SharedGuard};
 use super::health::Health;
 use super::layer::{LayerState, RpcLayer};
-use super::policy::ServerSettings;
 use super::listener::{self, ConnectionLimits};
+use super::policy::ServerSettings;
 use super::tls::{Protocol, ReloadingTls, TlsFiles};
 use super::{cors, rest, web, BoxError};
 
@@ -266,7 +266,13 @@ impl Server {
             // preflight carries no Authorization, and a 401 must carry CORS headers for
             // the page to read it.
             let router = router.merge(rest_routes.calls).layer(cors);
-            listener::serve(http_listener, http_tls, router, limits("http"), http_stopping)
+            listener::serve(
+                http_listener,
+                http_tls,
+                router,
+                limits("http"),
+                http_stopping,
+            )
         });
         let reloader = tls
             .as_ref()

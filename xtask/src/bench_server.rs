@@ -161,6 +161,86 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The server's limits on against off, on the normal path (`--limits-only`): the generated
+/// server with admission control (MAX_CONCURRENT_CALLS far above the load), a connection age
+/// and the idle timeout, against the same binary with those off; HEADER_READ_TIMEOUT,
+/// MAX_CONNECTIONS and hyper's HTTP/2 limits cannot be off and run in both. Unary calls at 64
+/// in flight, alternating rounds.
+pub fn run_limits(root: &Path) -> anyhow::Result<()> {
+    let target = std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/generated"));
+    let dir = target.join("bench-server");
+    let workspace = scaffold(root, &dir)?;
+    eprintln!("bench-server: building the generated server and the load generator (release)");
+    run_command(
+        Command::new(cargo())
+            .current_dir(&workspace)
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["build", "--release", "-p", "shop-server", "-p", "bench"]),
+    )?;
+    let release = target.join("release");
+    let load_before = load_average();
+    let on: [(&str, &str); 3] = [
+        ("MAX_CONCURRENT_CALLS", "100000"),
+        ("MAX_CONNECTION_AGE", "1h"),
+        ("IDLE_CONNECTION_TIMEOUT", "5m"),
+    ];
+    let off: [(&str, &str); 3] = [
+        ("MAX_CONCURRENT_CALLS", "off"),
+        ("MAX_CONNECTION_AGE", "off"),
+        ("IDLE_CONNECTION_TIMEOUT", "off"),
+    ];
+    let mut samples = [Vec::new(), Vec::new()];
+    for round in 0..ROUNDS {
+        let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let addr = free_addr()?;
+            let env = if which == 0 { &on } else { &off };
+            let child = start(
+                pinned_server(&release.join("shop-server"))
+                    .env("SHOP_ADDR", &addr)
+                    .env("HTTP_ADDR", free_addr()?)
+                    .envs(env.iter().copied()),
+                &addr,
+                true,
+            )?;
+            samples[which].push(measure(&release, child, &addr, "unary", "64")?);
+        }
+    }
+    let median = |field: fn(&Sample) -> f64, samples: &[Sample]| {
+        let mut values: Vec<f64> = samples.iter().map(field).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    println!("| scenario | server | calls/s | p50 (µs) | p99 (µs) | server CPU (µs/call) |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for (which, name) in [(0, "limits on"), (1, "limits off")] {
+        let s = &samples[which];
+        println!(
+            "| unary, 64 in flight | generated, {name} | {:.0} | {:.0} | {:.0} | {:.1} |",
+            median(|s| s.rate, s),
+            median(|s| s.p50, s),
+            median(|s| s.p99, s),
+            median(|s| s.cpu_per_call, s)
+        );
+    }
+    let ratio = |field: fn(&Sample) -> f64| median(field, &samples[0]) / median(field, &samples[1]);
+    println!(
+        "| unary, 64 in flight | on / off | {:.2} | {:.2} | {:.2} | {:.2} |",
+        ratio(|s| s.rate),
+        ratio(|s| s.p50),
+        ratio(|s| s.p99),
+        ratio(|s| s.cpu_per_call)
+    );
+    println!(
+        "\nmedians of {ROUNDS} alternating rounds of {SECONDS} s each; goal: on/off >= 0.98 for calls/s; \
+         load average (1 min) {load_before} before, {} after",
+        load_average()
+    );
+    Ok(())
+}
+
 /// One round of the REST rows: one generated server, the gRPC path and both REST clients
 /// measured one after the other, the order rotating so none always runs first.
 fn rest_round(release: &Path, round: usize, samples: &mut [Vec<Sample>]) -> anyhow::Result<()> {

@@ -65,7 +65,10 @@ fn main() -> anyhow::Result<()> {
             Some("--events-only") => bench_events::run(&root),
             // Just the generated server against plain tonic (bench_server.rs).
             Some("--runtime-only") => bench_server::run(&root),
+            // Just the server's limits on against off (bench_server.rs).
+            Some("--limits-only") => bench_server::run_limits(&root),
             _ => bench_server::run(&root)
+                .and_then(|()| bench_server::run_limits(&root))
                 .and_then(|()| bench_validate::run(&root))
                 .and_then(|()| bench_events::run(&root)),
         },
@@ -75,7 +78,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats and an OpenAPI validator (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only);\n                    --runtime-only: just the first table\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats and an OpenAPI validator (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against plain async-nats (--events-only);\n                    then the server's limits on against off (--limits-only: just that);\n                    --runtime-only: just the first table\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }
@@ -152,6 +155,15 @@ fn setup(root: &Path) -> anyhow::Result<()> {
         run(Command::new("apt-get")
             .args(["install", "-y", "--no-install-recommends", "chromium"])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    // The HTTP/2 attacks of tests/attack_e2e.rs (rapid reset, CONTINUATION flood): Python's h2.
+    let has_h2 = Command::new("python3")
+        .args(["-c", "import h2, hpack"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_h2 {
+        eprintln!("setup: installing Python's h2 with pip");
+        run(Command::new("python3").args(["-m", "pip", "install", "--quiet", "h2>=4,<5"]))?;
     }
     let cache = root.join(".cache");
     for version in GOOGLE_PROTOS {
