@@ -11,6 +11,7 @@ mod git;
 pub mod known;
 pub mod location;
 pub mod model;
+pub mod reflect;
 pub mod snippet;
 mod source;
 pub mod version;

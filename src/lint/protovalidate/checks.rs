@@ -1,184 +1,37 @@
-//! PROTOVALIDATE: the `buf.validate` rules on fields can be satisfied and fit the field (rule
-//! type against field type, bounds, rules another rule makes pointless), and the rules on
-//! messages name the message's fields, as buf checks them.
-//!
-//! Rule values come from a second compile, with prost-reflect, of the files that import
-//! validate.proto: the contract's prost-types descriptors drop option extensions. protox
-//! records no location inside an option's `{...}` value, where buf points, so `Literal`
-//! finds the keys in the source text. Left out: compiling CEL expressions (CEL rules are
-//! checked for ids and empty expressions only), example values and predefined rules (they
-//! need cel-go's type checker and protovalidate's evaluator).
+//! One field's or message's `buf.validate` rules judged as buf does: rule type against field
+//! type, bounds, rules another rule makes pointless, CEL ids, oneof names.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use prost_reflect::{
-    Cardinality, DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor,
-    ReflectMessage, Value,
+    DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value,
 };
-use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
-use super::sink::Sink;
-use crate::contract::Span;
-
-const RULE: &str = "PROTOVALIDATE";
-const VALIDATE: &str = "buf/validate/validate.proto";
-/// `(buf.validate.field)` and `(buf.validate.message)` are extension 1159 of the options
-/// (field 8 of a field, 7 of a message).
-const EXTENSION: i32 = 1159;
-
-// FieldRules field numbers buf's checks name.
-const MAP: i32 = 19;
-const REPEATED: i32 = 18;
-const REQUIRED: i32 = 25;
-const IGNORE: i32 = 27;
-const IGNORE_IF_ZERO_VALUE: i32 = 1;
-const IGNORE_ALWAYS: i32 = 3;
-
-pub fn check(sink: &mut Sink) {
-    if !sink.on(RULE) {
-        return;
-    }
-    let model = sink.model;
-    let files: Vec<usize> = (0..model.files.len())
-        .filter(|&f| model.files[f].desc.dependency.iter().any(|d| d == VALIDATE))
-        .collect();
-    if files.is_empty() {
-        return;
-    }
-    let names: Vec<&str> = files.iter().map(|&f| model.files[f].name).collect();
-    // The contract compiled already, so a failure here is an import the sources do not hold
-    // (a vendored dependency): then there is nothing to check.
-    let Some(pool) = compile(&model.contract.sources, &names) else {
-        return;
-    };
-    let (Some(field_extension), Some(field_rules), Some(message_extension), Some(message_rules)) = (
-        pool.get_extension_by_name("buf.validate.field"),
-        pool.get_message_by_name("buf.validate.FieldRules"),
-        pool.get_extension_by_name("buf.validate.message"),
-        pool.get_message_by_name("buf.validate.MessageRules"),
-    ) else {
-        return;
-    };
-    for message in &model.messages {
-        if !files.contains(&message.file) || message.is_map_entry() {
-            continue;
-        }
-        let Some(descriptor) = pool.get_message_by_name(&message.full_name) else {
-            continue;
-        };
-        let options = descriptor.options();
-        if let Some(rules) = options
-            .has_extension(&message_extension)
-            .then(|| {
-                options
-                    .get_extension(&message_extension)
-                    .as_message()
-                    .cloned()
-            })
-            .flatten()
-        {
-            let mut check = Check::new("message", descriptor.name(), String::new(), &message_rules);
-            check.oneofs(&rules, &descriptor);
-            check.cel(&rules, "cel", false);
-            check.cel(&rules, "cel_expression", true);
-            report(
-                sink,
-                message.file,
-                &message.path,
-                7,
-                check,
-                &message.full_name,
-            );
-        }
-        for (index, proto) in message.desc.field.iter().enumerate() {
-            let Some(field) = descriptor.get_field_by_name(proto.name()) else {
-                continue;
-            };
-            let options = field.options();
-            if !options.has_extension(&field_extension) {
-                continue;
-            }
-            let Some(rules) = options
-                .get_extension(&field_extension)
-                .as_message()
-                .cloned()
-            else {
-                continue;
-            };
-            let mut check = Check::new("field", field.name(), pretty_type(&field), &field_rules);
-            check.rules(&rules, &field, field.cardinality() == Cardinality::Repeated);
-            let mut path = message.path.clone();
-            path.extend([2, index as i32]);
-            report(sink, message.file, &path, 8, check, field.full_name());
-        }
-    }
-}
-
-/// Places what `check` found on the element at `path` (whose options are its field
-/// `options`) where buf points, each place once per finding.
-fn report(sink: &mut Sink, file: usize, path: &[i32], options: i32, check: Check, element: &str) {
-    if check.found.is_empty() {
-        return;
-    }
-    let text = sink.model.text(file).unwrap_or_default();
-    let locations = option_locations(sink, file, path, options, text, check.rules);
-    for (paths, message) in check.found {
-        let mut spans: Vec<Option<Span>> = Vec::new();
-        for sub in &paths {
-            let span = best_location(&locations, sub);
-            if !spans.contains(&span) {
-                spans.push(span);
-            }
-        }
-        for span in spans {
-            sink.add_at(RULE, file, path, span, element.to_string(), message.clone());
-        }
-    }
-}
-
-/// The files named, compiled with prost-reflect (which keeps option extensions); imports
-/// resolve among the contract's sources, then the well-known types and protogen's files.
-fn compile(sources: &BTreeMap<String, Arc<str>>, names: &[&str]) -> Option<DescriptorPool> {
-    struct Sources(BTreeMap<String, Arc<str>>);
-    impl FileResolver for Sources {
-        fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-            match self.0.get(name) {
-                Some(text) => File::from_source(name, text),
-                None => Err(protox::Error::file_not_found(name)),
-            }
-        }
-    }
-    let mut resolver = ChainFileResolver::new();
-    // The resolver owns what it reads: a copy of the texts' handles (Arc) is cheap.
-    resolver.add(Sources(sources.clone()));
-    resolver.add(GoogleFileResolver::new());
-    resolver.add(crate::contract::known::KnownFileResolver);
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.include_source_info(false);
-    for name in names {
-        compiler.open_file(name).ok()?;
-    }
-    Some(compiler.descriptor_pool())
-}
+use super::go_quote::GoQuoted;
+use super::{IGNORE, IGNORE_ALWAYS, IGNORE_IF_ZERO_VALUE, MAP, REPEATED, REQUIRED};
 
 /// One field's or message's rules being checked: findings are paths below the extension
 /// (`(buf.validate.field)`; one finding may point at several) and buf's message.
-struct Check<'a> {
+pub(super) struct Check<'a> {
     /// `field` or `message`, as buf's messages name the element.
     what: &'static str,
     name: String,
     /// The field's type as buf prints it (`int32`, `acme.v1.User`, `map<string, int32>`).
     pretty: String,
     /// FieldRules or MessageRules.
-    rules: &'a MessageDescriptor,
+    pub(super) rules: &'a MessageDescriptor,
     /// Where the rules being checked sit (`map.keys`: [19, 4]); empty for the field's own.
     base: Vec<i32>,
-    found: Vec<(Vec<Vec<i32>>, String)>,
+    pub(super) found: Vec<(Vec<Vec<i32>>, String)>,
 }
 
 impl<'a> Check<'a> {
-    fn new(what: &'static str, name: &str, pretty: String, rules: &'a MessageDescriptor) -> Self {
+    pub(super) fn new(
+        what: &'static str,
+        name: &str,
+        pretty: String,
+        rules: &'a MessageDescriptor,
+    ) -> Self {
         Check {
             what,
             name: name.to_string(),
@@ -227,7 +80,12 @@ impl<'a> Check<'a> {
     }
 
     /// buf's checkRulesForField.
-    fn rules(&mut self, rules: &DynamicMessage, field: &FieldDescriptor, expect_repeated: bool) {
+    pub(super) fn rules(
+        &mut self,
+        rules: &DynamicMessage,
+        field: &FieldDescriptor,
+        expect_repeated: bool,
+    ) {
         let required = flag(rules, "required");
         let proto3_optional = field.field_descriptor_proto().proto3_optional();
         if let Some(oneof) = field.containing_oneof() {
@@ -329,7 +187,7 @@ impl<'a> Check<'a> {
 
     /// buf's checkCEL without compiling: ids with characters protovalidate rejects, or used
     /// twice, and empty expressions. (Compiling them needs cel-go's type checker.)
-    fn cel(&mut self, rules: &DynamicMessage, name: &str, bare: bool) {
+    pub(super) fn cel(&mut self, rules: &DynamicMessage, name: &str, bare: bool) {
         let Some(Value::List(entries)) = rules
             .has_field_by_name(name)
             .then(|| rules.get_field_by_name(name))
@@ -394,7 +252,7 @@ impl<'a> Check<'a> {
 
     /// buf's checkOneofRulesForMessage: `(buf.validate.message).oneof` entries name fields
     /// of the message, each once.
-    fn oneofs(&mut self, rules: &DynamicMessage, message: &MessageDescriptor) {
+    pub(super) fn oneofs(&mut self, rules: &DynamicMessage, message: &MessageDescriptor) {
         let Some(Value::List(entries)) = rules
             .has_field_by_name("oneof")
             .then(|| rules.get_field_by_name("oneof"))
@@ -870,27 +728,6 @@ impl<'a> Check<'a> {
     }
 }
 
-/// Bytes quoted as Go's `%q` prints them in buf's messages (`"\x01ab"`).
-struct GoQuoted<'b>(&'b [u8]);
-
-impl std::fmt::Display for GoQuoted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"")?;
-        for &b in self.0 {
-            match b {
-                b'"' => f.write_str("\\\"")?,
-                b'\\' => f.write_str("\\\\")?,
-                b'\n' => f.write_str("\\n")?,
-                b'\t' => f.write_str("\\t")?,
-                b'\r' => f.write_str("\\r")?,
-                0x20..=0x7e => write!(f, "{}", b as char)?,
-                _ => write!(f, "\\x{b:02x}")?,
-            }
-        }
-        f.write_str("\"")
-    }
-}
-
 fn flag(rules: &DynamicMessage, name: &str) -> bool {
     rules.has_field_by_name(name)
         && matches!(
@@ -929,7 +766,7 @@ fn number(rules: &DynamicMessage, name: &str) -> i32 {
 }
 
 /// The field's type as buf prints it.
-fn pretty_type(field: &FieldDescriptor) -> String {
+pub(super) fn pretty_type(field: &FieldDescriptor) -> String {
     match field.kind() {
         Kind::Message(m) if field.is_map() => {
             let (Some(k), Some(v)) = (m.get_field(1), m.get_field(2)) else {
@@ -940,404 +777,5 @@ fn pretty_type(field: &FieldDescriptor) -> String {
         Kind::Message(m) => m.full_name().to_string(),
         Kind::Enum(_) => "enum".to_string(),
         other => format!("{other:?}").to_lowercase(),
-    }
-}
-
-/// The locations below a field's `(buf.validate.field)`, as paths relative to it: those
-/// protox records (one per option as written), each followed by the keys inside its
-/// `{...}` value, in source order.
-fn option_locations(
-    sink: &mut Sink,
-    file: usize,
-    element: &[i32],
-    options: i32,
-    text: &str,
-    rules: &MessageDescriptor,
-) -> Vec<(Vec<i32>, Span)> {
-    let mut prefix = element.to_vec();
-    prefix.extend([options, EXTENSION]);
-    let chars: Vec<char> = text.chars().collect();
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            chars
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| **c == '\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
-    let mut out = Vec::new();
-    let Some(info) = sink.model.files[file].desc.source_code_info.as_ref() else {
-        return out;
-    };
-    for location in &info.location {
-        let Some(relative) = location.path.strip_prefix(prefix.as_slice()) else {
-            continue;
-        };
-        let (Some(&line), Some(&column)) = (location.span.first(), location.span.get(1)) else {
-            continue;
-        };
-        let span = Span {
-            line: line as u32 + 1,
-            column: column as u32 + 1,
-        };
-        out.push((relative.to_vec(), span));
-        if let Some(descriptor) = message_at(rules, relative) {
-            if let Some(mut literal) = Literal::new(&chars, &starts, line as usize, column as usize)
-            {
-                if literal.skip_to_value() {
-                    literal.message(&descriptor, relative.to_vec(), &mut out);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// buf's choice of location for a path below the extension: the location of exactly that
-/// path; else the first location inside it; else the innermost one around it.
-fn best_location(locations: &[(Vec<i32>, Span)], wanted: &[i32]) -> Option<Span> {
-    if let Some((_, span)) = locations.iter().find(|(p, _)| p == wanted) {
-        return Some(*span);
-    }
-    let mut best: Option<(usize, Span)> = None;
-    for (path, span) in locations {
-        if wanted.starts_with(path) {
-            if best.is_none_or(|(len, _)| path.len() > len) {
-                best = Some((path.len(), *span));
-            }
-        } else if path.starts_with(wanted) {
-            return Some(*span);
-        }
-    }
-    best.map(|(_, span)| span)
-}
-
-/// The message type of the rules at `path` below FieldRules (`[14]`: StringRules), if a
-/// message; list indexes are skipped.
-fn message_at(field_rules: &MessageDescriptor, path: &[i32]) -> Option<MessageDescriptor> {
-    let mut message = field_rules.clone();
-    let mut rest = path.iter();
-    while let Some(number) = rest.next() {
-        let field = message.get_field(u32::try_from(*number).ok()?)?;
-        if field.is_list() {
-            rest.next();
-        }
-        message = match field.kind() {
-            Kind::Message(m) => m,
-            _ => return None,
-        };
-    }
-    Some(message)
-}
-
-/// A reader of an option's value in the source text (protobuf text format), recording where
-/// each key of a `{...}` value starts, as buf's compiler does.
-struct Literal<'t> {
-    /// The file's text, as chars: SourceCodeInfo columns count chars.
-    text: &'t [char],
-    /// Where each line starts in `text`.
-    starts: &'t [usize],
-    at: usize,
-}
-
-impl<'t> Literal<'t> {
-    /// At 0-based `line` and `column`, if the text has them.
-    fn new(text: &'t [char], starts: &'t [usize], line: usize, column: usize) -> Option<Self> {
-        let at = starts.get(line)? + column;
-        (at <= text.len()).then_some(Literal { text, starts, at })
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.text.get(self.at).copied()
-    }
-
-    fn bump(&mut self) {
-        self.at += 1;
-    }
-
-    fn span(&self) -> Span {
-        let line = self.starts.partition_point(|&start| start <= self.at) - 1;
-        Span {
-            line: line as u32 + 1,
-            column: (self.at - self.starts[line]) as u32 + 1,
-        }
-    }
-
-    fn skip_space(&mut self) {
-        loop {
-            match (self.peek(), self.text.get(self.at + 1)) {
-                (Some(c), _) if c.is_whitespace() => self.bump(),
-                (Some('/'), Some('/')) => {
-                    while self.peek().is_some_and(|c| c != '\n') {
-                        self.bump();
-                    }
-                }
-                (Some('/'), Some('*')) => {
-                    self.at += 2;
-                    while let Some(c) = self.peek() {
-                        self.bump();
-                        if c == '*' && self.peek() == Some('/') {
-                            self.bump();
-                            break;
-                        }
-                    }
-                }
-                _ => return,
-            }
-        }
-    }
-
-    /// From the start of an option (its name), moves to the value after `=`; whether that
-    /// value is a `{...}` message.
-    fn skip_to_value(&mut self) -> bool {
-        let mut depth = 0;
-        while let Some(c) = self.peek() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                '=' if depth == 0 => {
-                    self.bump();
-                    self.skip_space();
-                    return matches!(self.peek(), Some('{' | '<'));
-                }
-                ',' | ']' | ';' if depth == 0 => return false,
-                _ => {}
-            }
-            self.bump();
-        }
-        false
-    }
-
-    /// A `{...}` value of type `descriptor` at `path`: each key's start is recorded.
-    fn message(
-        &mut self,
-        descriptor: &MessageDescriptor,
-        path: Vec<i32>,
-        out: &mut Vec<(Vec<i32>, Span)>,
-    ) {
-        let close = if self.peek() == Some('<') { '>' } else { '}' };
-        self.bump();
-        loop {
-            self.skip_space();
-            let Some(c) = self.peek() else {
-                return;
-            };
-            if c == close {
-                self.bump();
-                return;
-            }
-            if c == ',' || c == ';' {
-                self.bump();
-                continue;
-            }
-            let start = self.span();
-            let key = if c == '[' {
-                // An extension or Any type name: its value is read, not recorded.
-                while let Some(c) = self.peek() {
-                    self.bump();
-                    if c == ']' {
-                        break;
-                    }
-                }
-                None
-            } else {
-                let mut key = String::new();
-                while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
-                    key.push(c);
-                    self.bump();
-                }
-                if key.is_empty() {
-                    return; // not text format: stop reading
-                }
-                descriptor.get_field_by_name(&key)
-            };
-            self.skip_space();
-            if self.peek() == Some(':') {
-                self.bump();
-                self.skip_space();
-            }
-            // buf's compiler records keys with a plain value; a key whose value is a message
-            // is known by the keys inside it, one whose value is a list not at all.
-            let nested = matches!(self.peek(), Some('{' | '<' | '['));
-            let child = key.as_ref().map(|field| {
-                let mut child = path.clone();
-                child.push(field.number() as i32);
-                if !nested {
-                    out.push((child.clone(), start));
-                }
-                (field.clone(), child)
-            });
-            self.value(child.as_ref(), out);
-        }
-    }
-
-    fn value(
-        &mut self,
-        key: Option<&(FieldDescriptor, Vec<i32>)>,
-        out: &mut Vec<(Vec<i32>, Span)>,
-    ) {
-        let message_type = key.and_then(|(field, _)| match field.kind() {
-            Kind::Message(m) => Some(m),
-            _ => None,
-        });
-        match self.peek() {
-            Some('{' | '<') => match (&message_type, key) {
-                (Some(m), Some((_, path))) => self.message(m, path.clone(), out),
-                _ => self.skip_balanced(),
-            },
-            Some('[') => {
-                self.bump();
-                loop {
-                    self.skip_space();
-                    match self.peek() {
-                        None => return,
-                        Some(']') => {
-                            self.bump();
-                            return;
-                        }
-                        Some(',') => self.bump(),
-                        Some(_) => {
-                            let before = self.at;
-                            if matches!(self.peek(), Some('{' | '<')) {
-                                self.value(None, out);
-                            } else {
-                                self.scalar();
-                            }
-                            if self.at == before {
-                                return; // not text format: stop reading
-                            }
-                        }
-                    }
-                }
-            }
-            _ => self.scalar(),
-        }
-    }
-
-    /// A number, identifier or string (adjacent strings included).
-    fn scalar(&mut self) {
-        loop {
-            match self.peek() {
-                Some(q @ ('"' | '\'')) => {
-                    self.bump();
-                    while let Some(c) = self.peek() {
-                        self.bump();
-                        if c == '\\' {
-                            self.bump();
-                        } else if c == q {
-                            break;
-                        }
-                    }
-                    self.skip_space();
-                    if !matches!(self.peek(), Some('"' | '\'')) {
-                        return;
-                    }
-                }
-                Some(c) if c.is_alphanumeric() || matches!(c, '-' | '+' | '.' | '_') => {
-                    while let Some(c) = self
-                        .peek()
-                        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '+' | '.' | '_'))
-                    {
-                        let _ = c;
-                        self.bump();
-                    }
-                    return;
-                }
-                _ => return,
-            }
-        }
-    }
-
-    fn skip_balanced(&mut self) {
-        let mut depth = 0;
-        while let Some(c) = self.peek() {
-            self.bump();
-            match c {
-                '{' | '<' | '[' => depth += 1,
-                '}' | '>' | ']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field_rules() -> MessageDescriptor {
-        let text = crate::contract::known::FILES
-            .iter()
-            .find(|(name, _)| *name == VALIDATE)
-            .expect("protogen carries validate.proto")
-            .1;
-        let sources = BTreeMap::from([(VALIDATE.to_string(), Arc::from(text))]);
-        compile(&sources, &[VALIDATE])
-            .and_then(|pool| pool.get_message_by_name("buf.validate.FieldRules"))
-            .expect("validate.proto compiles")
-    }
-
-    fn keys(text: &str, path: &[i32]) -> Vec<(Vec<i32>, Span)> {
-        let chars: Vec<char> = text.chars().collect();
-        let starts = vec![0];
-        let mut literal = Literal::new(&chars, &starts, 0, 0).unwrap();
-        let mut out = Vec::new();
-        if literal.skip_to_value() {
-            let descriptor = message_at(&field_rules(), path).unwrap();
-            literal.message(&descriptor, path.to_vec(), &mut out);
-        }
-        out
-    }
-
-    #[test]
-    fn keys_inside_an_option_value_are_found_where_buf_points() {
-        let found = keys(
-            "(buf.validate.field).string = {min_len: 5 /* x */, max_len: 2, in: [\"a\", \"b\"]}",
-            &[14],
-        );
-        let at = |path: &[i32]| found.iter().find(|(p, _)| p == path).map(|(_, s)| s.column);
-        assert_eq!(at(&[14, 2]), Some(32));
-        assert_eq!(at(&[14, 3]), Some(52));
-        assert_eq!(at(&[14, 10]), None, "a list is not recorded");
-        assert_eq!(at(&[14, 10, 1]), None);
-        // A key whose value is a message is known by the keys inside it.
-        let nested = keys(
-            "(buf.validate.field).map = {keys: {string: {min_len: 1}}}",
-            &[19],
-        );
-        assert_eq!(
-            nested.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
-            [vec![19, 4, 14, 2]]
-        );
-        // Text that is not text format stops the reader without a panic or a loop.
-        for broken in [
-            "(a) = {b: [)",
-            "(a) = {",
-            "(a) = {[x",
-            "(a) = {b: {c: \"",
-            "(a) = {b: /*",
-        ] {
-            keys(broken, &[14]);
-        }
-    }
-
-    #[test]
-    fn best_location_prefers_the_exact_path_then_inside_then_around() {
-        let span = |column| Span { line: 1, column };
-        let locations = vec![
-            (vec![14], span(1)),
-            (vec![14, 2], span(5)),
-            (vec![14, 3], span(9)),
-        ];
-        assert_eq!(best_location(&locations, &[14, 3]), Some(span(9)));
-        assert_eq!(best_location(&locations, &[14, 4]), Some(span(1)));
-        assert_eq!(best_location(&locations[1..], &[14]), Some(span(5)));
-        assert_eq!(best_location(&locations[1..], &[15]), None);
     }
 }
