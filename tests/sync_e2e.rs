@@ -759,6 +759,22 @@ fn sync_adds_and_updates_protogens_dependencies_and_keeps_the_users() {
         &format!("[files]\n\"shop-api/src/runtime/old.rs\" = \"{digest}\"\n"),
     );
 
+    // --dry-run's patch removes, adds and edits exactly as sync then does.
+    let (code, diff, err) = run(protogen().arg("sync").arg(&shop).arg("--dry-run"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        diff.contains("--- a/shop-api/src/runtime/old.rs\n+++ /dev/null\n"),
+        "{diff}"
+    );
+    let patched = tmp.path().join("patched");
+    copy_dir(&shop, &patched);
+    std::fs::write(tmp.path().join("sync.diff"), &diff).unwrap();
+    let applied = Command::new("git")
+        .args(["apply", "../sync.diff"])
+        .current_dir(&patched)
+        .status()
+        .unwrap();
+    assert!(applied.success(), "git apply refused the patch:\n{diff}");
     let (code, out, err) = run(protogen().arg("sync").arg(&shop));
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -797,6 +813,11 @@ fn sync_adds_and_updates_protogens_dependencies_and_keeps_the_users() {
         + comment
         + "atomic-waker = \"1\"\n";
     assert_eq!(std::fs::read_to_string(&cargo).unwrap(), expected);
+    assert_eq!(
+        snapshot(&patched),
+        snapshot(&shop),
+        "--dry-run's patch differs"
+    );
     let (code, out, err) = run(protogen().arg("sync").arg(&shop));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("nothing to change"), "{out}");

@@ -132,6 +132,15 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     {
         lines.push("next: `cargo build` names every new stub; write their bodies".to_string());
     }
+    let recorded = plan.changes.iter().any(|c| c.path == sync::owned::RECORD);
+    if recorded && !plan.notes.iter().any(|n| matches!(n, Note::Owned { .. })) {
+        lines.push(format!(
+            "{} {}: what protogen {} wrote here (commit it with the workspace)",
+            verb("recorded", "would record"),
+            sync::owned::RECORD,
+            sync::owned::VERSION
+        ));
+    }
     if !args.dry_run && plan.notes.iter().any(|n| matches!(n, Note::Owned { .. })) {
         lines.push(format!(
             "protogen's files are now those of protogen {}: build and test, then commit them with {}",
