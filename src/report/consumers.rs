@@ -137,27 +137,30 @@ pub fn github(
 }
 
 /// SARIF results, one per break (rule ID: the first rule that reports it).
-pub fn sarif_results(report: &CheckReport) -> Vec<serde_json::Value> {
+pub(super) fn sarif_results(report: &CheckReport) -> Vec<super::sarif::SarifResult> {
     let Some(section) = &report.consumers else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for verdict in &section.verdicts {
         for b in &verdict.breaks {
-            let mut result = json!({
-                "ruleId": b.rules.first().cloned().unwrap_or_default(),
-                "level": "error",
-                "message": { "text": format!("{} breaks: {}", verdict.title(), b.sentence()) },
+            out.push(super::sarif::SarifResult {
+                level: "error",
+                locations: if b.path.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![super::sarif::Location::at(
+                        report.display_path(&b.path),
+                        b.line,
+                        b.column,
+                    )]
+                },
+                message: super::sarif::Message {
+                    text: format!("{} breaks: {}", verdict.title(), b.sentence()),
+                },
+                rule_id: b.rules.first().cloned().unwrap_or_default(),
+                rule_index: None,
             });
-            if !b.path.is_empty() {
-                result["locations"] = json!([{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": report.display_path(&b.path) },
-                        "region": { "startLine": b.line.max(1), "startColumn": b.column.max(1) },
-                    }
-                }]);
-            }
-            out.push(result);
         }
     }
     out

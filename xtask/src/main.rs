@@ -18,6 +18,8 @@ mod fuzz;
 
 /// Peers and corpora, pinned so that every run compares against the same thing.
 pub(crate) const BUF_VERSION: &str = "1.75.0";
+/// The npm package whose copy of the SARIF 2.1.0 JSON schema tests/sarif_schema.rs uses.
+const SARIF_SCHEMA: &str = "@microsoft/jest-sarif@1.0.0-beta.0";
 /// The non-Rust gRPC client of the interop test (tests/interop/client.js).
 const GRPC_JS: [&str; 2] = ["@grpc/grpc-js@1.14.7", "@grpc/proto-loader@0.8.1"];
 const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
@@ -124,6 +126,16 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
             .arg(NATS_JS))?;
+    }
+    // tests/sarif_schema.rs: the SARIF 2.1.0 schema it ships (ajv, ajv-draft-04 and
+    // ajv-formats come with the OpenAPI validator).
+    if !tools.join("node_modules/@microsoft/jest-sarif").exists() {
+        eprintln!("setup: installing {SARIF_SCHEMA} from npm into .tools/");
+        std::fs::create_dir_all(&tools)?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .arg(SARIF_SCHEMA))?;
     }
     // The events test runs a real NATS server with JetStream: Debian's.
     if !on_path("nats-server") {
