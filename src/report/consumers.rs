@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{plural, xml_escape, CheckReport};
+use super::{plural, CheckReport};
 use crate::consumers::Break;
 
 fn location(report: &CheckReport, b: &Break) -> Option<String> {
@@ -166,32 +166,26 @@ pub(super) fn sarif_results(report: &CheckReport) -> Vec<super::sarif::SarifResu
     out
 }
 
-/// A JUnit test suite with one test case per consumer.
-pub fn junit_suite(report: &CheckReport) -> String {
-    let Some(section) = &report.consumers else {
-        return String::new();
-    };
-    let mut out = format!(
-        "  <testsuite name=\"consumers\" tests=\"{}\" failures=\"{}\">\n",
-        section.verdicts.len(),
-        section.broken()
-    );
+/// A JUnit test suite with one test case per consumer: a broken one fails, a safe one says why.
+pub(super) fn junit_suite(report: &CheckReport) -> Option<quick_junit::TestSuite> {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let section = report.consumers.as_ref()?;
+    let mut suite = TestSuite::new("consumers");
     for verdict in &section.verdicts {
-        let name = xml_escape(&verdict.title());
-        if verdict.breaks.is_empty() {
-            out.push_str(&format!(
-                "    <testcase name=\"{name}\" classname=\"consumers\"><system-out>{}</system-out></testcase>\n",
-                xml_escape(&format!("safe: {}", verdict.reason))
-            ));
-            continue;
-        }
-        let lines: Vec<String> = verdict.breaks.iter().map(|b| b.sentence()).collect();
-        out.push_str(&format!(
-            "    <testcase name=\"{name}\" classname=\"consumers\"><failure message=\"{}\">{}</failure></testcase>\n",
-            xml_escape(&format!("{} breaks", verdict.crate_name)),
-            xml_escape(&lines.join("\n"))
-        ));
+        let mut case = if verdict.breaks.is_empty() {
+            let mut case = TestCase::new(verdict.title(), TestCaseStatus::success());
+            case.set_system_out(format!("safe: {}", verdict.reason));
+            case
+        } else {
+            let lines: Vec<String> = verdict.breaks.iter().map(|b| b.sentence()).collect();
+            let mut failure = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            failure
+                .set_message(format!("{} breaks", verdict.crate_name))
+                .set_description(lines.join("\n"));
+            TestCase::new(verdict.title(), failure)
+        };
+        case.set_classname("consumers");
+        suite.add_test_case(case);
     }
-    out.push_str("  </testsuite>\n");
-    out
+    Some(suite)
 }

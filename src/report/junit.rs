@@ -1,28 +1,17 @@
-//! `--format junit`: JUnit XML with one test case per rule that ran; a rule with errors
-//! fails, warnings go to the test case's output.
+//! `--format junit`: JUnit XML written by quick-junit, with one test case per rule that ran (a
+//! rule with errors fails, warnings go to the test case's output) and, when consumers were
+//! judged, a second suite with one test case per consumer.
 
-use super::{xml_escape, CheckReport, Level};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{CheckReport, Level};
 
 pub fn junit(report: &CheckReport) -> String {
-    let failures = report
-        .rules
-        .iter()
-        .filter(|r| {
-            report
-                .items
-                .iter()
-                .any(|i| i.rule == r.id && i.severity == Level::Error)
-        })
-        .count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"{}s{}\" tests=\"{}\" failures=\"{failures}\">\n",
-        report.command(),
-        report.rules.len(),
-        report.noun(),
-        xml_escape(&report.scope()),
-        report.rules.len()
-    ));
+    let mut suite = TestSuite::new(format!("{}s{}", report.noun(), report.scope()));
+    let classname = match report.kind {
+        super::Kind::Breaking => "breaking",
+        super::Kind::Lint => "lint",
+    };
     for rule in &report.rules {
         let items: Vec<_> = report.items.iter().filter(|i| i.rule == rule.id).collect();
         let line = |i: &super::Item| {
@@ -38,47 +27,37 @@ pub fn junit(report: &CheckReport) -> String {
                 )
             }
         };
-        let errors: Vec<String> = items
-            .iter()
-            .filter(|i| i.severity == Level::Error)
-            .map(|i| line(i))
-            .collect();
-        let warnings: Vec<String> = items
-            .iter()
-            .filter(|i| i.severity == Level::Warning)
-            .map(|i| line(i))
-            .collect();
-        out.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            match report.kind {
-                super::Kind::Breaking => "breaking",
-                super::Kind::Lint => "lint",
-            },
-            xml_escape(&rule.id)
-        ));
-        if errors.is_empty() && warnings.is_empty() {
-            out.push_str("/>\n");
-            continue;
-        }
-        out.push_str(">\n");
-        if !errors.is_empty() {
-            out.push_str(&format!(
-                "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                xml_escape(&super::plural(errors.len(), report.noun())),
-                xml_escape(&rule.id),
-                xml_escape(&errors.join("\n"))
-            ));
-        }
+        let lines = |level: Level| -> Vec<String> {
+            items
+                .iter()
+                .filter(|i| i.severity == level)
+                .map(|i| line(i))
+                .collect()
+        };
+        let (errors, warnings) = (lines(Level::Error), lines(Level::Warning));
+        let status = if errors.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut failure = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            failure
+                .set_message(super::plural(errors.len(), report.noun()))
+                .set_type(rule.id.clone())
+                .set_description(errors.join("\n"));
+            failure
+        };
+        let mut case = TestCase::new(rule.id.clone(), status);
+        case.set_classname(classname);
         if !warnings.is_empty() {
-            out.push_str(&format!(
-                "      <system-out>{}</system-out>\n",
-                xml_escape(&warnings.join("\n"))
-            ));
+            case.set_system_out(warnings.join("\n"));
         }
-        out.push_str("    </testcase>\n");
+        suite.add_test_case(case);
     }
-    out.push_str("  </testsuite>\n");
-    out.push_str(&super::consumers::junit_suite(report));
-    out.push_str("</testsuites>\n");
+    let mut junit = Report::new(report.command());
+    junit.add_test_suite(suite);
+    if let Some(consumers) = super::consumers::junit_suite(report) {
+        junit.add_test_suite(consumers);
+    }
+    let mut out = junit.to_string().expect("plain strings serialize as XML");
+    out.push('\n');
     out
 }
