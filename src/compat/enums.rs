@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::message::check_ranges;
 use super::sink::{Place, Report, Sink};
-use crate::contract::model::{sub, Enum, Syntax};
+use crate::contract::model::{qualify, sub, Enum, Syntax};
 
 const ENUM_MAX: i32 = i32::MAX;
 
@@ -117,7 +117,7 @@ fn values(sink: &mut Sink, previous: &Enum, current: &Enum) {
                 },
                 anchor: Some(path),
                 against,
-                element: format!("{}.{}", current.full_name, value.name()),
+                element: qualify(&current.full_name, value.name()),
                 message: format!(
                     "enum value {number} of enum \"{name}\" changed name from {} to {}: JSON clients built before this change send {} and fail to parse the new name, and code using the old name no longer builds; keep the old name (add the new one as an alias with `option allow_alias = true;`)",
                     quoted(names),

@@ -7,7 +7,7 @@ use prost_types::field_descriptor_proto::Label;
 use prost_types::DescriptorProto;
 
 use super::sink::{Place, Report, Sink};
-use crate::contract::model::{is_synthetic_oneof, sub, Message, Syntax};
+use crate::contract::model::{is_synthetic_oneof, qualify, sub, Message, Syntax};
 
 /// Largest field number of a message, and of a message with message_set_wire_format.
 pub const MESSAGE_MAX: i32 = 536_870_911;
@@ -58,7 +58,7 @@ fn deleted_fields(sink: &mut Sink, previous: &Message, current: &Message) {
             continue;
         }
         let field_name = field.name();
-        let element = format!("{}.{field_name}", current.full_name);
+        let element = qualify(&current.full_name, field_name);
         let number_reserved = in_reserved_ranges(current.desc, number);
         let name_reserved = current.desc.reserved_name.iter().any(|n| n == field_name);
         let base = format!("field {number} \"{field_name}\" was deleted from message \"{name}\"");
@@ -117,7 +117,7 @@ fn deleted_oneofs(sink: &mut Sink, previous: &Message, current: &Message) {
             place: at(current),
             anchor: Some(current.path.clone()),
             against: Some(previous.file),
-            element: format!("{}.{}", current.full_name, oneof.name()),
+            element: qualify(&current.full_name, oneof.name()),
             message: format!(
                 "oneof \"{}\" was deleted from message \"{}\": generated code that reads or sets it no longer builds, and clients built before this change may set several of its former fields at once; keep the oneof",
                 oneof.name(),
@@ -324,7 +324,7 @@ fn required_fields(sink: &mut Sink, previous: &Message, current: &Message) {
             place: at(current),
             anchor: Some(current.path.clone()),
             against: Some(previous.file),
-            element: format!("{}.{name}", current.full_name),
+            element: qualify(&current.full_name, name),
             message: format!(
                 "required field {number} \"{name}\" of message \"{}\" is no longer required: clients built before this change reject every message that lacks it; keep it required",
                 current.name()
@@ -345,7 +345,7 @@ fn required_fields(sink: &mut Sink, previous: &Message, current: &Message) {
             },
             anchor: Some(path),
             against: Some(previous.file),
-            element: format!("{}.{}", current.full_name, field.name()),
+            element: qualify(&current.full_name, field.name()),
             message: format!(
                 "required field {number} \"{}\" was added to message \"{}\": clients built before this change never send it, so every message they send is rejected; make it optional",
                 field.name(),

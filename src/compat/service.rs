@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::sink::{Place, Report, Sink};
-use crate::contract::model::sub;
+use crate::contract::model::{qualify, sub};
 
 pub fn check(sink: &mut Sink) {
     let (prev, cur) = (sink.prev, sink.cur);
@@ -24,7 +24,7 @@ pub fn check(sink: &mut Sink) {
         let against = Some(previous.file);
         for before in &previous.desc.method {
             let name = before.name();
-            let element = format!("{}.{name}", current.full_name);
+            let element = qualify(&current.full_name, name);
             let Some(&i) = methods.get(name) else {
                 sink.add(Report {
                     rule: "RPC_NO_DELETE",

@@ -39,7 +39,7 @@ impl RpcName {
 
     /// `users.v1.UsersService.FindOne`, the descriptor full name (and `Finding.element`).
     pub fn element(&self) -> String {
-        format!("{}.{}", self.service, self.method)
+        crate::contract::model::qualify(&self.service, &self.method)
     }
 
     pub fn package(&self) -> &str {

@@ -74,7 +74,7 @@ fn scan_file(file: &FileDescriptorProto, found: &mut Vec<Event>, problems: &mut 
         collect_messages(
             message,
             vec![4, index as i32],
-            &qualified(file.package(), message.name()),
+            &super::model::qualify(file.package(), message.name()),
             &mut messages,
         );
     }
@@ -174,19 +174,11 @@ fn collect_messages(
         collect_messages(
             nested,
             nested_path,
-            &format!("{full_name}.{}", nested.name()),
+            &super::model::qualify(full_name, nested.name()),
             out,
         );
     }
     out.insert(path, full_name.to_string());
-}
-
-fn qualified(package: &str, name: &str) -> String {
-    if package.is_empty() {
-        name.to_string()
-    } else {
-        format!("{package}.{name}")
-    }
 }
 
 /// What a SourceCodeInfo path points at, in words, for the error.
