@@ -271,8 +271,7 @@ fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::R
             if let Some(vendor) = &module.options.vendor {
                 resolver.add(IncludeFileResolver::new(module.root.join(vendor)));
             }
-            resolver.add(GoogleFileResolver::new());
-            resolver.add(super::known::KnownFileResolver);
+            resolve_the_rest(&mut resolver);
             let mut compiler = protox::Compiler::with_file_resolver(resolver);
             compiler.include_source_info(true).include_imports(false);
             for name in chunk {
@@ -598,8 +597,16 @@ pub fn render_diagnostic(error: protox::Error) -> String {
     super::snippet::diagnostic(&error)
 }
 
-struct MemoryResolver {
-    files: Arc<HashMap<String, Arc<str>>>,
+/// What every compile of a contract resolves after the contract's own files: the well-known
+/// types (protox's), then the files protogen carries (`known`).
+pub(super) fn resolve_the_rest(resolver: &mut ChainFileResolver) {
+    resolver.add(GoogleFileResolver::new());
+    resolver.add(super::known::KnownFileResolver);
+}
+
+/// Source texts by file name.
+pub(super) struct MemoryResolver {
+    pub(super) files: Arc<HashMap<String, Arc<str>>>,
 }
 
 impl FileResolver for MemoryResolver {

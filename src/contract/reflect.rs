@@ -1,11 +1,13 @@
 //! A contract's files compiled with prost-reflect (option extensions kept, which prost-types
-//! drops): the one place besides `compile` that runs protox, resolving imports as it does.
+//! drops), with compile.rs's resolvers: imports resolve as in the contract's own compile.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use prost_reflect::DescriptorPool;
-use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+use protox::file::ChainFileResolver;
+
+use super::compile::{resolve_the_rest, MemoryResolver};
 
 /// The files `names` of `sources`, compiled with prost-reflect (which keeps option
 /// extensions); imports resolve among the sources, then the well-known types and the files
@@ -14,20 +16,17 @@ pub fn descriptor_pool(
     sources: &BTreeMap<String, Arc<str>>,
     names: &[&str],
 ) -> Option<DescriptorPool> {
-    struct Sources(BTreeMap<String, Arc<str>>);
-    impl FileResolver for Sources {
-        fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-            match self.0.get(name) {
-                Some(text) => File::from_source(name, text),
-                None => Err(protox::Error::file_not_found(name)),
-            }
-        }
-    }
     let mut resolver = ChainFileResolver::new();
     // The resolver owns what it reads: a copy of the texts' handles (Arc) is cheap.
-    resolver.add(Sources(sources.clone()));
-    resolver.add(GoogleFileResolver::new());
-    resolver.add(super::known::KnownFileResolver);
+    resolver.add(MemoryResolver {
+        files: Arc::new(
+            sources
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+    });
+    resolve_the_rest(&mut resolver);
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(false);
     for name in names {
