@@ -51,7 +51,8 @@ fn new_lists_the_declared_events_and_generates_publishers() {
     assert!(api.contains("impl Published for crate::orders::v1::OrderShipped {}"));
     assert!(api.contains("const SUBJECT: &'static str = \"orders.shipped\";"));
     let cargo = std::fs::read_to_string(ws.join("warehouse-api/Cargo.toml")).unwrap();
-    assert!(cargo.contains("default = [\"events\"]"), "{cargo}");
+    assert!(cargo.contains("default = [\"nats\"]"), "{cargo}");
+    assert!(config.contains("broker = \"nats\""), "{config}");
     // The server's lock records what it sends.
     let lock = std::fs::read_to_string(ws.join("warehouse-server/protogen.lock")).unwrap();
     assert!(lock.contains("\"sent\""), "{lock}");
@@ -314,6 +315,27 @@ fn diff_shows_events_as_events() {
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("the new contract's events could not be read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sync_follows_the_broker_of_protogen_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    workspace(dir.path(), "warehouse");
+    let ws = dir.path().join("warehouse");
+    let config = ws.join("protogen.toml");
+    edit(&config, "broker = \"nats\"", "broker = \"kafka\"");
+    let (code, _, err) = protogen(&ws, &["sync"]);
+    assert_eq!(code, 0, "{err}");
+    // Only that broker's client compiles.
+    let cargo = std::fs::read_to_string(ws.join("warehouse-api/Cargo.toml")).unwrap();
+    assert!(cargo.contains("default = [\"kafka\"]"), "{cargo}");
+    edit(&config, "broker = \"kafka\"", "broker = \"redis\"");
+    let (code, _, err) = protogen(&ws, &["sync"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("[events] broker = \"redis\" is not a broker protogen knows: use one of nats, kafka, rabbitmq"),
         "{err}"
     );
 }

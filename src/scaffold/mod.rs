@@ -121,6 +121,7 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             .any(|(path, _)| *path == "mod.rs"),
         has_validation: false,
         events: Vec::new(),
+        events_broker: "nats".to_string(),
     };
     workspace.has_validation = workspace.has_runtime && imports_validation(contract);
     // A new workspace publishes every event of the contract and subscribes to none: the

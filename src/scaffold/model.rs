@@ -40,7 +40,13 @@ pub struct Workspace {
     /// The events the contract declares, sorted by subject, with what this workspace does
     /// with each (protogen.toml's `[events]`).
     pub events: Vec<EventModel>,
+    /// protogen.toml's `[events] broker`: `nats` (the default), `kafka` or `rabbitmq`; the
+    /// api crate's cargo feature of the same name.
+    pub events_broker: String,
 }
+
+/// The brokers `[events] broker` accepts.
+pub const EVENT_BROKERS: [&str; 3] = ["nats", "kafka", "rabbitmq"];
 
 /// One event of the contract as the templates need it.
 #[derive(Debug, Clone)]

@@ -111,8 +111,9 @@ impl Server {
         self
     }
 
-    /// Publishes and subscribes to the contract's events over NATS JetStream (see
-    /// [`super::events`]); the server refuses to start without `--nats-url`/`NATS_URL`.
+    /// Publishes and subscribes to the contract's events over the broker of protogen.toml (see
+    /// [`super::events`]); the server refuses to start without `--events-url`/`EVENTS_URL`, and
+    /// connects in the background (`/readyz` reports `events` until it is connected).
     #[cfg(feature = "events")]
     pub fn events(mut self, setup: super::events::EventsSetup) -> Self {
         self.events = Some(setup);
@@ -174,7 +175,7 @@ impl Server {
 
         #[cfg(feature = "events")]
         let events = match self.events {
-            Some(setup) => Some(setup.start(&config.events).await?),
+            Some(setup) => Some(setup.start_with(&config.events, Some(&self.health)).await?),
             None => None,
         };
 

@@ -25,6 +25,8 @@ const GRPC_JS: [&str; 2] = ["@grpc/grpc-js@1.14.7", "@grpc/proto-loader@0.8.1"];
 const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
 /// The non-Rust publisher of the events test (tests/events/publish.js).
 const NATS_JS: &str = "nats@2.29.3";
+/// The Kafka-compatible broker of the events test (crates.io).
+const NISSHI_VERSION: &str = "0.8.1";
 /// Validates the generated servers' /openapi.json against the OpenAPI 3.1 schema (tests/rest_e2e.rs).
 const OPENAPI_VALIDATOR: &str = "@seriousme/openapi-schema-validator@2.11.0";
 
@@ -142,6 +144,71 @@ fn setup(root: &Path) -> anyhow::Result<()> {
         eprintln!("setup: installing nats-server with apt-get");
         run(Command::new("apt-get").arg("update"))?;
         run(Command::new("apt-get").args(["install", "-y", "nats-server"]))?;
+    }
+    // The events tests on RabbitMQ (Debian's server, run as a foreground process) and the
+    // fleet test's DNS server (dnsmasq).
+    for (package, program) in [
+        ("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server"),
+        ("dnsmasq-base", "/usr/sbin/dnsmasq"),
+    ] {
+        if !Path::new(program).exists() {
+            eprintln!("setup: installing {package} with apt-get");
+            run(Command::new("apt-get").arg("update"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "--no-install-recommends", package])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        }
+    }
+    // The non-Rust event clients (Kafka, RabbitMQ) and the HTTP/2 client of the attack tests.
+    for (module, package) in [
+        ("pika", "pika"),
+        ("confluent_kafka", "confluent-kafka"),
+        ("h2", "h2"),
+    ] {
+        let present = Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !present {
+            eprintln!("setup: installing {package} with pip");
+            run(Command::new("python3").args(["-m", "pip", "install", "--quiet", package]))?;
+        }
+    }
+    // The Kafka-compatible broker of the events test, built once outside the checkout (about
+    // 12 minutes on 2 cores; it needs a newer rustc than stable, hence nightly).
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let nisshi = home.join(".cargo/bin/nisshi");
+    let current = Command::new(&nisshi)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(NISSHI_VERSION));
+    if !current {
+        eprintln!("setup: building nisshi {NISSHI_VERSION} with cargo +nightly install (~12 min)");
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+        ]))?;
+        // The outer cargo's toolchain must not leak into the nightly build.
+        run(Command::new("cargo")
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("RUSTC")
+            .args([
+                "+nightly",
+                "install",
+                "nisshi",
+                "--version",
+                NISSHI_VERSION,
+                "--locked",
+                "--no-default-features",
+                "--features",
+                "dynostore",
+            ]))?;
     }
     // The runtime's TLS test makes its certificates with the openssl command line.
     if !Path::new("/usr/bin/openssl").exists() {

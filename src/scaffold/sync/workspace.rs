@@ -31,6 +31,8 @@ pub(super) struct EventsToml {
     pub publishes: Vec<String>,
     #[serde(default)]
     pub subscribes: Vec<String>,
+    /// `nats` (the default), `kafka` or `rabbitmq`.
+    pub broker: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,7 +184,20 @@ pub fn load(dir: &Path) -> anyhow::Result<Loaded> {
             && crate::scaffold::imports_validation(&contract)
             && dir.join(crate::scaffold::VALIDATE_TYPES_DIR).is_dir(),
         events: Vec::new(),
+        events_broker: config
+            .events
+            .broker
+            .clone()
+            .unwrap_or_else(|| "nats".to_string()),
     };
+    if !model::EVENT_BROKERS.contains(&workspace.events_broker.as_str()) {
+        anyhow::bail!(
+            "{}: [events] broker = {:?} is not a broker protogen knows: use one of {}",
+            config_path.display(),
+            workspace.events_broker,
+            model::EVENT_BROKERS.join(", ")
+        );
+    }
     let declared = crate::contract::events::events(&contract)?;
     check_subjects(&declared, &config.events, &config_text, &config_path)?;
     workspace.events = model::events(

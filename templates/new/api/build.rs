@@ -23,6 +23,7 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
         .get("contract")
         .and_then(|c| c.as_table())
         .ok_or("protogen.toml has no [contract] table")?;
+    check_events_broker(&config)?;
     let root_setting = contract
         .get("root")
         .and_then(|r| r.as_str())
@@ -224,4 +225,26 @@ fn strings_in(value: &prost_reflect::Value, path: String, found: &mut Vec<(Strin
         }
         _ => {}
     }
+}
+
+/// The broker of protogen.toml's `[events]` must be the one this crate compiles (its cargo
+/// feature, written by `protogen sync`), or the server would talk to the wrong one.
+fn check_events_broker(config: &toml::Table) -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os("CARGO_FEATURE_EVENTS").is_none() {
+        return Ok(());
+    }
+    let wanted = config
+        .get("events")
+        .and_then(|e| e.get("broker"))
+        .and_then(|b| b.as_str())
+        .unwrap_or("nats");
+    let feature = format!("CARGO_FEATURE_{}", wanted.to_uppercase());
+    if std::env::var_os(&feature).is_none() {
+        return Err(format!(
+            "protogen.toml says [events] broker = \"{wanted}\", but this crate is built without \
+             its `{wanted}` feature: run `protogen sync` to update its Cargo.toml"
+        )
+        .into());
+    }
+    Ok(())
 }

@@ -62,7 +62,8 @@ async fn main() -> Result<(), BoxError> {
                 },
             ));
             let config = EventsConfig {
-                nats_url: Some(url.clone()),
+                events_url: Some(url.clone()),
+                nats_url: None,
                 event_max_attempts: 5,
                 event_retry_backoff: Duration::from_secs(1),
                 event_concurrency: 64,

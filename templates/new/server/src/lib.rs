@@ -18,7 +18,7 @@ pub fn router(config: ServerConfig) -> runtime::Server {
     let limit = config.max_message_bytes;
     runtime::Server::new(config)
 {%- if ws.has_events() %}
-        // Publishes and subscribes to the events of protogen.toml's [events] over NATS.
+        // Publishes and subscribes to the events of protogen.toml's [events] over the broker of protogen.toml.
         .events({{ ws.api_ident }}::events::setup(subscribers::Subscribers::default()))
 {%- endif %}
 {%- for service in ws.services %}
