@@ -159,12 +159,8 @@ fn setup(root: &Path) -> anyhow::Result<()> {
                 .env("DEBIAN_FRONTEND", "noninteractive"))?;
         }
     }
-    // The non-Rust event clients (Kafka, RabbitMQ) and the HTTP/2 client of the attack tests.
-    for (module, package) in [
-        ("pika", "pika"),
-        ("confluent_kafka", "confluent-kafka"),
-        ("h2", "h2"),
-    ] {
+    // The non-Rust event clients of tests/events_e2e.rs (Kafka, RabbitMQ).
+    for (module, package) in [("pika", "pika"), ("confluent_kafka", "confluent-kafka")] {
         let present = Command::new("python3")
             .args(["-c", &format!("import {module}")])
             .stderr(std::process::Stdio::null())
