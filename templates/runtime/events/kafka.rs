@@ -113,7 +113,8 @@ impl Kafka {
 
     /// Creates the topics that are missing; existing ones are left as they are.
     async fn ensure_topics(&self, topics: &[String]) -> Result<(), BoxError> {
-        let missing: Vec<&String> = topics.iter().filter(|t| !self.topics.contains(t)).collect();
+        // Each topic once: a request naming one twice is malformed.
+        let missing: BTreeSet<&String> = topics.iter().filter(|t| !self.topics.contains(t)).collect();
         if missing.is_empty() {
             return Ok(());
         }
