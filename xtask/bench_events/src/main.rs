@@ -1,9 +1,9 @@
-//! The events row of `cargo xtask bench-server`: COUNT events, published COUNT/IN_FLIGHT at a
-//! time (each waiting for JetStream's ack), from publish to handled, through the generated
-//! runtime (`generated`) or a plain async-nats publisher and pull consumer (`plain`).
-//! Prints `events/s p50_µs p99_µs`.
+//! The events rows of `cargo xtask bench-server`: COUNT events, published COUNT/IN_FLIGHT at a
+//! time (each waiting for the broker's ack), from publish to handled, through the generated
+//! runtime (`generated`) or the broker's plain client (`plain`: async-nats, rdkafka, lapin).
+//! The URL's scheme picks the broker. Prints `events/s p50_µs p99_µs`.
 //!
-//!     events-bench NATS_URL generated|plain COUNT IN_FLIGHT
+//!     events-bench URL generated|plain COUNT IN_FLIGHT
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 
 const SUBJECT: &str = "orders.shipped";
+const WARMUP: &str = "warmup";
 
 fn now_micros() -> u128 {
     SystemTime::now()
@@ -36,42 +37,53 @@ fn latency_of(event: &OrderShipped) -> Result<u64, BoxError> {
     Ok(now_micros().saturating_sub(sent) as u64)
 }
 
-#[tokio::main]
-async fn main() -> Result<(), BoxError> {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, url, mode, count, in_flight] = &args[..] else {
-        return Err("usage: events-bench NATS_URL generated|plain COUNT IN_FLIGHT".into());
-    };
-    let count: usize = count.parse()?;
-    let in_flight: usize = in_flight.parse()?;
-    let (handled, mut latencies) = mpsc::unbounded_channel::<u64>();
+/// The plain client's publisher, one per broker.
+#[derive(Clone)]
+enum Plain {
+    Nats(async_nats::jetstream::Context),
+    Kafka(rdkafka::producer::FutureProducer),
+    Rabbitmq(lapin::Channel),
+}
 
-    // The subscriber side, started before anything is published.
-    let mut generated = None;
-    let client = async_nats::connect(url.as_str()).await?;
-    let jetstream = async_nats::jetstream::new(client);
-    match mode.as_str() {
-        "generated" => {
-            let setup = EventsSetup::new("bench", &[]).subscribe(Subscription::new(
-                move |event: OrderShipped, _metadata| {
-                    let handled = handled.clone();
-                    async move {
-                        let _ = handled.send(latency_of(&event)?);
-                        Ok(())
-                    }
-                },
-            ));
-            let config = EventsConfig {
-                events_url: Some(url.clone()),
-                nats_url: None,
-                event_max_attempts: 5,
-                event_retry_backoff: Duration::from_secs(1),
-                event_concurrency: 64,
-            };
-            generated = Some(setup.start(&config).await?);
+impl Plain {
+    async fn publish(&self, payload: Vec<u8>) -> Result<(), BoxError> {
+        match self {
+            Plain::Nats(jetstream) => {
+                jetstream.publish(SUBJECT, payload.into()).await?.await?;
+            }
+            Plain::Kafka(producer) => {
+                let record: rdkafka::producer::FutureRecord<'_, (), [u8]> =
+                    rdkafka::producer::FutureRecord::to(SUBJECT).payload(&payload);
+                producer
+                    .send(record, Duration::from_secs(30))
+                    .await
+                    .map_err(|(error, _)| error)?;
+            }
+            Plain::Rabbitmq(channel) => {
+                channel
+                    .basic_publish(
+                        "events".into(),
+                        SUBJECT.into(),
+                        lapin::options::BasicPublishOptions::default(),
+                        &payload,
+                        lapin::BasicProperties::default().with_delivery_mode(2),
+                    )
+                    .await?
+                    .await?;
+            }
         }
-        "plain" => {
+        Ok(())
+    }
+}
+
+/// Starts the plain consumer, sending each handled event's latency to `handled`.
+async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, BoxError> {
+    let scheme = url.split("://").next().unwrap_or_default();
+    match scheme {
+        "nats" => {
             use async_nats::jetstream::{consumer, stream};
+            let client = async_nats::connect(url).await?;
+            let jetstream = async_nats::jetstream::new(client);
             let stream = jetstream
                 .get_or_create_stream(stream::Config {
                     name: "EVENTS_orders_shipped".into(),
@@ -101,25 +113,182 @@ async fn main() -> Result<(), BoxError> {
                     }
                 }
             });
+            Ok(Plain::Nats(jetstream))
         }
+        "kafka" => {
+            use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+            use rdkafka::client::DefaultClientContext;
+            use rdkafka::consumer::{Consumer, StreamConsumer};
+            use rdkafka::Message as _;
+            let servers = url.trim_start_matches("kafka://");
+            let mut config = rdkafka::ClientConfig::new();
+            config.set("bootstrap.servers", servers);
+            let admin: AdminClient<DefaultClientContext> = config.create()?;
+            admin
+                .create_topics(
+                    &[NewTopic::new(SUBJECT, 6, TopicReplication::Fixed(-1))],
+                    &AdminOptions::new(),
+                )
+                .await?;
+            let consumer: StreamConsumer = config
+                .clone()
+                .set("group.id", "plain")
+                .set("auto.offset.reset", "earliest")
+                .create()?;
+            consumer.subscribe(&[SUBJECT])?;
+            tokio::spawn(async move {
+                loop {
+                    let Ok(message) = consumer.recv().await else {
+                        continue;
+                    };
+                    let Ok(event) = OrderShipped::decode(message.payload().unwrap_or_default())
+                    else {
+                        continue;
+                    };
+                    if let Ok(latency) = latency_of(&event) {
+                        let _ = handled.send(latency);
+                    }
+                }
+            });
+            let producer = config.set("acks", "all").create()?;
+            Ok(Plain::Kafka(producer))
+        }
+        "amqp" | "amqps" => {
+            use lapin::options::*;
+            use lapin::types::FieldTable;
+            let connection =
+                lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await?;
+            let channel = connection.create_channel().await?;
+            channel
+                .exchange_declare(
+                    "events".into(),
+                    lapin::ExchangeKind::Topic,
+                    ExchangeDeclareOptions {
+                        durable: true,
+                        ..Default::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await?;
+            let durable = QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            };
+            channel
+                .queue_declare("plain".into(), durable, FieldTable::default())
+                .await?;
+            channel
+                .queue_bind(
+                    "plain".into(),
+                    "events".into(),
+                    SUBJECT.into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            let consuming = connection.create_channel().await?;
+            consuming
+                .basic_qos(64, BasicQosOptions::default())
+                .await?;
+            let mut consumer = consuming
+                .basic_consume(
+                    "plain".into(),
+                    "plain".into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            tokio::spawn(async move {
+                let _connection = connection;
+                while let Some(Ok(delivery)) = consumer.next().await {
+                    let Ok(event) = OrderShipped::decode(delivery.data.as_slice()) else {
+                        continue;
+                    };
+                    let _ = delivery.ack(BasicAckOptions::default()).await;
+                    if let Ok(latency) = latency_of(&event) {
+                        let _ = handled.send(latency);
+                    }
+                }
+            });
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            Ok(Plain::Rabbitmq(channel))
+        }
+        other => Err(format!("unknown broker {other}").into()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, url, mode, count, in_flight] = &args[..] else {
+        return Err("usage: events-bench URL generated|plain COUNT IN_FLIGHT".into());
+    };
+    let count: usize = count.parse()?;
+    let in_flight: usize = in_flight.parse()?;
+    let (handled, mut latencies) = mpsc::unbounded_channel::<u64>();
+
+    // The subscriber side, started before anything is published.
+    let mut generated = None;
+    let mut plain_publisher = None;
+    let mut publisher = None;
+    match mode.as_str() {
+        "generated" => {
+            let setup = EventsSetup::new("bench", &[]).subscribe(Subscription::new(
+                move |event: OrderShipped, _metadata| {
+                    let handled = handled.clone();
+                    async move {
+                        if event.order_id != WARMUP {
+                            let _ = handled.send(latency_of(&event)?);
+                        }
+                        Ok(())
+                    }
+                },
+            ));
+            let config = EventsConfig {
+                events_url: Some(url.clone()),
+                nats_url: None,
+                event_max_attempts: 5,
+                event_retry_backoff: Duration::from_secs(1),
+                event_concurrency: 64,
+                event_partitions: 6,
+                event_session_timeout: Duration::from_secs(10),
+            };
+            generated = Some(setup.start(&config).await?);
+            let connected = Publisher::connect(url).await?;
+            // The subscriber connects in the background: publish until one is taken (RabbitMQ
+            // refuses events no queue is bound for yet).
+            let warmup = OrderShipped {
+                order_id: WARMUP.into(),
+                user_id: String::new(),
+            };
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while let Err(error) = connected.publish(&warmup).await {
+                if Instant::now() > deadline {
+                    return Err(error);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            publisher = Some(connected);
+        }
+        "plain" => plain_publisher = Some(plain(url, handled).await?),
         other => return Err(format!("unknown mode {other}").into()),
     }
 
-    let publisher = Publisher::connect(url).await?;
     let started = Instant::now();
     let mut publishers = tokio::task::JoinSet::new();
     for worker in 0..in_flight {
         let share = count / in_flight + usize::from(worker < count % in_flight);
         let publisher = publisher.clone();
-        let jetstream = jetstream.clone();
-        let plain = mode == "plain";
+        let plain = plain_publisher.clone();
         publishers.spawn(async move {
             for _ in 0..share {
-                if plain {
-                    let payload = stamped().encode_to_vec();
-                    jetstream.publish(SUBJECT, payload.into()).await?.await?;
-                } else {
-                    publisher.publish(&stamped()).await?;
+                match (&publisher, &plain) {
+                    (Some(publisher), _) => publisher.publish(&stamped()).await?,
+                    (None, Some(plain)) => plain.publish(stamped().encode_to_vec()).await?,
+                    (None, None) => return Err::<(), BoxError>("no publisher".into()),
                 }
             }
             Ok::<(), BoxError>(())
@@ -139,6 +308,9 @@ async fn main() -> Result<(), BoxError> {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
     println!("{:.0} {} {}", count as f64 / elapsed, at(0.50), at(0.99));
+    if let Some(publisher) = publisher {
+        publisher.close().await;
+    }
     if let Some(running) = generated {
         running.shutdown(Duration::from_secs(5)).await;
     }
