@@ -7,8 +7,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use tonic::Code;
 
@@ -25,6 +25,9 @@ pub struct Metrics {
     client_breaker_rejected: IntCounterVec,
     connections_open: prometheus::IntGaugeVec,
     connections_closed: IntCounterVec,
+    client_replica_calls: IntCounterVec,
+    client_replica_errors: IntCounterVec,
+    client_ready_replicas: IntGaugeVec,
     server_methods: RwLock<HashMap<String, Arc<MethodMetrics>>>,
 }
 
@@ -104,6 +107,17 @@ impl Metrics {
         registry
             .register(Box::new(server_in_flight.clone()))
             .unwrap_or_else(|error| unreachable!("metric registered twice: {error}"));
+        let client_ready_replicas = IntGaugeVec::new(
+            Opts::new(
+                "grpc_client_ready_replicas",
+                "Replicas of a target with a connection up, that calls can go to.",
+            ),
+            &["target"],
+        )
+        .unwrap_or_else(|error| unreachable!("static metric: {error}"));
+        registry
+            .register(Box::new(client_ready_replicas.clone()))
+            .unwrap_or_else(|error| unreachable!("metric registered twice: {error}"));
         Metrics {
             server_started: counter(
                 "grpc_server_started_total",
@@ -136,7 +150,7 @@ impl Metrics {
             ),
             client_breaker_rejected: counter(
                 "grpc_client_circuit_open_total",
-                "Calls failed fast because the target's circuit breaker was open.",
+                "Calls failed fast because no replica of the target was usable (breakers open, replicas unreachable).",
                 &["target"],
             ),
             connections_open: {
@@ -157,6 +171,19 @@ impl Metrics {
                  max_connections (refused at accept), header_timeout, idle, max_age.",
                 &["listener", "reason"],
             ),
+            // Labelled by addresses that resolution returned, and dropped when a replica
+            // leaves: bounded by the size of the fleet.
+            client_replica_calls: counter(
+                "grpc_client_replica_calls_total",
+                "Attempts sent by generated clients to one replica of a target.",
+                &["target", "replica"],
+            ),
+            client_replica_errors: counter(
+                "grpc_client_replica_errors_total",
+                "Attempts to one replica of a target that did not end OK.",
+                &["target", "replica"],
+            ),
+            client_ready_replicas,
             registry,
             server_methods: RwLock::default(),
         }
@@ -233,6 +260,31 @@ impl Metrics {
             idled: closed("idle"),
             aged: closed("max_age"),
         }
+    }
+
+    /// The call and error counters of one replica of `target`, resolved once when it joins.
+    pub fn client_replica(&self, target: &str, replica: &str) -> (IntCounter, IntCounter) {
+        (
+            self.client_replica_calls
+                .with_label_values(&[target, replica]),
+            self.client_replica_errors
+                .with_label_values(&[target, replica]),
+        )
+    }
+
+    /// Drops the series of a replica that left `target`.
+    pub fn forget_client_replica(&self, target: &str, replica: &str) {
+        let _ = self
+            .client_replica_calls
+            .remove_label_values(&[target, replica]);
+        let _ = self
+            .client_replica_errors
+            .remove_label_values(&[target, replica]);
+    }
+
+    /// The gauge of `target`'s ready replicas.
+    pub fn client_ready_replicas(&self, target: &str) -> IntGauge {
+        self.client_ready_replicas.with_label_values(&[target])
     }
 
     /// The Prometheus text exposition of every metric.

@@ -8,6 +8,8 @@
 //! [client]
 //! deadline = "5s"                  # every unary call, unless overridden; streams get none
 //! stream_idle_timeout = "1m"       # a response stream that sends nothing this long ends
+//! load_balancing = "round_robin"   # over a target's ready replicas; or "pick_first"
+//! resolve_interval = "30s"         # how often a target's name is resolved again ("off")
 //! [client.retry]                   # only for idempotent RPCs
 //! max_attempts = 3
 //! initial_backoff = "50ms"
@@ -17,14 +19,16 @@
 //! [client.breaker]
 //! failures = 5                     # consecutive; 0 turns the breaker off
 //! cooldown = "5s"
-//! [client.tls]                     # for https:// targets; CLIENT_TLS_CA, _CERT, _KEY win
-//! ca = "certs/ca.pem"              # else the system's roots
+//! [client.tls]                     # https:// targets; dns:/ipv4:/ipv6: ones too when present
+//! ca = "certs/ca.pem"              # else the system's roots; CLIENT_TLS_CA, _CERT, _KEY win
 //! cert = "certs/client.pem"        # a client certificate, for servers that want mTLS
 //! key = "certs/client.key"
 //! [client.rpc."users.v1.UsersService/FindOne"]
 //! deadline = "500ms"
 //! idempotent = true                # retry even if the contract does not say so
 //! max_attempts = 5
+//! [client.target."dns:///users.internal:50051"]   # per target string, as passed to connect
+//! load_balancing = "pick_first"
 //!
 //! [server.rpc."users.v1.UsersService/Watch"]   # server side, per RPC (flags set the defaults)
 //! deadline = "10m"                 # the longest this RPC may run, streams included
@@ -56,8 +60,35 @@ pub struct ClientSettings {
     pub retry: RetryPolicy,
     pub breaker: BreakerConfig,
     pub tls: ClientTls,
+    /// Whether `protogen.toml` has a `[client.tls]` table: then targets without a scheme of
+    /// their own (`dns:`, `ipv4:`, `ipv6:`) use TLS too.
+    pub tls_table: bool,
+    /// How a target's calls spread over its replicas.
+    pub load_balancing: LoadBalancing,
+    /// How often a target's name is resolved again; `None`: only when a connection is lost.
+    pub resolve_interval: Option<Duration>,
     /// Overrides by RPC, keyed `package.Service/Method`.
     pub rpcs: BTreeMap<String, RpcOverride>,
+    /// Overrides by target string (`[client.target."dns:///users:50051"]`).
+    pub targets: BTreeMap<String, TargetOverride>,
+}
+
+/// How calls spread over the replicas of one target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadBalancing {
+    /// Each call to the next ready replica, in turn.
+    #[default]
+    RoundRobin,
+    /// Every call to the first ready replica in resolution order; the next one if it fails.
+    PickFirst,
+}
+
+/// Balancing and discovery of one target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TargetOverride {
+    pub load_balancing: Option<LoadBalancing>,
+    pub resolve_interval: Option<Option<Duration>>,
 }
 
 /// TLS of `https://` targets: PEM files, relative to the working directory.
@@ -116,7 +147,11 @@ impl Default for ClientSettings {
             retry: RetryPolicy::default(),
             breaker: BreakerConfig::default(),
             tls: ClientTls::default(),
+            tls_table: false,
+            load_balancing: LoadBalancing::RoundRobin,
+            resolve_interval: Some(Duration::from_secs(30)),
             rpcs: BTreeMap::new(),
+            targets: BTreeMap::new(),
         }
     }
 }
@@ -222,6 +257,24 @@ impl ClientSettings {
                 },
             );
         }
+        let mut targets = BTreeMap::new();
+        for (name, raw_target) in raw.target {
+            let resolve_interval = match raw_target.resolve_interval {
+                None => None,
+                Some(text) => Some(duration(
+                    &format!("target.\"{name}\".resolve_interval"),
+                    Some(text),
+                    None,
+                )?),
+            };
+            targets.insert(
+                name,
+                TargetOverride {
+                    load_balancing: raw_target.load_balancing,
+                    resolve_interval,
+                },
+            );
+        }
         Ok(ClientSettings {
             deadline: duration("deadline", raw.deadline, defaults.deadline)?,
             stream_idle_timeout: duration(
@@ -231,9 +284,30 @@ impl ClientSettings {
             )?,
             retry,
             breaker,
+            tls_table: raw.tls.is_some(),
             tls: raw.tls.unwrap_or_default(),
+            load_balancing: raw.load_balancing.unwrap_or_default(),
+            resolve_interval: duration(
+                "resolve_interval",
+                raw.resolve_interval,
+                defaults.resolve_interval,
+            )?,
             rpcs,
+            targets,
         })
+    }
+
+    /// The balancing and resolve interval of the target written `target`.
+    pub fn for_target(&self, target: &str) -> (LoadBalancing, Option<Duration>) {
+        let overrides = self.targets.get(target);
+        (
+            overrides
+                .and_then(|target| target.load_balancing)
+                .unwrap_or(self.load_balancing),
+            overrides
+                .and_then(|target| target.resolve_interval)
+                .unwrap_or(self.resolve_interval),
+        )
     }
 
     /// The policy of `path` (`/package.Service/Method`).
@@ -273,8 +347,19 @@ struct RawClient {
     retry: Option<RawRetry>,
     breaker: Option<RawBreaker>,
     tls: Option<ClientTls>,
+    load_balancing: Option<LoadBalancing>,
+    resolve_interval: Option<String>,
     #[serde(default)]
     rpc: BTreeMap<String, RawRpc>,
+    #[serde(default)]
+    target: BTreeMap<String, RawTarget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    load_balancing: Option<LoadBalancing>,
+    resolve_interval: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
