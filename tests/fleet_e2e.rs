@@ -87,8 +87,19 @@ fn generated_clients_balance_over_a_fleet_named_by_dns() {
         &workspace,
         &["build", "-p", "shop-server", "--features", features],
     );
+    // `debug/shop-server` of the shared target dir is every generated workspace's: copied at
+    // once, and checked to be this one (its handler reads ANSWER_UNAVAILABLE), before another
+    // test's build replaces it.
+    let server = dir.path().join("shop-server");
+    std::fs::copy(generated_target_dir().join("debug/shop-server"), &server).unwrap();
+    let binary = std::fs::read(&server).unwrap();
+    assert!(
+        binary
+            .windows(b"ANSWER_UNAVAILABLE".len())
+            .any(|window| window == b"ANSWER_UNAVAILABLE"),
+        "debug/shop-server was replaced by another workspace's build before it was copied"
+    );
     // The scenarios read these; the child cargo and its test binary inherit them.
-    let server = generated_target_dir().join("debug/shop-server");
     std::env::set_var("FLEET_SERVER", &server);
     std::env::set_var("FLEET_DNSMASQ", &dnsmasq);
     let tested = cargo_ok(

@@ -214,6 +214,8 @@ fn generated_runtime_behaves_in_production_shape() {
         "runtime::guard::tests::jwt_guard_authenticates_authorizes_and_leaves_probes_open",
         "runtime::listener::tests::preface_and_settings_mark_an_http2_client_as_spoken",
         "runtime::rest::json::tests::depth_is_counted_outside_strings_only",
+        "runtime::naming::tests::targets_parse_in_grpc_naming_syntax",
+        "runtime::naming::tests::bad_targets_are_refused_with_the_target_and_the_reason",
     ] {
         assert!(
             stdout.contains(&format!("test {scenario} ... ok")),

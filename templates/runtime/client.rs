@@ -258,6 +258,20 @@ impl Target {
         tried: &[std::net::SocketAddr],
         end: Option<Instant>,
     ) -> Result<Attempt, Status> {
+        let routed = self.route_now(tried, end).await;
+        if routed.is_err() {
+            // Failing fast awaits nothing: a caller retrying in a loop would never yield and
+            // could starve the runtime's timers and I/O. Give the scheduler its turn.
+            tokio::task::coop::consume_budget().await;
+        }
+        routed
+    }
+
+    async fn route_now(
+        &self,
+        tried: &[std::net::SocketAddr],
+        end: Option<Instant>,
+    ) -> Result<Attempt, Status> {
         match &self.shared.route {
             Route::Channel { channel, breaker } => match breaker.try_acquire() {
                 Ok(permit) => Ok(Attempt {

@@ -88,7 +88,10 @@ impl Fleet {
             .expect("dnsmasq starts");
         let until = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", dns_port)).is_err() {
-            assert!(Instant::now() < until, "dnsmasq did not listen on {dns_port}");
+            assert!(
+                Instant::now() < until,
+                "dnsmasq did not listen on {dns_port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         let mut fleet = Fleet {
@@ -366,7 +369,10 @@ async fn calls_spread_over_the_replicas_a_dns_server_names() {
     let target = Target::connect_with_settings(fleet.target(), settings(""))
         .await
         .unwrap();
-    wait_for("3 ready replicas", Duration::from_secs(10), || ready(&target) == 3).await;
+    wait_for("3 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 3
+    })
+    .await;
     let client = UsersServiceClient::new(target.clone());
     let mut names = Vec::new();
     let mut failed = 0;
@@ -419,7 +425,10 @@ async fn a_killed_replica_is_ejected_and_no_idempotent_call_fails() {
     let target = Target::connect_with_settings(uri.clone(), settings(""))
         .await
         .unwrap();
-    wait_for("3 ready replicas", Duration::from_secs(10), || ready(&target) == 3).await;
+    wait_for("3 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 3
+    })
+    .await;
     let load = Load::start(&target, 8);
     tokio::time::sleep(Duration::from_millis(700)).await;
 
@@ -427,10 +436,9 @@ async fn a_killed_replica_is_ejected_and_no_idempotent_call_fails() {
     let killed = Instant::now();
     fleet.kill(1);
     let ejected_after = wait_for("b ejected", Duration::from_secs(5), || {
-        target
-            .replicas()
-            .iter()
-            .any(|replica| replica.address == b && matches!(replica.state, ReplicaState::Ejected { .. }))
+        target.replicas().iter().any(|replica| {
+            replica.address == b && matches!(replica.state, ReplicaState::Ejected { .. })
+        })
     })
     .await;
     let calls_to_b = |label: &str| {
@@ -477,7 +485,10 @@ async fn a_replica_answering_unavailable_is_ejected_by_its_breaker() {
     let target = Target::connect_with_settings(uri.clone(), settings(""))
         .await
         .unwrap();
-    wait_for("3 ready replicas", Duration::from_secs(10), || ready(&target) == 3).await;
+    wait_for("3 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 3
+    })
+    .await;
     let load = Load::start(&target, 4);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (served, failed) = load.stop().await;
@@ -507,7 +518,10 @@ async fn a_replica_added_to_dns_takes_a_share_and_a_removed_one_leaves() {
     let target = Target::connect_with_settings(uri.clone(), settings(""))
         .await
         .unwrap();
-    wait_for("2 ready replicas", Duration::from_secs(10), || ready(&target) == 2).await;
+    wait_for("2 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 2
+    })
+    .await;
     let load = Load::start(&target, 8);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -516,7 +530,8 @@ async fn a_replica_added_to_dns_takes_a_share_and_a_removed_one_leaves() {
     // Within one resolve interval (1 s) and the time to connect; debug builds on a busy
     // machine get slack.
     let joined_after = wait_for("c to take calls", Duration::from_secs(6), || {
-        load.served_between(changed, Instant::now()).contains_key("c")
+        load.served_between(changed, Instant::now())
+            .contains_key("c")
     })
     .await;
     let window = Instant::now();
@@ -549,7 +564,10 @@ async fn a_replica_added_to_dns_takes_a_share_and_a_removed_one_leaves() {
     assert!(fair, "not within ±10 points of a third: {scaled_up}");
     assert!(failed.is_empty(), "{failed:?}");
     assert!(!after_leaving.contains_key("a"), "{after_leaving:?}");
-    assert_eq!(log_lines(&["replica left", &uri, &format!("replica={a}")]), 1);
+    assert_eq!(
+        log_lines(&["replica left", &uri, &format!("replica={a}")]),
+        1
+    );
     // A gone replica's series are dropped.
     assert_eq!(
         metric(
@@ -568,7 +586,10 @@ async fn every_replica_down_fails_fast_and_one_back_restores_service() {
     let target = Target::connect_with_settings(uri.clone(), settings(""))
         .await
         .unwrap();
-    wait_for("3 ready replicas", Duration::from_secs(10), || ready(&target) == 3).await;
+    wait_for("3 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 3
+    })
+    .await;
     let mut client = UsersServiceClient::new(target.clone());
     for index in 0..3 {
         fleet.kill(index);
@@ -596,7 +617,10 @@ async fn every_replica_down_fails_fast_and_one_back_restores_service() {
         if client.find_one(UserById { id: "u".into() }).await.is_ok() {
             break restarted.elapsed();
         }
-        assert!(restarted.elapsed() < Duration::from_secs(10), "service not restored");
+        assert!(
+            restarted.elapsed() < Duration::from_secs(10),
+            "service not restored"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let mut served_by = Vec::new();
@@ -631,11 +655,21 @@ async fn ipv4_lists_and_plain_http_targets_keep_working() {
     let target = Target::connect_with_settings(list.clone(), settings(""))
         .await
         .unwrap();
-    wait_for("3 ready replicas", Duration::from_secs(10), || ready(&target) == 3).await;
+    wait_for("3 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 3
+    })
+    .await;
     let mut client = UsersServiceClient::new(target);
     let mut names = Vec::new();
     for _ in 0..300 {
-        names.push(client.find_one(UserById { id: "u".into() }).await.unwrap().into_inner().name);
+        names.push(
+            client
+                .find_one(UserById { id: "u".into() })
+                .await
+                .unwrap()
+                .into_inner()
+                .name,
+        );
     }
     let (listed, fair) = shares(&count(names.into_iter()), &[0, 1, 2]);
     assert!(fair, "{listed}");
@@ -650,15 +684,28 @@ async fn ipv4_lists_and_plain_http_targets_keep_working() {
             .unwrap(),
     );
     for _ in 0..30 {
-        let name = client.find_one(UserById { id: "u".into() }).await.unwrap().into_inner().name;
+        let name = client
+            .find_one(UserById { id: "u".into() })
+            .await
+            .unwrap()
+            .into_inner()
+            .name;
         assert_eq!(name, "a");
     }
 
     let plain = format!("http://{}", fleet.address(2));
-    let mut client =
-        UsersServiceClient::new(Target::connect_with_settings(plain, settings("")).await.unwrap());
+    let mut client = UsersServiceClient::new(
+        Target::connect_with_settings(plain, settings(""))
+            .await
+            .unwrap(),
+    );
     for _ in 0..30 {
-        let name = client.find_one(UserById { id: "u".into() }).await.unwrap().into_inner().name;
+        let name = client
+            .find_one(UserById { id: "u".into() })
+            .await
+            .unwrap()
+            .into_inner()
+            .name;
         assert_eq!(name, "c");
     }
 
@@ -666,5 +713,7 @@ async fn ipv4_lists_and_plain_http_targets_keep_working() {
     let bad = format!("dns://127.0.0.1:{}", fleet.dns_port);
     let error = Target::lazy_with_settings(bad.clone(), settings("")).expect_err("no name");
     assert!(error.0.contains(&bad), "{error}");
-    println!("FLEET ipv4 list: {listed}; pick_first: 30/30 to a; http://: 30/30 to c; `{bad}`: {error}");
+    println!(
+        "FLEET ipv4 list: {listed}; pick_first: 30/30 to a; http://: 30/30 to c; `{bad}`: {error}"
+    );
 }

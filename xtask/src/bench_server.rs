@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 
 use super::{cargo, run as run_command};
 
-const SECONDS: &str = "5";
+pub(crate) const SECONDS: &str = "5";
 const ROUNDS: usize = 7;
 /// The REST rows, all at 64 in flight on one generated server: its gRPC path (4 HTTP/2
 /// connections, the unary row's client), then the REST route over HTTP/1.1 keep-alive (a
@@ -32,19 +32,7 @@ const SCENARIOS: [(&str, &str, &str); 2] = [
 ];
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
-    let target = std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/generated"));
-    let dir = target.join("bench-server");
-    let workspace = scaffold(root, &dir)?;
-    eprintln!("bench-server: building the generated server and the baseline (release)");
-    run_command(
-        Command::new(cargo())
-            .current_dir(&workspace)
-            .env("CARGO_TARGET_DIR", &target)
-            .args(["build", "--release", "-p", "shop-server", "-p", "bench"]),
-    )?;
-    let release = target.join("release");
+    let release = build(root)?;
 
     // The machine may be shared: the load average says how much the figures can be trusted.
     let load_before = load_average();
@@ -161,6 +149,33 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The target dir of the benchmarks' generated workspaces.
+fn generated_target(root: &Path) -> PathBuf {
+    std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/generated"))
+}
+
+/// Where [`build`] puts the release binaries.
+pub(crate) fn release_dir(root: &Path) -> PathBuf {
+    generated_target(root).join("release")
+}
+
+/// Scaffolds the benchmark's workspace and builds its binaries (release); returns their folder.
+pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
+    let target = generated_target(root);
+    let dir = target.join("bench-server");
+    let workspace = scaffold(root, &dir)?;
+    eprintln!("bench-server: building the generated server and the baseline (release)");
+    run_command(
+        Command::new(cargo())
+            .current_dir(&workspace)
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["build", "--release", "-p", "shop-server", "-p", "bench"]),
+    )?;
+    Ok(release_dir(root))
+}
+
 /// The server's limits on against off, on the normal path (`--limits-only`): the generated
 /// server with admission control (MAX_CONCURRENT_CALLS far above the load), a connection age
 /// and the idle timeout, against the same binary with those off; HEADER_READ_TIMEOUT,
@@ -271,7 +286,7 @@ fn rest_round(release: &Path, round: usize, samples: &mut [Vec<Sample>]) -> anyh
 }
 
 /// The 1-minute load average (Linux `/proc/loadavg`; `?` elsewhere).
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|text| text.split_whitespace().next().map(str::to_owned))
@@ -279,11 +294,11 @@ fn load_average() -> String {
 }
 
 #[derive(Clone, Copy)]
-struct Sample {
-    rate: f64,
-    p50: f64,
-    p99: f64,
-    cpu_per_call: f64,
+pub(crate) struct Sample {
+    pub(crate) rate: f64,
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) cpu_per_call: f64,
 }
 
 /// Empties `dir` and copies the contract folder `fixture` into `dir/proto`, which it returns:
@@ -465,7 +480,7 @@ pub(crate) fn pinned(program: &Path, cpus: Option<&String>) -> Command {
 }
 
 /// A server `program`, on the servers' CPUs.
-fn pinned_server(program: &Path) -> Command {
+pub(crate) fn pinned_server(program: &Path) -> Command {
     pinned(program, pinning().map(|cpus| &cpus.servers))
 }
 
@@ -508,7 +523,7 @@ fn measure(
 }
 
 /// One run of the load generator against the running server `pid`.
-fn measure_on(
+pub(crate) fn measure_on(
     release: &Path,
     pid: u32,
     addr: &str,

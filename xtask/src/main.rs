@@ -10,6 +10,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 
 mod bench;
+mod bench_balancer;
 mod bench_events;
 mod bench_server;
 mod bench_validate;
@@ -71,7 +72,12 @@ fn main() -> anyhow::Result<()> {
             Some("--runtime-only") => bench_server::run(&root),
             // Just the server's limits on against off (bench_server.rs).
             Some("--limits-only") => bench_server::run_limits(&root),
+            // Just the client's balancer: dns: against http:// (bench_balancer.rs).
+            Some("--balancer-only") => {
+                bench_server::build(&root).and_then(|release| bench_balancer::run(&release))
+            }
             _ => bench_server::run(&root)
+                .and_then(|()| bench_balancer::run(&bench_server::release_dir(&root)))
                 .and_then(|()| bench_server::run_limits(&root))
                 .and_then(|()| bench_validate::run(&root))
                 .and_then(|()| bench_events::run(&root)),
@@ -82,7 +88,7 @@ fn main() -> anyhow::Result<()> {
             corpus::expect_lint(&root)
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats and an OpenAPI validator (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against each broker's plain client on NATS, Kafka (nisshi) and RabbitMQ (--events-only; BENCH_BROKERS to pick);\n                    then the server's limits on against off (--limits-only: just that);\n                    --runtime-only: just the first table\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
+            eprintln!("usage: cargo xtask <setup|test|fuzz|fuzz-cmin|demo|bench|bench-server|corpus-expect>\n\n  setup             install buf, @grpc/grpc-js, nats and an OpenAPI validator (npm) and Google's protos (two releases) under .tools/ and .cache/, nats-server (apt)\n  test              setup, then run the whole test suite, then each fuzz target for 25 s\n  fuzz [--seconds N] [TARGET]  run the fuzz targets of fuzz/ (default 10 s each) on their committed corpus\n  fuzz-cmin [TARGET]  minimise the committed fuzz corpus (after adding inputs to it)\n  demo              run protogen on the built-in fixtures\n  bench [--runs N] [--lint-only]  protogen check vs buf breaking, lint vs buf lint, compilation vs buf build and protoc, on Google's protos\n  bench-server      the generated server (runtime on) against a plain tonic server, same handlers;\n                    then request validation on against off (--validation-only: just that),\n                    then events through the runtime against each broker's plain client on NATS, Kafka (nisshi) and RabbitMQ (--events-only; BENCH_BROKERS to pick);\n                    then the server's limits on against off (--limits-only: just that);\n                    then the generated client through a dns: target against http:// (--balancer-only);\n                    --runtime-only: just the first table\n  corpus-expect     run buf on every case of fixtures/breaking/ (buf breaking) and fixtures/lint/ (buf lint) and store its findings as expected.json");
             std::process::exit(2)
         }
     }

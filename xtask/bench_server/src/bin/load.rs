@@ -3,13 +3,17 @@
 //! clients send. Prints `calls_per_second p50_us p99_us errors`. `rest` calls the same RPC as
 //! `unary` through the server's REST route (GET /v1/users/{id}, JSON), one HTTP/1.1 keep-alive
 //! connection per caller, ADDR being the HTTP listener; `rest-h2` the same over HTTP/2 without
-//! TLS (h2c), CONCURRENCY callers over 4 connections as `unary` does.
+//! TLS (h2c), CONCURRENCY callers over 4 connections as `unary` does. `client` makes the unary
+//! calls through the generated client (`runtime::Target`), ADDR being its target string
+//! (`http://...`, `dns://...`); `client-channel` through a `Target` over one tonic channel to
+//! ADDR (an `http://` URI), without the balancer.
 //!
-//! usage: load ADDR unary|stream|rest|rest-h2 CONCURRENCY SECONDS
+//! usage: load ADDR unary|stream|rest|rest-h2|client|client-channel CONCURRENCY SECONDS
 
 use std::time::{Duration, Instant};
 
 use shop_api::users::v1::users_service_client::UsersServiceClient;
+use shop_api::runtime::Target;
 use shop_api::users::v1::{UserById, UserFilter};
 use tonic::transport::{Channel, Endpoint};
 use tonic::Request;
@@ -24,16 +28,33 @@ const STREAM_MESSAGES: i32 = 100;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, addr, scenario, concurrency, seconds] = args.as_slice() else {
-        return Err("usage: load ADDR unary|stream|rest|rest-h2 CONCURRENCY SECONDS".into());
+        return Err(
+            "usage: load ADDR unary|stream|rest|rest-h2|client|client-channel CONCURRENCY SECONDS"
+                .into(),
+        );
     };
     let concurrency: usize = concurrency.parse()?;
     let seconds: f64 = seconds.parse()?;
     let unary = scenario == "unary";
     let rest = scenario == "rest";
     let rest_h2 = scenario == "rest-h2";
+    let target = match scenario.as_str() {
+        "client" => Some(Target::connect(addr.clone()).await?),
+        "client-channel" => {
+            let channel = Endpoint::from_shared(addr.clone())?
+                .tcp_nodelay(true)
+                .connect()
+                .await?;
+            Some(Target::from_channel(addr.clone(), channel)?)
+        }
+        _ => None,
+    };
     let mut channels = Vec::new();
     let mut h2_senders = Vec::new();
     for _ in 0..CONNECTIONS {
+        if target.is_some() {
+            break;
+        }
         if rest_h2 {
             h2_senders.push(h2_connection(addr).await?);
         } else if !rest {
@@ -59,6 +80,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let sender = Sender::Http2(h2_senders[worker % CONNECTIONS].clone());
                     let addr = addr.clone();
                     return tokio::spawn(async move { rest_caller(sender, addr, duration).await });
+                }
+                if let Some(target) = &target {
+                    return tokio::spawn(target_caller(target.clone(), duration));
                 }
                 let channel: Channel = channels[worker % CONNECTIONS].clone();
                 tokio::spawn(async move { caller(channel, unary, duration).await })
@@ -123,6 +147,25 @@ async fn caller(channel: Channel, unary: bool, duration: Duration) -> (Vec<u64>,
             }
         };
         if ok {
+            latencies.push(started.elapsed().as_micros() as u64);
+        } else {
+            errors += 1;
+        }
+    }
+    (latencies, errors)
+}
+
+/// Unary calls through the generated client, back to back until `duration` is over.
+async fn target_caller(target: Target, duration: Duration) -> (Vec<u64>, u64) {
+    let mut client = UsersServiceClient::new(target);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let until = Instant::now() + duration;
+    while Instant::now() < until {
+        let started = Instant::now();
+        let mut request = Request::new(UserById { id: "u42".into() });
+        request.set_timeout(Duration::from_secs(5));
+        if client.find_one(request).await.is_ok() {
             latencies.push(started.elapsed().as_micros() as u64);
         } else {
             errors += 1;
