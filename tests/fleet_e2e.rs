@@ -1,6 +1,7 @@
 //! Typed clients over a fleet, end to end: one workspace made by `protogen new`, built once,
 //! then the scenarios of `tests/fleet/` (spread, SIGKILL under load, a replica answering
-//! UNAVAILABLE, scale-up and scale-down through DNS, every replica down and one back, `ipv4:`
+//! UNAVAILABLE, scale-up and scale-down through DNS (re-resolved every second, or found after
+//! the servers' MAX_CONNECTION_AGE), every replica down and one back, `ipv4:`
 //! and `http://` targets): three replicas of the generated server binary on 127.0.0.2-4 and a
 //! real dnsmasq, called through `dns://127.0.0.1:PORT/users.test:PORT`.
 
@@ -124,6 +125,7 @@ fn generated_clients_balance_over_a_fleet_named_by_dns() {
         "a_killed_replica_is_ejected_and_no_idempotent_call_fails",
         "a_replica_answering_unavailable_is_ejected_by_its_breaker",
         "a_replica_added_to_dns_takes_a_share_and_a_removed_one_leaves",
+        "max_connection_age_lets_a_client_without_resolve_interval_find_a_scale_up",
         "every_replica_down_fails_fast_and_one_back_restores_service",
         "ipv4_lists_and_plain_http_targets_keep_working",
     ] {

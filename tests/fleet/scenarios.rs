@@ -55,6 +55,11 @@ struct Fleet {
 impl Fleet {
     /// Replicas `running` started, the name answering with `in_dns`.
     fn start(in_dns: &[usize], running: &[usize]) -> Fleet {
+        Self::start_with(in_dns, running, &[])
+    }
+
+    /// [`Fleet::start`] with the replicas' environment.
+    fn start_with(in_dns: &[usize], running: &[usize], env: &[(&str, &str)]) -> Fleet {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "fleet-{}-{}",
@@ -102,7 +107,7 @@ impl Fleet {
             replicas: BTreeMap::new(),
         };
         for &index in running {
-            fleet.start_replica(index, &[]);
+            fleet.start_replica(index, env);
         }
         fleet
     }
@@ -576,6 +581,53 @@ async fn a_replica_added_to_dns_takes_a_share_and_a_removed_one_leaves() {
         ),
         None
     );
+}
+
+/// Without periodic resolution, a scale-up is found when the servers' MAX_CONNECTION_AGE ends
+/// a connection with GOAWAY: the client connects again and resolves the name again (at most
+/// every 5 s), with no failed call on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_connection_age_lets_a_client_without_resolve_interval_find_a_scale_up() {
+    logs();
+    let fleet = Fleet::start_with(
+        &[0, 1],
+        &[0, 1, 2],
+        &[
+            ("MAX_CONNECTION_AGE", "2s"),
+            ("MAX_CONNECTION_AGE_GRACE", "1s"),
+        ],
+    );
+    let uri = fleet.target();
+    let mut settings = settings("");
+    settings.resolve_interval = None;
+    let target = Target::connect_with_settings(uri.clone(), settings)
+        .await
+        .unwrap();
+    wait_for("2 ready replicas", Duration::from_secs(10), || {
+        ready(&target) == 2
+    })
+    .await;
+    let load = Load::start(&target, 8);
+    let changed = Instant::now();
+    fleet.set_dns(&[0, 1, 2]);
+    // MAX_CONNECTION_AGE (2 s) and the resolution floor (5 s), with slack for a busy machine.
+    let joined_after = wait_for("c to take calls", Duration::from_secs(12), || {
+        load.served_between(changed, Instant::now())
+            .contains_key("c")
+    })
+    .await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (scaled_up, fair) = shares(&load.served_between(window, Instant::now()), &[0, 1, 2]);
+    let (served, failed) = load.stop().await;
+    println!(
+        "FLEET scale-up by MAX_CONNECTION_AGE=2s, resolve_interval off: c took calls {} ms after the DNS change; next 2 s: {scaled_up}; {} calls, {} failed",
+        joined_after.as_millis(),
+        served.len(),
+        failed.len()
+    );
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(fair, "not within ±10 points of a third: {scaled_up}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
