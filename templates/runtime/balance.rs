@@ -207,14 +207,12 @@ impl Pool {
         end: Option<Instant>,
     ) -> Result<Picked, Status> {
         loop {
-            // The fast path takes no lock of the notifier.
-            let why = match self.try_pick(avoid) {
+            // The fast path takes no lock of the notifier; a second look after registering
+            // for changes misses none.
+            match self.try_pick(avoid) {
                 Choice::Go(picked) => return Ok(picked),
-                Choice::Unusable(why) => why,
-                Choice::Wait => String::new(),
-            };
-            if !why.is_empty() {
-                return Err(self.unusable(&why));
+                Choice::Unusable(why) => return Err(self.unusable(&why)),
+                Choice::Wait => {}
             }
             let notified = self.changed.notified();
             tokio::pin!(notified);

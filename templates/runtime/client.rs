@@ -568,12 +568,15 @@ struct Attempt {
     replica: Option<Arc<super::balance::Replica>>,
 }
 
-/// An error of the transport itself (connection refused, reset, closed after GOAWAY): the
-/// server said nothing, so it is UNAVAILABLE, the code a retry on another replica is for.
+/// An error of the transport itself (connection refused, reset, a request cancelled by a
+/// connection closing after GOAWAY): the server said nothing, so it is UNAVAILABLE, the code
+/// a retry on another replica is for.
 fn transport_failure(error: impl Into<BoxError>) -> Status {
     let status = Status::from_error(error.into());
     match status.code() {
-        Code::Unavailable | Code::Cancelled | Code::DeadlineExceeded => status,
+        Code::Unavailable | Code::DeadlineExceeded => status,
+        // tonic's own deadline, which `normalize` turns into DEADLINE_EXCEEDED.
+        Code::Cancelled if status.message() == "Timeout expired" => status,
         _ => Status::unavailable(format!("transport error: {}", status.message())),
     }
 }
