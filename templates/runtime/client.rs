@@ -408,7 +408,12 @@ impl Target {
             if let (Some(replica), Some(_)) = (&attempt_to.replica, failed) {
                 replica.errors.inc();
             }
-            attempt_to.permit.record(failed);
+            if status.message().starts_with(NOT_SENT) {
+                // The server never saw it: no verdict on the replica's health.
+                drop(attempt_to.permit);
+            } else {
+                attempt_to.permit.record(failed);
+            }
             if last || status.code() == Code::Ok || !policy.retry.is_retryable(status.code()) {
                 break response;
             }
@@ -577,9 +582,14 @@ fn transport_failure(error: impl Into<BoxError>) -> Status {
         Code::Unavailable | Code::DeadlineExceeded => status,
         // tonic's own deadline, which `normalize` turns into DEADLINE_EXCEEDED.
         Code::Cancelled if status.message() == "Timeout expired" => status,
+        Code::Cancelled => Status::unavailable(format!("{NOT_SENT}{}", status.message())),
         _ => Status::unavailable(format!("transport error: {}", status.message())),
     }
 }
+
+/// How the status of a request that its connection dropped before sending it (closing after
+/// GOAWAY) begins: retried elsewhere, but not held against the replica's breaker.
+const NOT_SENT: &str = "not sent, its connection was closing: ";
 
 /// The endpoint of a single-server `uri` (`http://` or `https://`), with TLS from `settings`
 /// (and the environment) for `https://`: for a channel of your own ([`Target::from_channel`]).
