@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,7 +70,7 @@ impl Broker {
     }
 
     /// Starts the broker on `port` (loopback), with its files under `dir`.
-    fn start(self, program: &Path, port: u16, dir: &Path) -> Running {
+    fn start(self, program: &Path, port: u16, dir: &Path) -> Group {
         std::fs::create_dir_all(dir).unwrap();
         let log = std::fs::File::create(dir.join("broker.log")).unwrap();
         let mut command = Command::new(program);
@@ -120,7 +121,7 @@ impl Broker {
                     .env("ERL_EPMD_ADDRESS", "127.0.0.1");
             }
         }
-        let running = Running(command.spawn().unwrap());
+        let running = Group(command.process_group(0).spawn().unwrap());
         let deadline = Instant::now() + Duration::from_secs(90);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -149,6 +150,19 @@ struct Running(Child);
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A broker started in a process group of its own, killed whole when dropped (rabbitmq-server
+/// is a script whose Erlang VM would outlive it).
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.wait();
     }
 }
@@ -530,7 +544,7 @@ fn scenario(broker: Broker, replica_events: usize) {
     let (status, body) = http_get(&first.http, "/readyz");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("events"), "{body}");
-    let _broker = broker.start(&program, port, &dir.path().join("broker"));
+    let mut running_broker = broker.start(&program, port, &dir.path().join("broker"));
     wait_for(
         "readiness once the broker is up",
         Duration::from_secs(90),
@@ -663,16 +677,52 @@ fn scenario(broker: Broker, replica_events: usize) {
         Duration::from_secs(120),
         || Handled::read(&log).has_all(&ids("shared", replica_events)),
     );
+    if broker == Broker::Rabbitmq {
+        // The broker goes away: the replica stays up, /readyz says so, and once the broker is
+        // back (same node and files) it reconnects and handles new events.
+        drop(running_broker);
+        wait_for(
+            "unreadiness without the broker",
+            Duration::from_secs(30),
+            || {
+                let (status, body) = http_get(&first.http, "/readyz");
+                status == 503 && body.contains("events")
+            },
+        );
+        running_broker = broker.start(&program, port, &dir.path().join("broker"));
+        wait_for(
+            "readiness once the broker is back",
+            Duration::from_secs(90),
+            || http_get(&first.http, "/readyz").0 == 200,
+        );
+        let again = Command::new(&publish)
+            .args([&url, "again", "5"])
+            .output()
+            .unwrap();
+        assert!(
+            again.status.success(),
+            "{}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+        wait_for(
+            "the events after the reconnection",
+            Duration::from_secs(60),
+            || Handled::read(&log).has_all(&ids("again", 5)),
+        );
+    }
+    let _ = &running_broker;
     stop(first);
 
     // Nothing lost; duplicates only where a replica was killed, and counted.
     let handled = Handled::read(&log);
     let counts = handled.counts();
+    let again = if broker == Broker::Rabbitmq { 5 } else { 0 };
     let expected: Vec<String> = online
         .iter()
         .cloned()
         .chain(ids("offline", 100))
         .chain(ids("shared", replica_events))
+        .chain(ids("again", again))
         .collect();
     for id in &expected {
         assert!(counts.contains_key(id), "{id} was never handled");

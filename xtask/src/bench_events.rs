@@ -3,6 +3,7 @@
 //! (async-nats, rdkafka, lapin) in the same run, each side on a fresh broker on loopback
 //! (nats-server with JetStream, nisshi for Kafka, rabbitmq-server).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -84,7 +85,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                 let output = Command::new(&binary)
                     .args([url.as_str(), ["plain", "generated"][side], COUNT, IN_FLIGHT])
                     .output();
-                let _ = server.kill();
+                // The whole group: rabbitmq-server is a script whose Erlang VM outlives it.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", server.id())])
+                    .status();
                 let _ = server.wait();
                 let _ = std::fs::remove_dir_all(&store);
                 let output = output?;
@@ -195,6 +199,7 @@ fn start_broker(
         }
     };
     let mut child = command
+        .process_group(0)
         .spawn()
         .with_context(|| format!("cannot start {}", program.display()))?;
     for _ in 0..1200 {
@@ -203,7 +208,9 @@ fn start_broker(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = child.kill();
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
     let _ = child.wait();
     bail!("{broker} did not start on port {port}")
 }
