@@ -45,6 +45,8 @@ pub struct Kafka {
     session_timeout: Duration,
     /// Topics known to exist.
     topics: Declared,
+    /// The consumer, once subscribed: closing commits what was handled.
+    consumer: Arc<Mutex<Option<Arc<StreamConsumer<KafkaContext>>>>>,
 }
 
 /// Logs librdkafka through tracing, notes when every broker is down, and commits handled
@@ -199,6 +201,7 @@ impl Broker for Kafka {
             partitions: config.event_partitions,
             session_timeout: config.event_session_timeout,
             topics: Declared::default(),
+            consumer: Arc::default(),
         })
     }
 
@@ -242,6 +245,10 @@ impl Broker for Kafka {
             .create_with_context(self.context.clone())?;
         consumer.subscribe(subjects)?;
         let consumer = Arc::new(consumer);
+        *self
+            .consumer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(consumer.clone());
         let (sender, receiver) = mpsc::channel(prefetch.max(1));
         let offsets = self.context.offsets.clone();
         let down = self.context.down.clone();
@@ -315,6 +322,23 @@ impl Broker for Kafka {
     }
 
     async fn close(&self) {
+        // The offsets of the events handled last are committed now, not at the next tick, so
+        // a restart does not deliver them again.
+        let consumer = self
+            .consumer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(consumer) = consumer {
+            let _ = tokio::task::spawn_blocking(move || {
+                match consumer.commit_consumer_state(CommitMode::Sync) {
+                    Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+                    Err(error) => tracing::warn!(%error, "cannot commit the handled offsets"),
+                }
+                consumer.unsubscribe();
+            })
+            .await;
+        }
         let producer = self.producer.clone();
         let _ = tokio::task::spawn_blocking(move || {
             producer.flush(Timeout::After(Duration::from_secs(5)))
