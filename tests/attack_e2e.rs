@@ -120,33 +120,7 @@ fn scaffold(dir: &Path) -> PathBuf {
     .unwrap();
 
     let scenarios = root.join("tests/attack_scenarios");
-    let crate_dir = workspace.join("attack-tests");
-    std::fs::create_dir_all(crate_dir.join("tests")).unwrap();
-    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
-    std::fs::copy(
-        scenarios.join("Cargo.toml.in"),
-        crate_dir.join("Cargo.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        crate_dir.join("src/lib.rs"),
-        "//! Scenarios live in tests/.\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        scenarios.join("attack.rs"),
-        crate_dir.join("tests/attack.rs"),
-    )
-    .unwrap();
-    let manifest = workspace.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let members = "members = [\"shop-api\", \"shop-server\", \"shop-client\"";
-    assert!(text.contains(members), "{text}");
-    std::fs::write(
-        &manifest,
-        text.replace(members, &format!("{members}, \"attack-tests\"")),
-    )
-    .unwrap();
+    common::add_scenario_crate(&workspace, &scenarios, "attack.rs", "attack-tests");
     workspace
 }
 

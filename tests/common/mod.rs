@@ -91,6 +91,35 @@ pub fn generated_target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("generated"))
 }
 
+/// Adds a crate of scenarios to a generated `shop` workspace as its member `member`: the
+/// manifest `scenarios/Cargo.toml.in` and the test file `scenarios/FILE` (its `tests/FILE`),
+/// so scenario tests run against the workspace's own api crate.
+pub fn add_scenario_crate(workspace: &Path, scenarios: &Path, file: &str, member: &str) {
+    let crate_dir = workspace.join(member);
+    std::fs::create_dir_all(crate_dir.join("tests")).unwrap();
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    std::fs::copy(
+        scenarios.join("Cargo.toml.in"),
+        crate_dir.join("Cargo.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join("src/lib.rs"),
+        "//! Scenarios live in tests/.\n",
+    )
+    .unwrap();
+    std::fs::copy(scenarios.join(file), crate_dir.join("tests").join(file)).unwrap();
+    let manifest = workspace.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let members = "members = [\"shop-api\", \"shop-server\", \"shop-client\"";
+    assert!(text.contains(members), "{text}");
+    std::fs::write(
+        &manifest,
+        text.replace(members, &format!("{members}, \"{member}\"")),
+    )
+    .unwrap();
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
