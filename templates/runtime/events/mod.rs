@@ -809,8 +809,8 @@ impl<B: Broker> Worker<B> {
                 Ok(future) => trace::scope(trace, future).instrument(span.clone()).await,
                 Err(undecodable) => {
                     // Retrying cannot help a payload that does not decode.
-                    let _entered = span.enter();
                     self.dead_letter(delivery, &headers, &undecodable.to_string(), attempt)
+                        .instrument(span)
                         .await;
                     return;
                 }
@@ -819,15 +819,17 @@ impl<B: Broker> Worker<B> {
                 .latency
                 .with_label_values(&[subject])
                 .observe(started.elapsed().as_secs_f64());
-            let _entered = span.enter();
+            // The span is never entered across an await (an `Entered` guard held while the
+            // task yields corrupts the thread's span stack): each awaited step carries it.
             match result {
                 Ok(()) => {
-                    delivery.ack().await;
+                    delivery.ack().instrument(span).await;
                     metrics.handled.with_label_values(&[subject, "ok"]).inc();
                     return;
                 }
                 Err(error) if attempt >= self.max_attempts => {
                     self.dead_letter(delivery, &headers, &error.to_string(), attempt)
+                        .instrument(span)
                         .await;
                     return;
                 }
@@ -837,16 +839,15 @@ impl<B: Broker> Worker<B> {
                         .backoff
                         .saturating_mul(1 << exponent)
                         .min(Duration::from_secs(300));
-                    tracing::warn!(%error, retry_in = ?delay, "event handler failed; it will be delivered again");
+                    span.in_scope(|| tracing::warn!(%error, retry_in = ?delay, "event handler failed; it will be delivered again"));
                     metrics
                         .handled
                         .with_label_values(&[subject, "retried"])
                         .inc();
                     if B::REDELIVERS {
-                        delivery.retry_later(delay).await;
+                        delivery.retry_later(delay).instrument(span).await;
                         return;
                     }
-                    drop(_entered);
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
