@@ -19,8 +19,16 @@ mod fuzz;
 
 /// Peers and corpora, pinned so that every run compares against the same thing.
 pub(crate) const BUF_VERSION: &str = "1.75.0";
-/// The npm package whose copy of the SARIF 2.1.0 JSON schema tests/sarif_schema.rs uses.
-const SARIF_SCHEMA: &str = "@microsoft/jest-sarif@1.0.0-beta.0";
+/// tests/sarif_schema.rs: the npm package whose copy of the SARIF 2.1.0 JSON schema it uses, and
+/// the draft-04 validator it runs. The validator's packages are named, not left to npm's
+/// hoisting: on a fresh install jest-sarif's ajv 6 takes the top level and ajv-draft-04 ends up
+/// nested under another package.
+const SARIF_SCHEMA: [&str; 4] = [
+    "@microsoft/jest-sarif@1.0.0-beta.0",
+    "ajv@8.17.1",
+    "ajv-draft-04@1.0.0",
+    "ajv-formats@3.0.1",
+];
 /// The non-Rust gRPC client of the interop test (tests/interop/client.js).
 const GRPC_JS: [&str; 2] = ["@grpc/grpc-js@1.14.7", "@grpc/proto-loader@0.8.1"];
 const GOOGLE_PROTOS: [&str; 2] = ["5.0.0", "6.0.1"];
@@ -135,15 +143,18 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             .arg(&tools)
             .arg(NATS_JS))?;
     }
-    // tests/sarif_schema.rs: the SARIF 2.1.0 schema it ships (ajv, ajv-draft-04 and
-    // ajv-formats come with the OpenAPI validator).
-    if !tools.join("node_modules/@microsoft/jest-sarif").exists() {
-        eprintln!("setup: installing {SARIF_SCHEMA} from npm into .tools/");
+    if !tools.join("node_modules/@microsoft/jest-sarif").exists()
+        || !tools.join("node_modules/ajv-draft-04").exists()
+    {
+        eprintln!(
+            "setup: installing {} from npm into .tools/",
+            SARIF_SCHEMA.join(" ")
+        );
         std::fs::create_dir_all(&tools)?;
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
-            .arg(SARIF_SCHEMA))?;
+            .args(SARIF_SCHEMA))?;
     }
     // The events test runs a real NATS server with JetStream: Debian's.
     if !on_path("nats-server") {
