@@ -36,6 +36,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Check the contract against buf's lint rules (style, layout, documentation)
     Lint(LintArgs),
+    /// Compile the contract into a FileDescriptorSet (buf build's image), for grpcurl,
+    /// Envoy's transcoder, reflection or any tool that reads descriptors
+    Build(BuildArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -135,6 +138,28 @@ pub struct LintArgs {
     /// Print every lint rule with its categories (v2) and purpose, then exit
     #[arg(long)]
     pub list_rules: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The output is the module's files compiled, each after the files it imports, with the files they\nimport from outside the module (well-known types, vendored dependencies) unless --exclude-imports,\nand with source info (locations and comments) unless --exclude-source-info: what `buf build -o FILE`\nwrites for the same module. FILE ending in .json gets the protobuf JSON form, any other name the\nbinary form (.binpb); `-` writes the binary form to stdout. Configuration (build roots, excludes,\nworkspace modules, vendored deps) comes from PATH/protogen.toml, buf.work.yaml or buf.yaml.\n\nExamples:\n  protogen build proto -o image.binpb\n  protogen build proto -o - | grpcurl -protoset /dev/stdin list\n  protogen build proto -o image.json --exclude-source-info\n\nExit codes: 0 written, 2 the contract could not be read or compiled, or FILE not written."
+)]
+pub struct BuildArgs {
+    /// The module root (the import root of the .proto files), or a workspace's folder
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Where to write the FileDescriptorSet: FILE.binpb (binary), FILE.json (protobuf JSON), - (stdout)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Leave out the files the module imports from elsewhere (well-known types, dependencies)
+    #[arg(long)]
+    pub exclude_imports: bool,
+    /// Leave out source info (locations and comments): a smaller file
+    #[arg(long)]
+    pub exclude_source_info: bool,
+    /// Configuration file (default: PATH/protogen.toml, then PATH/buf.work.yaml, then PATH/buf.yaml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

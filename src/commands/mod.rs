@@ -1,5 +1,6 @@
 //! One module per command; each wires the layers below it and returns an exit code.
 
+mod build;
 mod check;
 mod diff;
 mod lint;
@@ -17,6 +18,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Build(args) => build::run(args),
     }
 }
 

@@ -1,0 +1,435 @@
+//! `protogen build` against `buf build`: the same module gives the same FileDescriptorSet,
+//! file for file after canonical ordering (by name), on the project's fixtures and Google's
+//! protos 6.0.1; the JSON form is the binary form's protobuf JSON, as buf writes it.
+//!
+//! Where the images still differ (source info only) is written down in [`Gap`], counted and
+//! printed; anything else fails the test.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use prost::Message;
+use prost_types::source_code_info::Location;
+use prost_types::{FileDescriptorProto, FileDescriptorSet};
+
+/// The known differences, all in source info (the descriptors themselves are equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Gap {
+    /// The well-known types (`google/protobuf/*.proto`): protox takes prost-reflect's
+    /// compiled-in copies, without source info, and of an older protobuf release
+    /// (descriptor.proto and api.proto lack the editions-era fields of buf's copies).
+    WellKnownTypes,
+    /// A trailing comment followed on the next line by another comment: buf ends it before
+    /// the line break (` required`), protox after (` required\n`).
+    TrailingCommentEnd,
+    /// The pseudo-options `[default = 3]` and `[json_name = "x"]`: buf spans `default = 3`,
+    /// protox only `3` (for json_name both, as two locations); and protox records the
+    /// brackets as the field's options though no option remains.
+    PseudoOptionSpan,
+    /// A custom option set to a message literal (`option (google.api.http) = { get: "..." };`):
+    /// buf records a location for each field inside the literal and spans the option from its
+    /// name to the closing brace; protox records the option only, spanning the statement.
+    OptionLiteral,
+    /// `rpc Get(A) returns (B) {}`: buf (as protoc) gives the method empty options for the
+    /// empty braces, protox none.
+    EmptyMethodOptions,
+    /// Locations are the same but listed in another order (protox groups them by kind; buf
+    /// lists them in source order).
+    LocationOrder,
+}
+
+fn protogen(dir: &Path, out: &Path, extra: &[&str]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
+        .arg("build")
+        .arg(dir)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("protogen runs");
+    assert!(
+        output.status.success(),
+        "protogen build {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn buf_build(buf: &Path, dir: &Path, out: &Path, extra: &[&str]) {
+    let output = Command::new(buf)
+        .current_dir(dir)
+        .args(["build", ".", "-o"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("buf runs");
+    assert!(
+        output.status.success(),
+        "buf build {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn decode(path: &Path) -> FileDescriptorSet {
+    FileDescriptorSet::decode(std::fs::read(path).unwrap().as_slice()).unwrap()
+}
+
+fn by_name(set: &FileDescriptorSet) -> BTreeMap<String, FileDescriptorProto> {
+    set.file
+        .iter()
+        .map(|f| (f.name().to_string(), f.clone()))
+        .collect()
+}
+
+/// Compares two images: the known gaps by kind, and every other difference spelled out.
+fn compare(
+    buf: &FileDescriptorSet,
+    ours: &FileDescriptorSet,
+) -> (BTreeMap<Gap, usize>, Vec<String>) {
+    let (theirs, ours) = (by_name(buf), by_name(ours));
+    let mut gaps: BTreeMap<Gap, usize> = BTreeMap::new();
+    let mut unexplained = Vec::new();
+    for name in theirs.keys().chain(ours.keys()).collect::<BTreeSet<_>>() {
+        let (Some(a), Some(b)) = (theirs.get(name), ours.get(name)) else {
+            let side = if theirs.contains_key(name) {
+                "buf's"
+            } else {
+                "protogen's"
+            };
+            unexplained.push(format!("{name}: only in {side} image"));
+            continue;
+        };
+        let (mut a, mut b) = (a.clone(), b.clone());
+        let (sa, sb) = (a.source_code_info.take(), b.source_code_info.take());
+        let empty = empty_method_options(&mut a).abs_diff(empty_method_options(&mut b));
+        if empty > 0 {
+            *gaps.entry(Gap::EmptyMethodOptions).or_default() += empty;
+        }
+        if a != b && !name.starts_with("google/protobuf/") {
+            unexplained.push(format!("{name}: {}", first_difference(&a, &b)));
+        }
+        match (sa, sb) {
+            (Some(sa), Some(sb)) if sa != sb => source_info(
+                name,
+                &sa.location,
+                &sb.location,
+                &mut gaps,
+                &mut unexplained,
+            ),
+            _ if name.starts_with("google/protobuf/") => {
+                *gaps.entry(Gap::WellKnownTypes).or_default() += 1;
+                continue;
+            }
+            (None, None) | (Some(_), Some(_)) => {}
+            _ => unexplained.push(format!("{name}: source info on one side only")),
+        }
+    }
+    (gaps, unexplained)
+}
+
+/// Leaves out empty method options; returns how many there were.
+fn empty_method_options(file: &mut FileDescriptorProto) -> usize {
+    let mut count = 0;
+    for method in file.service.iter_mut().flat_map(|s| s.method.iter_mut()) {
+        if method.options == Some(Default::default()) {
+            method.options = None;
+            count += 1;
+        }
+    }
+    count
+}
+
+/// Sorts the differences between two files' locations into gaps; the rest is unexplained.
+fn source_info(
+    name: &str,
+    theirs: &[Location],
+    ours: &[Location],
+    gaps: &mut BTreeMap<Gap, usize>,
+    unexplained: &mut Vec<String>,
+) {
+    // Trailing comments compared without their line break (TrailingCommentEnd).
+    let key = |l: &Location| {
+        let mut l = l.clone();
+        if let Some(c) = l.trailing_comments.as_mut() {
+            c.truncate(c.trim_end_matches('\n').len());
+        }
+        format!("{l:?}")
+    };
+    let ends = |ls: &[Location]| -> BTreeSet<String> {
+        ls.iter()
+            .filter_map(|l| {
+                l.trailing_comments
+                    .as_ref()
+                    .map(|c| format!("{:?}{c}", l.path))
+            })
+            .collect()
+    };
+    let ends = ends(theirs).symmetric_difference(&ends(ours)).count() / 2;
+    if ends > 0 {
+        *gaps.entry(Gap::TrailingCommentEnd).or_default() += ends;
+    }
+    let (a, b): (BTreeSet<String>, BTreeSet<String>) = (
+        theirs.iter().map(key).collect(),
+        ours.iter().map(key).collect(),
+    );
+    if a == b {
+        if !theirs.iter().map(key).eq(ours.iter().map(key)) {
+            *gaps.entry(Gap::LocationOrder).or_default() += 1;
+        }
+        return;
+    }
+    let our_paths: BTreeSet<&[i32]> = ours.iter().map(|l| l.path.as_slice()).collect();
+    let their_paths: BTreeSet<&[i32]> = theirs.iter().map(|l| l.path.as_slice()).collect();
+    let only = |from: &[Location], other: &BTreeSet<String>| -> Vec<Location> {
+        from.iter()
+            .filter(|l| !other.contains(&key(l)))
+            .cloned()
+            .collect()
+    };
+    for l in only(theirs, &b) {
+        let gap = if our_paths.contains(l.path.as_slice()) && is_pseudo_option(&l.path) {
+            Some(Gap::PseudoOptionSpan)
+        } else if option_literal(&l.path, &our_paths) {
+            Some(Gap::OptionLiteral)
+        } else {
+            None
+        };
+        match gap {
+            Some(gap) => *gaps.entry(gap).or_default() += 1,
+            None => unexplained.push(format!("{name}: only buf has {l:?}")),
+        }
+    }
+    for l in only(ours, &a) {
+        let respanned = their_paths.contains(l.path.as_slice())
+            && (is_pseudo_option(&l.path) || l.path.last().is_some_and(|n| *n >= 1000));
+        let default_brackets = is_field_part(&l.path, 8) && {
+            let mut pseudo = l.path.clone();
+            [7, 10].iter().any(|part| {
+                *pseudo.last_mut().unwrap() = *part;
+                their_paths.contains(pseudo.as_slice())
+            })
+        };
+        if !respanned && !default_brackets {
+            unexplained.push(format!("{name}: only protogen has {l:?}"));
+        }
+    }
+}
+
+/// A field's (or extension's) `default_value` or `json_name` (fields 7 and 10 of
+/// FieldDescriptorProto).
+fn is_pseudo_option(path: &[i32]) -> bool {
+    is_field_part(path, 7) || is_field_part(path, 10)
+}
+
+/// Field `part` of a field or an extension (`[..., 2 or 6, index, part]`).
+fn is_field_part(path: &[i32], part: i32) -> bool {
+    let n = path.len();
+    n >= 3 && path[n - 1] == part && (path[n - 3] == 2 || path[n - 3] == 6)
+}
+
+/// A custom option's location (a number of 1000 or more) that protox records too, or one
+/// below it.
+fn option_literal(path: &[i32], ours: &BTreeSet<&[i32]>) -> bool {
+    (1..=path.len()).any(|n| path[n - 1] >= 1000 && ours.contains(&path[..n]))
+}
+
+/// The first line where the two values' debug forms differ, with the line before it.
+fn first_difference<T: std::fmt::Debug>(a: &T, b: &T) -> String {
+    let (a, b) = (format!("{a:#?}"), format!("{b:#?}"));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let at = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    format!(
+        "after `{}`: buf `{}`, protogen `{}`",
+        a.get(at.saturating_sub(1)).map_or("", |l| l.trim()),
+        a.get(at).map_or("<end>", |l| l.trim()),
+        b.get(at).map_or("<end>", |l| l.trim())
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("build_differential")
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Builds `dir` with both tools (imports and source info included, as by default) and
+/// requires the images to differ only by the known gaps; returns their counts.
+fn same_image(buf: &Path, dir: &Path, label: &str) -> BTreeMap<Gap, usize> {
+    let out = scratch(label);
+    // One core each.
+    std::thread::scope(|scope| {
+        scope.spawn(|| buf_build(buf, dir, &out.join("buf.binpb"), &[]));
+        protogen(dir, &out.join("protogen.binpb"), &[]);
+    });
+    let (theirs, ours) = (
+        decode(&out.join("buf.binpb")),
+        decode(&out.join("protogen.binpb")),
+    );
+    let (gaps, unexplained) = compare(&theirs, &ours);
+    println!("{label}: {} files, known gaps {gaps:?}", theirs.file.len());
+    assert!(
+        unexplained.is_empty(),
+        "{label}: protogen build differs from buf build in {} places:\n{}",
+        unexplained.len(),
+        unexplained
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Each file after the files it imports, as buf writes them.
+    let position: BTreeMap<&str, usize> = ours
+        .file
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name(), i))
+        .collect();
+    for (i, file) in ours.file.iter().enumerate() {
+        for dep in &file.dependency {
+            assert!(
+                position[dep.as_str()] < i,
+                "{label}: {} before its import {dep}",
+                file.name()
+            );
+        }
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+    gaps
+}
+
+#[test]
+fn fixtures_build_as_buf_builds_them() {
+    let Some(buf) = common::native_buf() else {
+        return;
+    };
+    let root = common::project_root();
+    for case in ["proto", "edge", "events"] {
+        let gaps = same_image(&buf, &root.join("fixtures").join(case), case);
+        // The fixtures use neither custom option literals nor other gaps than these.
+        assert!(
+            gaps.keys().all(|g| *g != Gap::OptionLiteral),
+            "{case}: {gaps:?}"
+        );
+    }
+}
+
+#[test]
+fn google_protos_build_as_buf_builds_them() {
+    let Some(buf) = common::native_buf() else {
+        return;
+    };
+    let Some(dir) = common::google_protos("6.0.1") else {
+        return;
+    };
+    same_image(&buf, &dir, "google-6.0.1");
+}
+
+/// `--exclude-imports` and `--exclude-source-info` leave out what buf leaves out; `.json`
+/// is the protobuf JSON form of the same image, as buf writes it.
+#[test]
+fn flags_and_json_match_buf() {
+    let Some(buf) = common::native_buf() else {
+        return;
+    };
+    let dir = common::project_root().join("fixtures/edge");
+    let out = scratch("flags");
+    let flags = ["--exclude-imports", "--exclude-source-info"];
+    buf_build(&buf, &dir, &out.join("buf.binpb"), &flags);
+    protogen(&dir, &out.join("protogen.binpb"), &flags);
+    let (theirs, ours) = (
+        decode(&out.join("buf.binpb")),
+        decode(&out.join("protogen.binpb")),
+    );
+    assert!(ours.file.iter().all(|f| f.source_code_info.is_none()));
+    assert_eq!(by_name(&theirs), by_name(&ours));
+    assert!(
+        !ours
+            .file
+            .iter()
+            .any(|f| f.name().starts_with("google/protobuf/")),
+        "--exclude-imports kept the well-known types"
+    );
+
+    // JSON: the same image as buf's JSON, file for file (source info left out: see Gap).
+    let json = |set: &str| -> BTreeMap<String, serde_json::Value> {
+        let text = std::fs::read_to_string(out.join(set)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value["file"]
+            .as_array()
+            .expect("a JSON image has a file array")
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                // buf's own extension of each file (is_import, ...): buf's, not the descriptor's.
+                f.as_object_mut().unwrap().remove("bufExtension");
+                (f["name"].as_str().unwrap().to_string(), f)
+            })
+            .collect()
+    };
+    buf_build(
+        &buf,
+        &dir,
+        &out.join("buf.json"),
+        &["--exclude-source-info"],
+    );
+    protogen(&dir, &out.join("protogen.json"), &["--exclude-source-info"]);
+    assert_eq!(json("buf.json"), json("protogen.json"));
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// Bad input is exit 2 with a message naming it, and nothing is written.
+#[test]
+fn bad_input_is_exit_2() {
+    let work = tempfile::tempdir().unwrap();
+    let broken = work.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("a.proto"),
+        "syntax = \"proto3\";\nmessage A { int32 = 1; }\n",
+    )
+    .unwrap();
+    let out = work.path().join("image.binpb");
+    let run = |dir: &Path, out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_protogen"))
+            .arg("build")
+            .arg(dir)
+            .arg("-o")
+            .arg(out)
+            .output()
+            .expect("protogen runs")
+    };
+    let compiled = run(&broken, &out);
+    assert_eq!(compiled.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&compiled.stderr).contains("a.proto:2:"));
+    assert!(!out.exists(), "a failed build wrote {}", out.display());
+
+    let missing = run(&work.path().join("nowhere"), &out);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("is not a directory"));
+
+    // An output named like a source file is refused, and the file kept.
+    std::fs::write(
+        broken.join("a.proto"),
+        "syntax = \"proto3\";\nmessage A {}\n",
+    )
+    .unwrap();
+    let refused = run(&broken, &broken.join("a.proto"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(broken.join("a.proto")).unwrap(),
+        "syntax = \"proto3\";\nmessage A {}\n"
+    );
+    assert!(run(&broken, &out).status.success());
+    assert!(!decode(&out).file.is_empty());
+}
