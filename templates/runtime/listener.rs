@@ -112,6 +112,7 @@ struct Bitten {
     max_connections: AtomicBool,
     header_timeout: AtomicBool,
     accept_error: AtomicBool,
+    flood: AtomicBool,
 }
 
 /// Serves `service` on every connection `listener` accepts (through TLS when `tls` is set)
@@ -138,6 +139,7 @@ where
             max_connections: AtomicBool::new(false),
             header_timeout: AtomicBool::new(false),
             accept_error: AtomicBool::new(false),
+            flood: AtomicBool::new(false),
         });
         let metrics = Metrics::global().listener(limits.name);
         let mut connections = JoinSet::new();
@@ -247,7 +249,7 @@ impl Connection {
             activity: activity.clone(),
             info,
         };
-        let io = Preface::new(io, activity.clone());
+        let io = Sniffer::new(io, activity.clone());
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
         let mut connection = pin!(connection);
@@ -261,6 +263,7 @@ impl Connection {
         let mut closing = false;
         let mut force_at: Option<Instant> = None;
         let mut idle_check = limits.idle_timeout.map(|idle| started + idle);
+        let mut flooded = false;
         loop {
             tokio::select! {
                 result = connection.as_mut() => {
@@ -300,8 +303,24 @@ impl Connection {
                         None => idle_check = Some(Instant::now() + idle),
                     }
                 }
+                () = activity.flooded.notified(), if !flooded => {
+                    tracing::debug!(%peer, listener = limits.name, "HTTP/2 control-frame flood: GOAWAY");
+                    metrics.flooded.inc();
+                    log_once(&bitten.flood, || tracing::warn!(
+                        listener = limits.name,
+                        limit = FLOOD_LIMIT,
+                        "closed an HTTP/2 connection that flooded PING, SETTINGS, WINDOW_UPDATE or PRIORITY frames (logged once; see server_connections_closed_total)"
+                    ));
+                    flooded = true;
+                    if !closing {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    let close_at = Instant::now() + FLOOD_GRACE;
+                    force_at = Some(force_at.map_or(close_at, |at| at.min(close_at)));
+                }
                 () = sleep_until(force_at) => {
-                    tracing::debug!(%peer, listener = limits.name, "MAX_CONNECTION_AGE_GRACE over: closing");
+                    tracing::debug!(%peer, listener = limits.name, "grace after GOAWAY over: closing");
                     return;
                 }
                 _ = stop.wait_for(|stop| *stop), if !closing => {
@@ -331,6 +350,8 @@ struct Activity {
     in_flight: AtomicUsize,
     /// Milliseconds after the connection's start when the last request ended.
     idle_since_ms: AtomicU64,
+    /// Told by the [`Sniffer`] when the client floods control frames.
+    flooded: tokio::sync::Notify,
 }
 
 impl Activity {
@@ -488,77 +509,223 @@ where
 /// The HTTP/2 connection preface, which gRPC clients send first.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Watches the first bytes of a connection: an HTTP/2 client has "spoken" once its preface
-/// and complete SETTINGS frame have arrived (it may then stay idle without a request, as
-/// gRPC channels do). HTTP/1.1 clients speak with their first request.
-struct Preface<I> {
-    inner: I,
-    activity: Arc<Activity>,
-    /// The first 33 bytes: preface (24) and the SETTINGS frame's header (9).
-    head: [u8; 33],
-    /// Bytes read so far, until the preface is judged.
-    seen: usize,
-    done: bool,
+/// Control frames (PING, SETTINGS, WINDOW_UPDATE, PRIORITY) a client may send per
+/// FLOOD_WINDOW beyond those the server's own DATA and
+/// HEADERS explain (see [`Sniffer`]); past it, the connection gets GOAWAY and is closed. A
+/// real client sends a handful (its SETTINGS, a keepalive PING every 10 s or more).
+const FLOOD_LIMIT: u32 = 100;
+const FLOOD_WINDOW: Duration = Duration::from_secs(10);
+/// How many control frames each DATA or HEADERS frame the server writes may draw from its
+/// client (a BDP PING, WINDOW_UPDATEs for the stream and the connection), banked up to a cap.
+const CREDIT_PER_FRAME: u32 = 4;
+const MAX_CREDIT: u32 = 4096;
+/// After a flood's GOAWAY, how long before the connection is closed: the flooder is no
+/// longer read, so its streams cannot finish anyway.
+const FLOOD_GRACE: Duration = Duration::from_secs(1);
+
+/// HTTP/2 frame types and flags the sniffer looks at (RFC 9113, section 6). Empty DATA
+/// frames are h2's to refuse (GOAWAY ENHANCE_YOUR_CALM `too_many_data_frames`).
+const DATA: u8 = 0;
+const HEADERS: u8 = 1;
+const PRIORITY: u8 = 2;
+const SETTINGS: u8 = 4;
+const PING: u8 = 6;
+const WINDOW_UPDATE: u8 = 8;
+/// ACK on SETTINGS and PING.
+const FLAG_ACK: u8 = 0x1;
+
+/// Walks an HTTP/2 frame stream by its 9-byte headers, skipping payloads unread.
+#[derive(Default)]
+struct Frames {
+    header: [u8; 9],
+    /// Header bytes gathered so far.
+    have: usize,
+    /// Payload bytes left to skip.
+    skip: usize,
+    /// Frame headers seen.
+    count: u64,
 }
 
-impl<I> Preface<I> {
-    fn new(inner: I, activity: Arc<Activity>) -> Self {
-        Preface {
-            inner,
-            activity,
-            head: [0; 33],
-            seen: 0,
-            done: false,
-        }
-    }
-
-    fn watch(&mut self, bytes: &[u8]) {
-        let take = bytes.len().min(self.head.len().saturating_sub(self.seen));
-        if take > 0 {
-            self.head[self.seen..self.seen + take].copy_from_slice(&bytes[..take]);
-        }
-        self.seen += bytes.len();
-        let known = self.seen.min(H2_PREFACE.len());
-        if self.head[..known] != H2_PREFACE[..known] {
-            // HTTP/1.1: its first request marks it.
-            self.done = true;
-            return;
-        }
-        if self.seen >= self.head.len() {
-            let length = usize::from(self.head[24]) << 16
-                | usize::from(self.head[25]) << 8
-                | usize::from(self.head[26]);
-            if self.seen >= self.head.len() + length {
-                self.activity.spoke.store(true, Ordering::Relaxed);
-                self.done = true;
+impl Frames {
+    /// Calls `frame(type, flags, length)` for each frame header completed in `bytes`.
+    fn feed(&mut self, mut bytes: &[u8], mut frame: impl FnMut(u8, u8, usize)) {
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let n = (9 - self.have).min(bytes.len());
+            self.header[self.have..self.have + n].copy_from_slice(&bytes[..n]);
+            self.have += n;
+            bytes = &bytes[n..];
+            if self.have == 9 {
+                self.have = 0;
+                let length = usize::from(self.header[0]) << 16
+                    | usize::from(self.header[1]) << 8
+                    | usize::from(self.header[2]);
+                self.skip = length;
+                self.count += 1;
+                frame(self.header[3], self.header[4], length);
             }
         }
     }
+
+    /// Between frames: the last header's payload is skipped whole.
+    fn at_boundary(&self) -> bool {
+        self.have == 0 && self.skip == 0
+    }
 }
 
-impl<I: AsyncRead + Unpin> AsyncRead for Preface<I> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Version {
+    /// Fewer bytes than the preface so far, all matching it.
+    Unknown,
+    Http1,
+    Http2,
+}
+
+/// Watches a connection's plaintext (after TLS) for two things hyper does not:
+/// - when the client has spoken: an HTTP/2 client once its preface and complete SETTINGS
+///   frame have arrived (it may then stay idle without a request, as gRPC channels do);
+///   HTTP/1.1 clients with their first request, seen by [`Tracked`];
+/// - HTTP/2 control-frame floods (PING, SETTINGS, WINDOW_UPDATE, PRIORITY), which h2 answers
+///   or absorbs without limit: each DATA or HEADERS frame the server writes lets
+///   the client send [`CREDIT_PER_FRAME`] of them; past that, more than [`FLOOD_LIMIT`] in a
+///   [`FLOOD_WINDOW`] stop the reading and tell the connection's loop to send GOAWAY and
+///   close. Only frame headers are parsed; payloads are skipped.
+struct Sniffer<I> {
+    inner: I,
+    activity: Arc<Activity>,
+    version: Version,
+    /// Bytes read so far, while judging the preface and first SETTINGS.
+    seen: usize,
+    read: Frames,
+    written: Frames,
+    credit: u32,
+    window_start: Instant,
+    strikes: u32,
+    flooded: bool,
+}
+
+impl<I> Sniffer<I> {
+    fn new(inner: I, activity: Arc<Activity>) -> Self {
+        Sniffer {
+            inner,
+            activity,
+            version: Version::Unknown,
+            seen: 0,
+            read: Frames::default(),
+            written: Frames::default(),
+            credit: 0,
+            window_start: Instant::now(),
+            strikes: 0,
+            flooded: false,
+        }
+    }
+
+    fn on_read(&mut self, mut bytes: &[u8]) {
+        if self.version == Version::Unknown {
+            let take = bytes.len().min(H2_PREFACE.len() - self.seen);
+            if bytes[..take] != H2_PREFACE[self.seen..self.seen + take] {
+                self.version = Version::Http1;
+                return;
+            }
+            self.seen += take;
+            bytes = &bytes[take..];
+            if self.seen < H2_PREFACE.len() {
+                return;
+            }
+            self.version = Version::Http2;
+        }
+        if self.version != Version::Http2 || self.flooded {
+            return;
+        }
+        let mut suspects = 0u32;
+        self.read.feed(bytes, |kind, flags, _| {
+            let suspect = match kind {
+                PING | SETTINGS => flags & FLAG_ACK == 0,
+                WINDOW_UPDATE | PRIORITY => true,
+                _ => false,
+            };
+            suspects += u32::from(suspect);
+        });
+        let frames = self.read.count;
+        if !self.activity.spoke() && (frames > 1 || frames == 1 && self.read.at_boundary()) {
+            // The first frame (SETTINGS) is complete.
+            self.activity.spoke.store(true, Ordering::Relaxed);
+        }
+        if suspects > 0 {
+            self.strike(suspects);
+        }
+    }
+
+    /// Control frames beyond the credit count within the current window.
+    fn strike(&mut self, suspects: u32) {
+        let paid = suspects.min(self.credit);
+        self.credit -= paid;
+        let strikes = suspects - paid;
+        if strikes == 0 {
+            return;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.window_start) >= FLOOD_WINDOW {
+            self.window_start = now;
+            self.strikes = 0;
+        }
+        self.strikes = self.strikes.saturating_add(strikes);
+        if self.strikes > FLOOD_LIMIT {
+            self.flooded = true;
+            self.activity.flooded.notify_one();
+        }
+    }
+
+    fn on_write(&mut self, bytes: &[u8]) {
+        if self.version != Version::Http2 {
+            return;
+        }
+        let mut frames = 0u32;
+        self.written.feed(bytes, |kind, _, _| {
+            frames += u32::from(kind == DATA || kind == HEADERS);
+        });
+        self.credit = self
+            .credit
+            .saturating_add(frames.saturating_mul(CREDIT_PER_FRAME))
+            .min(MAX_CREDIT);
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Sniffer<I> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.flooded {
+            // Not read again: the connection's loop closes it after its GOAWAY.
+            return Poll::Pending;
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if !self.done && matches!(polled, Poll::Ready(Ok(()))) {
-            let fresh = buf.filled()[before..].to_vec();
-            self.watch(&fresh);
+        if matches!(polled, Poll::Ready(Ok(()))) && self.version != Version::Http1 {
+            self.on_read(&buf.filled()[before..]);
         }
         polled
     }
 }
 
-impl<I: AsyncWrite + Unpin> AsyncWrite for Preface<I> {
+impl<I: AsyncWrite + Unpin> AsyncWrite for Sniffer<I> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.on_write(&buf[..n]);
+        }
+        polled
     }
 
     fn poll_write_vectored(
@@ -566,7 +733,18 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Preface<I> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(mut n)) = polled {
+            for buf in bufs {
+                let take = n.min(buf.len());
+                self.on_write(&buf[..take]);
+                n -= take;
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -586,27 +764,70 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Preface<I> {
 mod tests {
     use super::*;
 
+    fn frame(kind: u8, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let length = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut bytes = length[1..].to_vec();
+        bytes.extend_from_slice(&[kind, flags, 0, 0, 0, 0]);
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
     #[test]
     fn preface_and_settings_mark_an_http2_client_as_spoken() {
         let activity = Arc::new(Activity::default());
-        let mut preface = Preface::new((), activity.clone());
+        let mut sniffer = Sniffer::new((), activity.clone());
         let mut bytes = H2_PREFACE.to_vec();
         // A SETTINGS frame with one setting (6 bytes of payload).
-        bytes.extend_from_slice(&[0, 0, 6, 4, 0, 0, 0, 0, 0]);
-        bytes.extend_from_slice(&[0, 3, 0, 0, 0, 100]);
+        bytes.extend(frame(SETTINGS, 0, &[0, 3, 0, 0, 0, 100]));
         // Fed byte by byte, as a slow client would: spoken only at the last byte.
         for (index, byte) in bytes.iter().enumerate() {
             assert!(!activity.spoke(), "spoken early, at byte {index}");
-            preface.watch(std::slice::from_ref(byte));
+            sniffer.on_read(std::slice::from_ref(byte));
         }
         assert!(activity.spoke());
 
         let http1 = Arc::new(Activity::default());
-        let mut preface = Preface::new((), http1.clone());
-        preface.watch(b"GET / HTTP/1.1\r\n");
+        let mut sniffer = Sniffer::new((), http1.clone());
+        sniffer.on_read(b"GET / HTTP/1.1\r\n");
         assert!(
-            preface.done && !http1.spoke(),
+            sniffer.version == Version::Http1 && !http1.spoke(),
             "HTTP/1.1 speaks with its first request"
         );
+    }
+
+    fn http2_client() -> Sniffer<()> {
+        let mut sniffer = Sniffer::new((), Arc::new(Activity::default()));
+        let mut bytes = H2_PREFACE.to_vec();
+        bytes.extend(frame(SETTINGS, 0, &[]));
+        sniffer.on_read(&bytes);
+        sniffer
+    }
+
+    #[test]
+    fn a_ping_flood_is_cut_and_pings_that_answer_data_are_not() {
+        let ping = frame(PING, 0, &[0; 8]);
+        let pong = frame(PING, FLAG_ACK, &[0; 8]);
+        // Unanswered PINGs: cut past the limit, split across reads anywhere.
+        let mut flood = http2_client();
+        let pings = ping.repeat(usize::try_from(FLOOD_LIMIT - 1).unwrap());
+        flood.on_read(&pings[..100]);
+        flood.on_read(&pings[100..]);
+        assert!(!flood.flooded, "at the limit (with the client's SETTINGS)");
+        flood.on_read(&ping);
+        assert!(flood.flooded);
+        // PING ACKs and a stream's frames never count.
+        let mut acks = http2_client();
+        let mut stream = frame(HEADERS, 4, &[0x82]);
+        stream.extend(frame(DATA, 0x1, &[0; 5])); // END_STREAM
+        acks.on_read(&[pong.repeat(1000), stream.repeat(1000)].concat());
+        assert!(!acks.flooded);
+        // A BDP PING and two WINDOW_UPDATEs per DATA frame the server writes, for long.
+        let mut download = http2_client();
+        let update = frame(WINDOW_UPDATE, 0, &[0, 0, 0x40, 0]);
+        for _ in 0..10_000 {
+            download.on_write(&frame(DATA, 0, &[0; 100]));
+            download.on_read(&[ping.clone(), update.clone(), update.clone()].concat());
+        }
+        assert!(!download.flooded);
     }
 }

@@ -168,7 +168,8 @@ impl Metrics {
             connections_closed: counter(
                 "server_connections_closed_total",
                 "Connections the server refused or ended itself, per listener and reason: \
-                 max_connections (refused at accept), header_timeout, idle, max_age.",
+                 max_connections (refused at accept), header_timeout, idle, max_age, \
+                 flood (HTTP/2 control frames).",
                 &["listener", "reason"],
             ),
             // Labelled by addresses that resolution returned, and dropped when a replica
@@ -259,6 +260,7 @@ impl Metrics {
             header_timeouts: closed("header_timeout"),
             idled: closed("idle"),
             aged: closed("max_age"),
+            flooded: closed("flood"),
         }
     }
 
@@ -310,6 +312,7 @@ pub struct ListenerMetrics {
     pub header_timeouts: IntCounter,
     pub idled: IntCounter,
     pub aged: IntCounter,
+    pub flooded: IntCounter,
 }
 
 /// An RPC's labels, split from its path `/package.Service/Method`.

