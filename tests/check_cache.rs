@@ -326,9 +326,13 @@ fn narrowed_judging_of_workspace_modules_finds_what_judging_everything_finds() {
             ],
         ),
     ];
+    // One cache through the cases: each run reuses the judgments of the groups it shares
+    // with the runs before.
+    let cache = tempfile::tempdir().unwrap();
     for (name, edits) in cases {
         let new = tempfile::tempdir().unwrap();
         workspace(new.path(), edits);
+        same_with_and_without(new.path(), old.path(), cache.path(), name);
         let config = Config::load(new.path(), None).unwrap();
         assert_eq!(config.modules.len(), 3);
         let options = config.load_options();
@@ -404,4 +408,117 @@ fn other_version(entry: &[u8]) -> Vec<u8> {
     let mut out = entry.to_vec();
     out[at..at + version.len()].fill(b'9');
     out
+}
+
+/// `check` with the cache in `cache`, and without: the bytes must agree; returns them.
+fn same_with_and_without(current: &Path, against: &Path, cache: &Path, step: &str) -> String {
+    let cached = outcome(&check(current, against, Some(cache)).output().unwrap());
+    let plain = outcome(&check(current, against, None).output().unwrap());
+    assert!(
+        cached == plain,
+        "{step}: the cache changed the report\ncached: {}\nplain: {}",
+        cached.1,
+        plain.1
+    );
+    cached.1
+}
+
+/// The stored judgments (JSON payloads) in a cache folder, by key.
+fn judgments(cache: &Path) -> Vec<(contract::cache::Key, serde_json::Value)> {
+    let store = contract::cache::Cache::at(cache.to_path_buf(), 1 << 30);
+    entries(cache)
+        .into_iter()
+        .filter_map(|path| {
+            let hex: String = path
+                .iter()
+                .rev()
+                .take(2)
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let bytes: Vec<u8> = (0..32)
+                .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+                .collect::<Option<_>>()?;
+            let key: contract::cache::Key = bytes.try_into().ok()?;
+            let payload = store.get(&key)?;
+            Some((key, serde_json::from_slice(&payload).ok()?))
+        })
+        .collect()
+}
+
+/// A judgment is reused while its packages' files and the rules stay the same, and only then:
+/// an entry altered on purpose shows through after an edit elsewhere, and is left alone
+/// after the rules change (every report equals `--no-cache`'s otherwise).
+#[test]
+fn stored_judgments_follow_the_files_and_the_rules() {
+    let root = common::project_root();
+    let against = root.join("fixtures/proto");
+    let current = tempfile::tempdir().unwrap();
+    common::copy_dir(&against, current.path());
+    let cache = tempfile::tempdir().unwrap();
+    let edit = |name: &str, from: &str, to: &str| {
+        let path = current.path().join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from} is not in {name}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+
+    // users.v1 and orders.v1 (which imports it) both change: two groups, both judged.
+    edit(
+        "users/v1/users.proto",
+        "string name = 3;",
+        "bytes name = 3;",
+    );
+    let first = same_with_and_without(current.path(), &against, cache.path(), "users edited");
+    assert!(first.contains("FIELD_SAME_TYPE"), "{first}");
+    let stored = judgments(cache.path());
+    let users: Vec<_> = stored
+        .iter()
+        .filter(|(_, j)| {
+            j.to_string().contains("\"users.v1\"") && !j.to_string().contains("orders.v1")
+        })
+        .collect();
+    assert_eq!(
+        users.len(),
+        1,
+        "one stored judgment for users.v1: {stored:?}"
+    );
+    let (key, judgment) = users[0];
+    let altered = judgment.to_string().replace("changed", "STORED");
+    assert_ne!(
+        &altered,
+        &judgment.to_string(),
+        "the message says what changed"
+    );
+    let store = contract::cache::Cache::at(cache.path().to_path_buf(), 1 << 30);
+    store.put(key, altered.as_bytes());
+
+    // Only orders.v1 changes now: users.v1's judgment comes from the cache.
+    edit(
+        "orders/v1/orders.proto",
+        "message Order {",
+        "message Order {\n  reserved 99;",
+    );
+    let cached = outcome(
+        &check(current.path(), &against, Some(cache.path()))
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        cached.1.contains("STORED"),
+        "users.v1 was judged again: {}",
+        cached.1
+    );
+
+    // Other rules: nothing stored under the old ones is reused.
+    std::fs::write(
+        current.path().join("protogen.toml"),
+        "[breaking]\nuse = [\"FILE\"]\n[breaking.severity]\nFIELD_SAME_TYPE = \"warn\"\n",
+    )
+    .unwrap();
+    let warned = same_with_and_without(current.path(), &against, cache.path(), "rules changed");
+    assert!(!warned.contains("STORED"), "{warned}");
+    assert!(warned.contains("\"warning\""), "{warned}");
 }

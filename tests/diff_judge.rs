@@ -27,6 +27,7 @@ fn finding(rule: &'static str, element: &str) -> Finding {
         message: format!("{rule} on {element}"),
         element: element.into(),
         severity: Default::default(),
+        packages: Vec::new(),
     }
 }
 

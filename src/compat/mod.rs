@@ -15,6 +15,7 @@ mod package;
 pub mod rules;
 mod service;
 mod sink;
+mod stored;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +52,10 @@ pub struct Finding {
     pub element: String,
     /// `error` unless the configuration lowers this rule to `warn`.
     pub severity: Severity,
+    /// The packages of the files it is about (current and baseline side), so that stored
+    /// judgments can be kept per package ([`stored`]); empty where no file is known.
+    #[serde(skip)]
+    pub packages: Vec<String>,
 }
 
 /// A break that was found and then acknowledged as intended.

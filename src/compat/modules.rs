@@ -3,16 +3,20 @@
 //!
 //! Each judged unit (the module root, or each workspace module with the files it imports) is
 //! narrowed on its own, so a unit is judged on exactly the files that judging it whole could
-//! report, and the findings are the same with or without narrowing.
+//! report, and the findings are the same with or without narrowing. With a cache, the findings
+//! of each group of changed packages are stored, and reused while its files and the unit's
+//! rules stay the same ([`stored`](super::stored)): only the groups an edit touched are
+//! decoded and judged again.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use anyhow::Context;
 
+use super::stored::{self, Group};
 use super::{judge, Judgement, RuleSet};
 use crate::config::Config;
-use crate::contract::{self, Contract, Loaded, Outline};
+use crate::contract::{self, cache, Contract, Loaded, Outline};
 
 /// The outcome, and the two contracts as decoded (see [`Decode`]).
 pub struct Judged {
@@ -45,6 +49,8 @@ struct Unit {
     rules: RuleSet,
     baseline: BTreeSet<String>,
     current: BTreeSet<String>,
+    /// With stored judgments: the groups to judge in this run, and the judgment of the others.
+    stored: Option<(Vec<Group>, Judgement)>,
 }
 
 /// Judges `baseline` against `current` with the root's rules (a single module) or with each
@@ -64,6 +70,7 @@ pub fn judge_loaded(
             rules: root_rules(config)?,
             baseline: old.files.keys().cloned().collect(),
             current: new.files.keys().cloned().collect(),
+            stored: None,
         });
     }
     for module in &config.modules {
@@ -78,6 +85,7 @@ pub fn judge_loaded(
             rules,
             baseline: module_files(&old, &new, &prefix),
             current: module_files(&new, &new, &prefix),
+            stored: None,
         });
     }
     if narrow {
@@ -88,6 +96,38 @@ pub fn judge_loaded(
                 unit.baseline.retain(|n| keep.contains(n));
                 unit.current.retain(|n| keep.contains(n));
             }
+        }
+    }
+    // Stored judgments go with narrowing: both need every file's fingerprint.
+    let store = cache::current().filter(|_| narrow);
+    let mut reused_sources = BTreeSet::new();
+    if let Some(store) = store {
+        for unit in &mut units {
+            let rules = format!("{:?}", unit.rules);
+            let (before, after) = (old.restrict(&unit.baseline), new.restrict(&unit.current));
+            let Some(groups) = stored::groups(&before, &after, &rules) else {
+                continue;
+            };
+            let mut reused = Judgement::default();
+            let mut missed = Vec::new();
+            for group in groups {
+                match store.get(&group.key).and_then(|b| stored::decode(&b)) {
+                    Some(judgement) => {
+                        reused.findings.extend(judgement.findings);
+                        reused.acknowledged.extend(judgement.acknowledged);
+                        reused_sources.extend(group.current);
+                    }
+                    None => missed.push(group),
+                }
+            }
+            // The missed groups' files and what they import: whole packages for what is judged.
+            let seeds = missed
+                .iter()
+                .flat_map(|g| g.baseline.iter().chain(&g.current));
+            let keep = with_imports(seeds.cloned().collect(), [&before, &after]);
+            unit.baseline.retain(|n| keep.contains(n));
+            unit.current.retain(|n| keep.contains(n));
+            unit.stored = Some((missed, reused));
         }
     }
     let wanted = |side: fn(&Unit) -> &BTreeSet<String>| -> BTreeSet<String> {
@@ -102,28 +142,47 @@ pub fn judge_loaded(
         let new = current.contract((decode == Decode::Judged).then_some(&current_files));
         (old.join().expect("decoding a contract does not panic"), new)
     });
-    let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);
+    let (baseline_contract, mut current_contract) = (baseline_contract?, current_contract?);
+    // Reused findings point into files that were not decoded: reports quote their text.
+    current.add_sources(&mut current_contract, &reused_sources);
 
+    let units_len = units.len();
     let mut all = Judgement::default();
-    for unit in &units {
-        let judgement = judge(
-            &view(&baseline_contract, &unit.baseline),
-            &view(&current_contract, &unit.current),
-            &unit.rules,
-        );
-        if units.len() == 1 {
-            all = judgement;
-            break;
-        }
+    let mut merged = units_len > 1;
+    for unit in units {
+        let judgement = match &unit.stored {
+            Some((missed, _)) if missed.is_empty() => Judgement::default(),
+            _ => judge(
+                &view(&baseline_contract, &unit.baseline),
+                &view(&current_contract, &unit.current),
+                &unit.rules,
+            ),
+        };
+        let judgement = match (unit.stored, store) {
+            (Some((missed, reused)), Some(store)) => {
+                let partial = !reused.findings.is_empty() || !reused.acknowledged.is_empty();
+                let (mut reported, own) = stored::split(judgement, &missed, partial);
+                let entries = own.into_iter().flatten().zip(&missed);
+                let entries = entries.map(|(j, g)| (g.key, stored::encode(&j).into()));
+                store.put_all_in_background(entries.collect());
+                merged |= partial;
+                reported.findings.extend(reused.findings);
+                reported.acknowledged.extend(reused.acknowledged);
+                reported
+            }
+            _ => judgement,
+        };
         all.findings.extend(judgement.findings);
         all.acknowledged.extend(judgement.acknowledged);
     }
-    if units.len() > 1 {
-        // A finding two modules make is reported once.
+    if merged {
         super::sort(&mut all.findings);
-        all.findings.dedup();
         all.acknowledged
             .sort_by(|a, b| super::order(&a.finding, &b.finding));
+    }
+    if units_len > 1 {
+        // A finding two modules make is reported once.
+        all.findings.dedup();
         all.acknowledged.dedup();
     }
     Ok(Judged {
@@ -131,6 +190,27 @@ pub fn judge_loaded(
         baseline: baseline_contract,
         current: current_contract,
     })
+}
+
+/// `names` and every file they import on either side, transitively.
+fn with_imports(mut keep: BTreeSet<String>, sides: [&Outline; 2]) -> BTreeSet<String> {
+    for side in sides {
+        let mut pending: Vec<String> = keep.iter().cloned().collect();
+        while let Some(name) = pending.pop() {
+            for import in side
+                .files
+                .get(&name)
+                .map(|f| &f.imports)
+                .into_iter()
+                .flatten()
+            {
+                if side.files.contains_key(import) && keep.insert(import.clone()) {
+                    pending.push(import.clone());
+                }
+            }
+        }
+    }
+    keep
 }
 
 /// `contract` reduced to `names`, without a copy when it holds nothing else.

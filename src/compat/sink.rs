@@ -142,6 +142,7 @@ impl<'r, 'a> Sink<'r, 'a> {
                 message: report.message,
                 element: report.element,
                 severity,
+                packages: self.packages(file, report.against),
             };
             // Only files whose text holds the marker can acknowledge anything.
             let mut may_acknowledge = |f: usize| {
@@ -182,6 +183,19 @@ impl<'r, 'a> Sink<'r, 'a> {
             .acknowledged
             .sort_by(|a, b| order(&a.finding, &b.finding));
         judgement
+    }
+
+    /// The packages of the current file and the baseline file a report is about, sorted.
+    fn packages(&self, file: Option<usize>, against: Option<usize>) -> Vec<String> {
+        let mut packages: Vec<String> = file
+            .map(|f| self.cur.files[f].package)
+            .into_iter()
+            .chain(against.map(|f| self.prev.files[f].package))
+            .map(str::to_string)
+            .collect();
+        packages.sort();
+        packages.dedup();
+        packages
     }
 
     fn is_ignored(&self, rule: &str, file: Option<usize>, against: Option<usize>) -> bool {

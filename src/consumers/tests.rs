@@ -319,6 +319,7 @@ fn file_level_findings_count_for_files_the_consumer_reads() {
         message: "java package changed".into(),
         element: element.into(),
         severity: crate::compat::Severity::Error,
+        packages: Vec::new(),
     };
     let v = assess(&file, &current, &[], |_, _| {
         vec![finding("users/v1/users.proto")]

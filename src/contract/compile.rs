@@ -328,6 +328,16 @@ fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::R
 }
 
 impl Prepared {
+    /// The source text of file `name`.
+    pub fn source(&self, name: &str) -> Option<Arc<str>> {
+        self.sources.get(name).cloned()
+    }
+
+    /// Where file `name` lives relative to the module root, where that differs from its name.
+    pub fn path(&self, name: &str) -> Option<String> {
+        self.paths.get(name).cloned()
+    }
+
     /// Every file's name, package, imports, place and fingerprint, without decoding any.
     pub fn outline(&self) -> Outline {
         let files = self

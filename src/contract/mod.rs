@@ -217,6 +217,26 @@ impl Loaded {
         }
     }
 
+    /// Adds the source text and place of the files `names` to `contract` (decoded without
+    /// them), for reports that quote findings judged in an earlier run.
+    pub fn add_sources(&self, contract: &mut Contract, names: &BTreeSet<String>) {
+        for name in names {
+            let (text, path) = match &self.inner {
+                LoadedInner::Prepared(prepared) => (prepared.source(name), prepared.path(name)),
+                LoadedInner::Done(done) => (
+                    done.sources.get(name).cloned(),
+                    done.paths.get(name).cloned(),
+                ),
+            };
+            if let Some(text) = text {
+                contract.sources.insert(name.clone(), text);
+            }
+            if let Some(path) = path {
+                contract.paths.insert(name.clone(), path);
+            }
+        }
+    }
+
     /// The contract of the files named in `keep`, or of every file.
     pub fn contract(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
         match &self.inner {

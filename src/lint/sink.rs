@@ -149,6 +149,7 @@ impl<'r, 'a> Sink<'r, 'a> {
                 message: report.message,
                 element: report.element,
                 severity: Severity::Error,
+                packages: Vec::new(),
             });
         }
         findings.sort_by(|a, b| {
