@@ -342,6 +342,52 @@ fn git_baselines() {
         .stderr(predicate::str::contains("no-such-branch"));
 }
 
+/// A git baseline is laid out with its own buf.yaml as it was at that ref, not the work
+/// tree's: a module that moved from v1beta1 `build.roots` to v1 reports only the files that
+/// were really deleted, as buf does (fixtures/breaking/FILE_NO_DELETE/breaks-v1beta1-roots-to-v1
+/// holds buf's findings for the same two trees as directories); `diff` lays out both sides so.
+#[test]
+fn git_baselines_are_laid_out_with_their_own_configuration() {
+    let case =
+        common::project_root().join("fixtures/breaking/FILE_NO_DELETE/breaks-v1beta1-roots-to-v1");
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    common::copy_dir(&case.join("previous"), root);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "v1beta1"]);
+    git(root, &["rm", "-q", "-r", "."]);
+    common::copy_dir(&case.join("current"), root);
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    let out = cmd
+        .current_dir(root)
+        .args(["check", ".", "--against", "main", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("a/v1/b.proto") && messages[1].contains("a/v1/c.proto"));
+    let mut cmd = Command::cargo_bin("protogen").unwrap();
+    let out = cmd
+        .current_dir(root)
+        .args(["diff", "main", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Laid out with the work tree's configuration, the baseline's three files would be named
+    // proto/a/v1/*.proto: three deleted, one added.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["breaking"], 2, "{json}");
+    assert_eq!(json["summary"]["added"], 0, "{json}");
+}
+
 #[test]
 fn descriptor_set_baselines_match_the_directory() {
     let Some(buf) = common::buf() else { return };

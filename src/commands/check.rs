@@ -37,7 +37,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
     // Both sides are compiled (or found in the cache) on two cores; then only the files that
     // can differ are decoded and judged, unless consumers need the whole current contract.
-    let (baseline, current) = contract::prepare_both(&baseline_source, &current_source, &options)?;
+    // The baseline is laid out with its own configuration, as buf builds it.
+    let baseline_options = super::own_layout(&baseline_source, "baseline", &options)?;
+    let (baseline, current) = contract::prepare_both(
+        (&baseline_source, &baseline_options),
+        (&current_source, &options),
+    )?;
     let decode = if consumers_may_exist(root, args.consumers.as_deref()) {
         compat::Decode::WholeCurrent
     } else {

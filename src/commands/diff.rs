@@ -23,7 +23,15 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
     };
     let config = load_config(&args, &new_source)?;
     compat::root_rules(&config)?;
-    let (old, new) = contract::prepare_both(&old_source, &new_source, &config.load_options())?;
+    // Each side laid out with its own configuration (the working tree with the module root's).
+    let options = config.load_options();
+    let old_options = super::own_layout(&old_source, "old", &options)?;
+    let new_options = match &args.new {
+        Some(_) => super::own_layout(&new_source, "new", &options)?,
+        None => options.clone(),
+    };
+    let (old, new) =
+        contract::prepare_both((&old_source, &old_options), (&new_source, &new_options))?;
     // `check`'s judge, so the breaking section is exactly `check`'s findings: a workspace
     // module is judged with its own rules. Both sides are decoded whole for the changelog.
     let compat::Judged {

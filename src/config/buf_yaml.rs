@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::lint::{resolve, v2_module, LintSection};
 use super::paths::{normalize, relative_to};
-use super::{Breaking, BufVersion, Config, Module, Selection};
+use super::{Breaking, BufVersion, Config, Module, ReadFile, Selection};
 
 #[derive(Deserialize)]
 struct BufYaml {
@@ -181,8 +181,9 @@ struct BufWorkYaml {
 }
 
 /// A buf.work.yaml in `dir`: every listed directory is a module with its own buf.yaml
-/// (v1beta1 or v1; the defaults when it has none).
-pub fn parse_buf_work_yaml(text: &str, dir: &Path) -> anyhow::Result<Config> {
+/// (v1beta1 or v1; the defaults when it has none), read with `read` (paths relative to `dir`:
+/// the disk, or a git tree).
+pub fn parse_buf_work_yaml(text: &str, dir: &Path, read: ReadFile) -> anyhow::Result<Config> {
     let file: BufWorkYaml = serde_norway::from_str(text)?;
     match file.version.as_deref() {
         Some("v1") => {}
@@ -201,15 +202,18 @@ pub fn parse_buf_work_yaml(text: &str, dir: &Path) -> anyhow::Result<Config> {
         if path.is_empty() || path.starts_with("../") || path == ".." {
             bail!("directory \"{directory}\" must be a folder below buf.work.yaml");
         }
-        let module_dir = dir.join(&path);
         let found = ["buf.yaml", "buf.yml"]
             .iter()
-            .map(|name| module_dir.join(name))
-            .find(|p| p.is_file());
+            .map(|name| Path::new(&path).join(name))
+            .map(|relative| Ok((read(&relative)?, relative)))
+            .find_map(|r: anyhow::Result<_>| match r {
+                Ok((Some(text), relative)) => Some(Ok((text, dir.join(relative)))),
+                Ok((None, _)) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .transpose()?;
         let (config, lint) = match found {
-            Some(yaml) => {
-                let text = std::fs::read_to_string(&yaml)
-                    .with_context(|| format!("cannot read {}", yaml.display()))?;
+            Some((text, yaml)) => {
                 let config = parse_buf_yaml(&text)
                     .with_context(|| format!("invalid configuration in {}", yaml.display()))?;
                 if config.breaking.version == BufVersion::V2 {

@@ -23,6 +23,22 @@ pub use protogen_toml::parse_protogen_toml;
 pub use selection::Selection;
 pub use version::BufVersion;
 
+/// Reads a file by its path relative to a folder: `Ok(None)` when there is none.
+pub type ReadFile<'a> = &'a dyn Fn(&Path) -> anyhow::Result<Option<String>>;
+
+/// Files on disk under `dir`, for [`Config::load_in`].
+pub fn disk(dir: &Path) -> impl Fn(&Path) -> anyhow::Result<Option<String>> + '_ {
+    move |relative| {
+        let path = dir.join(relative);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        std::fs::read_to_string(&path)
+            .map(Some)
+            .with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
 /// The resolved configuration, whatever file it came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
@@ -118,40 +134,48 @@ impl Config {
     /// Reads `explicit` if given, else `protogen.toml` or `buf.yaml` in `module_root`,
     /// else returns the defaults.
     pub fn load(module_root: &Path, explicit: Option<&Path>) -> anyhow::Result<Config> {
-        let path = match explicit {
+        match explicit {
             Some(path) => {
                 if !path.is_file() {
                     bail!("configuration file {} does not exist", path.display());
                 }
-                path.to_path_buf()
+                let dir = path.parent().unwrap_or(Path::new("."));
+                let name = path.file_name().map(Path::new).unwrap_or(path);
+                let text = disk(dir)(name)?.unwrap_or_default();
+                Config::parse(path, &text, dir, &disk(dir))
             }
-            None => {
-                let found = ["protogen.toml", "buf.work.yaml", "buf.yaml", "buf.yml"]
-                    .iter()
-                    .map(|name| module_root.join(name))
-                    .find(|p| p.is_file());
-                match found {
-                    Some(path) => path,
-                    None => return Ok(Config::default()),
-                }
+            None => Config::load_in(module_root, &disk(module_root)),
+        }
+    }
+
+    /// The configuration of the module at `module_root` as `read` finds it (paths relative to
+    /// `module_root`): on disk, or in a git tree for a baseline read at a ref. The first of
+    /// protogen.toml, buf.work.yaml, buf.yaml (buf.yml); the defaults when there is none.
+    pub fn load_in(module_root: &Path, read: ReadFile) -> anyhow::Result<Config> {
+        for name in ["protogen.toml", "buf.work.yaml", "buf.yaml", "buf.yml"] {
+            if let Some(text) = read(Path::new(name))? {
+                return Config::parse(&module_root.join(name), &text, module_root, read);
             }
-        };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        }
+        Ok(Config::default())
+    }
+
+    /// Parses the file at `path` (its kind by its name); a buf.work.yaml reads its modules'
+    /// buf.yaml with `read` (relative to `dir`, the folder of `path`).
+    fn parse(path: &Path, text: &str, dir: &Path, read: ReadFile) -> anyhow::Result<Config> {
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         let is_work = path
             .file_name()
             .is_some_and(|n| n == "buf.work.yaml" || n == "buf.work.yml");
         let mut config = if is_work {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            parse_buf_work_yaml(&text, dir)
+            parse_buf_work_yaml(text, dir, read)
         } else if is_yaml {
-            parse_buf_yaml(&text)
+            parse_buf_yaml(text)
         } else {
-            parse_protogen_toml(&text)
+            parse_protogen_toml(text)
         }
         .with_context(|| format!("invalid configuration in {}", path.display()))?;
-        config.source = Some(path);
+        config.source = Some(path.to_path_buf());
         Ok(config)
     }
 
@@ -292,13 +316,28 @@ mod tests {
             "version: v1\nbreaking:\n  use: [WIRE]\ndeps: [buf.build/x/y]\n",
         )
         .unwrap();
-        let c = parse_buf_work_yaml("version: v1\ndirectories: [a, b]\n", dir.path()).unwrap();
+        let c = parse_buf_work_yaml(
+            "version: v1\ndirectories: [a, b]\n",
+            dir.path(),
+            &disk(dir.path()),
+        )
+        .unwrap();
         assert_eq!(c.modules[0].breaking.use_(), ["WIRE"]);
         assert_eq!(c.modules[0].breaking.version, BufVersion::V1);
         assert_eq!(c.modules[1].breaking, Breaking::default());
         assert_eq!(c.deps, ["buf.build/x/y"]);
-        assert!(parse_buf_work_yaml("version: v1\ndirectories: [../x]\n", dir.path()).is_err());
+        assert!(parse_buf_work_yaml(
+            "version: v1\ndirectories: [../x]\n",
+            dir.path(),
+            &disk(dir.path())
+        )
+        .is_err());
         std::fs::write(dir.path().join("b/buf.yaml"), "version: v2\n").unwrap();
-        assert!(parse_buf_work_yaml("version: v1\ndirectories: [a, b]\n", dir.path()).is_err());
+        assert!(parse_buf_work_yaml(
+            "version: v1\ndirectories: [a, b]\n",
+            dir.path(),
+            &disk(dir.path())
+        )
+        .is_err());
     }
 }

@@ -99,6 +99,33 @@ pub fn load(
     prepare(origin, placed, ids, &repo.join(subdir), options)
 }
 
+/// The text of the file at `relative` (to the module root `subdir`) at `reference`, `None`
+/// when the tree there has no such file: how a baseline's own configuration is read.
+pub fn read_file(
+    repo: &Path,
+    reference: &str,
+    subdir: &Path,
+    relative: &Path,
+) -> anyhow::Result<Option<String>> {
+    let path = import_name(&subdir.join(relative));
+    let object = format!("{reference}:{path}");
+    // `cat-file -e` tells a missing file (exit 1, no message) from a failing git.
+    let exists = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["cat-file", "-e", &object])
+        .stderr(Stdio::null())
+        .status()
+        .context("cannot run git; is it installed?")?;
+    if !exists.success() {
+        return Ok(None);
+    }
+    let bytes = git(repo, &["cat-file", "blob", &object])?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .with_context(|| format!("{path} at {reference} is not UTF-8"))
+}
+
 /// Reads all blobs through one `git cat-file --batch` process.
 fn read_blobs(repo: &Path, wanted: &[(String, String)]) -> anyhow::Result<SourceFiles> {
     let mut child = Command::new("git")

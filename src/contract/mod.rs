@@ -274,15 +274,15 @@ pub fn prepare(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Re
     Ok(Loaded { inner, label })
 }
 
-/// Prepares a baseline and a current contract on two cores (protox is single-threaded).
+/// Prepares a baseline and a current contract on two cores (protox is single-threaded), each
+/// laid out with its own options.
 pub fn prepare_both(
-    baseline: &Source,
-    current: &Source,
-    options: &LoadOptions,
+    (baseline, baseline_options): (&Source, &LoadOptions),
+    (current, current_options): (&Source, &LoadOptions),
 ) -> anyhow::Result<(Loaded, Loaded)> {
     std::thread::scope(|scope| {
-        let old = scope.spawn(|| prepare(baseline, Side::Baseline, options));
-        let new = prepare(current, Side::Current, options);
+        let old = scope.spawn(|| prepare(baseline, Side::Baseline, baseline_options));
+        let new = prepare(current, Side::Current, current_options);
         let old = old.join().expect("loading a contract does not panic");
         Ok((old?, new?))
     })

@@ -41,6 +41,29 @@ impl fmt::Display for Source {
 }
 
 impl Source {
+    /// The text of a file next to the contract's `.proto` files (`relative` to the module
+    /// root; its configuration), as this source has it: from disk, or at the git ref. `None`
+    /// when it has none, and always for a descriptor set.
+    pub fn read(&self, relative: &Path) -> anyhow::Result<Option<String>> {
+        match self {
+            Source::Dir(root) => {
+                let path = root.join(relative);
+                if !path.is_file() {
+                    return Ok(None);
+                }
+                std::fs::read_to_string(&path)
+                    .map(Some)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            }
+            Source::GitRef {
+                repo,
+                reference,
+                subdir,
+            } => super::git::read_file(repo, reference, subdir, relative),
+            Source::DescriptorSet(_) => Ok(None),
+        }
+    }
+
     /// Resolves `spec` the way `--against` does: an existing directory, an existing file
     /// (a descriptor set), or else a git ref of the repository around `module_root`, read at
     /// the same relative module root.
