@@ -414,6 +414,23 @@ fn bad_input_is_exit_2() {
     assert!(String::from_utf8_lossy(&compiled.stderr).contains("a.proto:2:"));
     assert!(!out.exists(), "a failed build wrote {}", out.display());
 
+    // An editions file, which protox cannot parse yet: the message says so.
+    let editions = work.path().join("editions");
+    std::fs::create_dir_all(&editions).unwrap();
+    std::fs::write(
+        editions.join("e.proto"),
+        "edition = \"2023\";\nmessage E {}\n",
+    )
+    .unwrap();
+    let refused = run(&editions, &out);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("e.proto:1:1") && stderr.contains("protobuf editions file"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
     let missing = run(&work.path().join("nowhere"), &out);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("is not a directory"));
