@@ -69,6 +69,21 @@ impl Admission {
             return true;
         }
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        false
+    }
+
+    fn is_full(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) >= self.limit
+    }
+
+    fn release(&self) {
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Answers a call refused for `entry`'s RPC and counts it, before anything else is done
+    /// for it: no trace context, span, deadline or body read; refusing stays the cheapest
+    /// answer under the load that makes it needed.
+    fn refuse(&self, entry: &RpcEntry) -> Status {
         if !self.bitten.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 limit = self.limit,
@@ -76,14 +91,11 @@ impl Admission {
                  grpc_server_handled_total counts them)"
             );
         }
-        false
-    }
-
-    fn release(&self) {
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-
-    fn refusal(&self) -> Status {
+        entry.metrics.started();
+        entry
+            .metrics
+            .finished(Code::ResourceExhausted, Duration::ZERO);
+        tracing::debug!(code = "RESOURCE_EXHAUSTED", rpc = entry.path, "call refused");
         let mut status = Status::resource_exhausted(format!(
             "the server is handling its limit of {} calls (MAX_CONCURRENT_CALLS); retry later, \
              with backoff",
@@ -184,6 +196,18 @@ impl LayerState {
     fn entry(&self, path: &str) -> &Arc<RpcEntry> {
         self.rpcs.get(path).unwrap_or(&self.unknown)
     }
+
+    /// RESOURCE_EXHAUSTED now if the RPC at `path` (`/pkg.Service/Method`) would be refused
+    /// by admission control, counted as the layer counts its refusals: for callers that do
+    /// work before the call reaches the layer (REST reads and parses its JSON body). The
+    /// layer still admits or refuses the call itself.
+    pub(crate) fn refuse_if_full(&self, path: &str) -> Option<Status> {
+        let entry = self.entry(path);
+        let admission = entry.admission.as_ref()?;
+        admission
+            .is_full()
+            .then(|| admission.refuse(entry))
+    }
 }
 
 impl std::fmt::Debug for LayerState {
@@ -241,7 +265,17 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let entry = self.state.entry(request.uri().path()).clone();
+        let entry = self.state.entry(request.uri().path());
+        // Admission first (is there room for one more call), so that a refusal costs nothing
+        // more than its answer.
+        let admitted = match &entry.admission {
+            Some(admission) if !admission.try_admit() => {
+                return RpcFuture::answered(admission.refuse(entry));
+            }
+            Some(_) => true,
+            None => false,
+        };
+        let entry = entry.clone();
         let caller_deadline = request
             .headers()
             .get(GRPC_TIMEOUT_HEADER)
@@ -299,20 +333,11 @@ where
             deadline: budget.map(|budget| started + budget),
             entry,
             finished: false,
-            admitted: false,
+            admitted,
         };
 
         // Per-call checks run here, in order, before the handler sees the request: admission
-        // (is there room for one more call), the guard (who may call what), then request
-        // validation.
-        let mut call = call;
-        if let Some(admission) = &call.entry.admission {
-            if !admission.try_admit() {
-                let status = admission.refusal();
-                return RpcFuture::refused(call, status);
-            }
-            call.admitted = true;
-        }
+        // (above), the guard (who may call what), then request validation.
         if let Some(guard) = &self.state.guard {
             let incoming = Incoming {
                 transport: Transport::Grpc,
@@ -500,6 +525,11 @@ pin_project_lite::pin_project! {
 impl<F> RpcFuture<F> {
     fn refused(call: CallState, status: Status) -> Self {
         call.finish(status.code(), status.message());
+        Self::answered(status)
+    }
+
+    /// `status` as the answer of a call already counted.
+    fn answered(status: Status) -> Self {
         RpcFuture {
             inner: None,
             guarding: None,

@@ -219,6 +219,7 @@ impl Server {
         let rest_routes = rest::router(
             crate::FILE_DESCRIPTOR_SET,
             in_process,
+            layer_state.clone(),
             config.max_message_bytes,
             config.max_json_depth,
         )?;

@@ -32,6 +32,7 @@ use prost_reflect::{DescriptorPool, DynamicMessage};
 use tonic::Status;
 use tower::ServiceExt;
 
+use super::layer::LayerState;
 use super::BoxError;
 use rules::Binding;
 
@@ -58,6 +59,9 @@ struct Rest {
     bindings: Vec<Binding>,
     pool: DescriptorPool,
     service: GrpcService,
+    /// The call layer's state, to refuse a call past MAX_CONCURRENT_CALLS before its body is
+    /// read and parsed.
+    calls: Arc<LayerState>,
     max_body: usize,
     max_depth: usize,
     openapi: Bytes,
@@ -77,6 +81,7 @@ pub struct Routes {
 pub fn router(
     file_descriptor_set: &[u8],
     service: GrpcService,
+    calls: Arc<LayerState>,
     max_body: usize,
     max_depth: usize,
 ) -> Result<Routes, BoxError> {
@@ -96,6 +101,7 @@ pub fn router(
         bindings,
         pool,
         service,
+        calls,
         max_body,
         max_depth,
         openapi,
@@ -191,6 +197,9 @@ async fn call(rest: &Rest, request: Request) -> Result<Response, Failure> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
     let (binding, path_values) = find(&rest.bindings, &parts.method, path)?;
+    if let Some(refused) = rest.calls.refuse_if_full(binding.grpc_path.as_str()) {
+        return Err(Failure::of(refused));
+    }
     let body = axum::body::to_bytes(body, rest.max_body)
         .await
         .map_err(|_| {
