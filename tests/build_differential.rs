@@ -313,10 +313,19 @@ fn fixtures_build_as_buf_builds_them() {
     let Some(buf) = common::native_buf() else {
         return;
     };
-    let root = common::project_root();
-    for case in ["proto", "edge", "events"] {
-        let gaps = same_image(&buf, &root.join("fixtures").join(case), case);
-        // The fixtures use neither custom option literals nor other gaps than these.
+    let root = common::project_root().join("fixtures");
+    // The project's contracts, and modules laid out by configuration: v1beta1 roots with an
+    // excluded broken file, a buf.work.yaml workspace, a buf.yaml v2 with several modules.
+    for case in [
+        "proto",
+        "edge",
+        "events",
+        "breaking/FILE_NO_DELETE/near-miss-v1beta1-roots/current",
+        "breaking/FILE_SAME_PACKAGE/breaks-buf-work-yaml/current",
+        "breaking/FIELD_NO_DELETE/breaks-v2-modules/current",
+    ] {
+        let gaps = same_image(&buf, &root.join(case), &case.replace('/', "_"));
+        // The fixtures set no option to a message literal.
         assert!(
             gaps.keys().all(|g| *g != Gap::OptionLiteral),
             "{case}: {gaps:?}"
