@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     version,
     about = "Contract-first gRPC for Rust: scaffold tonic crates from shared .proto packages, and guard the contract in CI",
     long_about = None,
-    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed, or protogen: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks\n  protogen lint proto                         CI: buf's lint rules"
+    after_help = "Examples:\n  protogen new shop --proto proto/            scaffold server + client crates\n  protogen sync                               after the contract changed, or protogen: add stubs, keep your code\n  protogen check proto --against main         CI: compile, breaking changes, consumer impact\n  protogen diff origin/main HEAD --format markdown   pull requests: what changed, what breaks\n  protogen lint proto                         CI: buf's lint rules\n  protogen build proto -o image.binpb         the compiled contract, as buf build writes it"
 )]
 pub struct Cli {
     #[command(subcommand)]
