@@ -6,13 +6,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use prost::Message;
-use prost_reflect::ReflectMessage;
-use prost_types::FileDescriptorSet;
+use prost_reflect::{DescriptorPool, DynamicMessage, ReflectMessage};
 
 use crate::cli::BuildArgs;
 use crate::config::Config;
-use crate::contract::{self, Side, Source};
+use crate::contract::{self, ImageFile};
 
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let root = &args.path;
@@ -30,26 +28,23 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = Config::load(root, args.config.as_deref())?;
-    let options = config.load_options();
-    let contract = contract::load(&Source::Dir(root.clone()), Side::Current, &options)?;
-    let mut files = contract::image(&contract, root, &options, !args.exclude_imports)
-        .context("cannot compile the files the contract imports")?;
-    if args.exclude_source_info {
-        for file in &mut files {
-            file.source_code_info = None;
-        }
-    }
-    let set = FileDescriptorSet { file: files };
-    let json = output.extension().is_some_and(|e| e == "json");
-    let bytes = if json {
-        // The protobuf JSON form (lowerCamelCase names, enums by name, defaults left out), as
-        // buf writes it.
-        let mut text = serde_json::to_vec(&set.transcode_to_dynamic())
-            .context("cannot write the image as JSON")?;
-        text.push(b'\n');
-        text
+    let files = contract::image(
+        root,
+        &config.load_options(),
+        !args.exclude_imports,
+        !args.exclude_source_info,
+    )
+    .with_context(|| {
+        format!(
+            "the contract (directory {}) could not be compiled",
+            root.display()
+        )
+    })?;
+    let binary = encode_set(&files);
+    let bytes = if output.extension().is_some_and(|e| e == "json") {
+        json(&binary).context("cannot write the image as JSON")?
     } else {
-        set.encode_to_vec()
+        binary
     };
     if output.as_os_str() == "-" {
         std::io::stdout()
@@ -61,6 +56,47 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write the image to {}", output.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A FileDescriptorSet: field 1, one encoded file each.
+fn encode_set(files: &[ImageFile]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for file in files {
+        prost::encoding::bytes::encode(1, &file.bytes, &mut out);
+    }
+    out
+}
+
+/// The protobuf JSON form (lowerCamelCase names, enums by name, defaults left out), as buf
+/// writes it; option extensions (`[google.api.http]`) by their full names, resolved with the
+/// image's own files.
+fn json(image: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut pool = DescriptorPool::global();
+    let set = prost_types::FileDescriptorSet::default().descriptor();
+    // The image's files teach the pool its extensions; descriptor.proto is the pool's own.
+    let mut own = prost_reflect::DynamicMessage::decode(set.clone(), image)?;
+    if let Some(prost_reflect::Value::List(files)) =
+        own.get_field_by_name("file").map(|v| v.into_owned())
+    {
+        let kept: Vec<_> = files
+            .into_iter()
+            .filter(|f| {
+                f.as_message()
+                    .and_then(|m| m.get_field_by_name("name"))
+                    .is_none_or(|n| n.as_str() != Some("google/protobuf/descriptor.proto"))
+            })
+            .collect();
+        own.set_field_by_name("file", prost_reflect::Value::List(kept));
+    }
+    pool.decode_file_descriptor_set(prost::Message::encode_to_vec(&own).as_slice())
+        .context("the image's files do not form a pool")?;
+    let set = pool
+        .get_message_by_name(set.full_name())
+        .expect("the pool holds descriptor.proto");
+    let message = DynamicMessage::decode(set, image)?;
+    let mut text = serde_json::to_vec(&message)?;
+    text.push(b'\n');
+    Ok(text)
 }
 
 /// Written beside `path` and renamed over it: a reader never sees half an image.

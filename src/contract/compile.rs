@@ -87,6 +87,19 @@ pub fn import_name_in(path: &str, options: &LoadOptions) -> Option<String> {
 /// the vendored dependencies) and compiles them under their import roots (`root` itself
 /// unless `options.roots` names others).
 pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Prepared> {
+    let placed = read_dir(root, options)?;
+    let ids = content_ids(&placed.sources);
+    prepare(
+        format!("directory {}", root.display()),
+        placed,
+        ids,
+        root,
+        options,
+    )
+}
+
+/// Every `.proto` file under `root` (as [`compile_dir`] finds them) by import name.
+pub fn read_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Placed> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
@@ -110,14 +123,10 @@ pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Prepare
             Ok(text.into())
         })?;
     }
-    let ids = content_ids(&placed.sources);
-    prepare(
-        format!("directory {}", root.display()),
-        placed,
-        ids,
-        root,
-        options,
-    )
+    if placed.sources.is_empty() {
+        bail!("no .proto files found in directory {}", root.display());
+    }
+    Ok(placed)
 }
 
 /// The git blob id of every source file: a file read from disk and the same file read from a

@@ -27,7 +27,7 @@ use prost_types::FileDescriptorProto;
 pub use compile::Prepared;
 pub use delta::narrow;
 pub use files::compile_files;
-pub use image::image;
+pub use image::{image, ImageFile};
 pub use location::Span;
 pub use model::Model;
 pub use source::Source;

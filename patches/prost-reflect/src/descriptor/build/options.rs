@@ -615,7 +615,13 @@ pub(super) fn option_to_float(option: &UninterpretedOption) -> Result<f64, ()> {
     } else if let Some(int) = option.negative_int_value {
         Ok(int as f64)
     } else {
-        Err(())
+        // protogen patch: protoc (and buf) take the identifiers `inf` and `nan` as the values
+        // of float and double options (`-inf` arrives as a double value).
+        match option.identifier_value.as_deref() {
+            Some("inf") => Ok(f64::INFINITY),
+            Some("nan") => Ok(f64::NAN),
+            _ => Err(()),
+        }
     }
 }
 
