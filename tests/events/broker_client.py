@@ -42,6 +42,7 @@ def headers():
         "content-type": "application/x-protobuf",
         "proto-message": MESSAGE,
         "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
+        "tracestate": "foreign=t61rcWkgMzE",
         "event-id": uuid.uuid4().hex,
     }
 

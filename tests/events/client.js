@@ -3,7 +3,8 @@
 //   node client.js publish URL PROTO_ROOT PREFIX COUNT   publish COUNT OrderShipped events
 //   node client.js count URL STREAM                      print how many messages STREAM holds
 const path = require("path");
-const { connect } = require("nats");
+const crypto = require("crypto");
+const { connect, headers } = require("nats");
 const protobuf = require("protobufjs");
 
 async function main() {
@@ -19,8 +20,16 @@ async function main() {
       const js = nc.jetstream();
       for (let i = 0; i < Number(count); i++) {
         const payload = OrderShipped.encode({ orderId: `${prefix}-${i}`, userId: "node" }).finish();
+        // The wire mapping's headers, with a trace state the handler must see.
+        const h = headers();
+        h.set("content-type", "application/x-protobuf");
+        h.set("proto-message", "orders.v1.OrderShipped");
+        const hex = (bytes) => crypto.randomBytes(bytes).toString("hex");
+        h.set("traceparent", `00-${hex(16)}-${hex(8)}-01`);
+        h.set("tracestate", "foreign=t61rcWkgMzE");
+        h.set("event-id", hex(16));
         // Resolves once JetStream stored it, like the Rust publisher.
-        await js.publish("orders.shipped", payload);
+        await js.publish("orders.shipped", payload, { headers: h });
       }
     } else if (mode === "count") {
       const jsm = await nc.jetstreamManager();

@@ -113,10 +113,14 @@ impl Kafka {
         config
     }
 
-    /// Creates the topics that are missing; existing ones are left as they are.
-    async fn ensure_topics(&self, topics: &[String]) -> Result<(), BoxError> {
+    /// Creates the topics that are missing; existing ones are left as they are. `cached`:
+    /// trust the topics seen earlier (a publish) rather than ask again (a declaration).
+    async fn ensure_topics(&self, topics: &[String], cached: bool) -> Result<(), BoxError> {
         // Each topic once: a request naming one twice is malformed.
-        let missing: BTreeSet<&String> = topics.iter().filter(|t| !self.topics.contains(t)).collect();
+        let missing: BTreeSet<&String> = topics
+            .iter()
+            .filter(|t| !cached || !self.topics.contains(t))
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
@@ -217,11 +221,12 @@ impl Broker for Kafka {
             .map(|s| s.to_string())
             .chain(subscribes.iter().map(|s| dead_letter_topic(workspace, s)))
             .collect();
-        self.ensure_topics(&topics).await
+        // Asked each time: at start, and when the broker comes back (maybe empty).
+        self.ensure_topics(&topics, false).await
     }
 
     async fn publish(&self, subject: &str, headers: &Headers, payload: &[u8]) -> Result<(), BoxError> {
-        self.ensure_topics(&[subject.to_owned()]).await?;
+        self.ensure_topics(&[subject.to_owned()], true).await?;
         self.produce(subject, headers, payload).await
     }
 
@@ -286,7 +291,7 @@ impl Broker for Kafka {
         payload: &[u8],
     ) -> Result<(), BoxError> {
         let topic = dead_letter_topic(workspace, subject);
-        self.ensure_topics(std::slice::from_ref(&topic)).await?;
+        self.ensure_topics(std::slice::from_ref(&topic), true).await?;
         self.produce(&topic, headers, payload).await
     }
 

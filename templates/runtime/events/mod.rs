@@ -11,9 +11,10 @@
 //!
 //! Wire mapping (so services in other languages publish and consume the same events): the body
 //! is the message's protobuf encoding; headers `content-type: application/x-protobuf`,
-//! `proto-message: <full message name>`, `traceparent`, `event-id`. What each broker declares at
-//! start (streams, topics, exchanges, queues) is described in its module. An event whose
-//! handler keeps failing goes, after `--event-max-attempts`, to the workspace's dead letters.
+//! `proto-message: <full message name>`, `traceparent`, `tracestate` (when the trace has one),
+//! `event-id`. What each broker declares at start (streams, topics, exchanges, queues) is
+//! described in its module. An event whose handler keeps failing goes, after
+//! `--event-max-attempts`, to the workspace's dead letters.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -118,20 +119,68 @@ pub struct Metadata {
     pub attempt: i64,
     /// The handler's trace context, a child of the publisher's.
     pub trace: TraceContext,
+    /// The publisher's W3C `tracestate` (vendors' entries; empty when none or invalid): the
+    /// events the handler publishes carry it on.
+    pub tracestate: String,
     pub headers: Headers,
+}
+
+tokio::task_local! {
+    /// The `tracestate` the events published by this task carry (see [`with_tracestate`]).
+    static TRACESTATE: Arc<str>;
+}
+
+/// Runs `future` with `tracestate` (W3C vendors' entries, `vendor=value,...`) as the trace
+/// state of the events it publishes, next to their `traceparent`. Event handlers run in their
+/// event's; gRPC handlers, when spans are exported, in their caller's.
+pub fn with_tracestate<F: Future>(
+    tracestate: impl Into<Arc<str>>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    TRACESTATE.scope(tracestate.into(), future)
+}
+
+/// The `tracestate` header value, when `value` is a valid one (else a receiver drops it, as
+/// the W3C spec asks), in its canonical form.
+fn valid_tracestate(value: &str) -> Option<String> {
+    let state: opentelemetry::trace::TraceState = value.parse().ok()?;
+    Some(state.header()).filter(|header| !header.is_empty())
+}
+
+/// The trace state of the code running now: an event handler's, one given with
+/// [`with_tracestate`], or the exported span's (a gRPC call's caller's).
+fn current_tracestate() -> Option<String> {
+    if let Ok(Some(state)) = TRACESTATE.try_with(|state| (!state.is_empty()).then(|| state.to_string())) {
+        return Some(state);
+    }
+    if !super::telemetry::exporting() {
+        return None;
+    }
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let context = tracing::Span::current().context();
+    let header = context.span().span_context().trace_state().header();
+    (!header.is_empty()).then_some(header)
 }
 
 /// The headers every published event carries (the wire mapping), for `message` in the
 /// current trace.
 pub fn event_headers(message: &str) -> Headers {
     let context = trace::current().map_or_else(TraceContext::new_root, |c| c.child());
-    Headers::from([
+    let mut headers = Headers::from([
         ("content-type".to_owned(), "application/x-protobuf".to_owned()),
         ("proto-message".to_owned(), message.to_owned()),
         (TRACEPARENT.to_owned(), context.to_traceparent()),
         ("event-id".to_owned(), format!("{:032x}", fastrand::u128(..))),
-    ])
+    ]);
+    if let Some(state) = current_tracestate() {
+        headers.insert(TRACESTATE_HEADER.to_owned(), state);
+    }
+    headers
 }
+
+/// The W3C header of vendors' trace state, carried with `traceparent`.
+pub const TRACESTATE_HEADER: &str = "tracestate";
 
 /// One event taken from the broker, acknowledged once through one of its methods.
 pub trait Delivery: Send + Sync + 'static {
@@ -651,6 +700,15 @@ impl Session {
                         // Reap finished handlers so the set does not grow.
                         while running.try_join_next().is_some() {}
                         let now = broker.connected();
+                        if now && !ready {
+                            // A broker back from the dead may have lost what was declared (a
+                            // fresh node): declare it again, idempotently, before saying ready.
+                            let declared = broker.declare(session.workspace, session.publishes, &session.subscribes);
+                            if let Err(error) = declared.await {
+                                tracing::warn!(broker = session.broker, %error, "events broker reachable, but cannot declare on it yet; retrying");
+                                continue;
+                            }
+                        }
                         if now != ready {
                             ready = now;
                             session.report(now).await;
@@ -784,6 +842,12 @@ impl<B: Broker> Worker<B> {
         let parent = headers
             .get(TRACEPARENT)
             .and_then(|value| TraceContext::parse(value));
+        // The trace state belongs to the trace: without a valid parent it is dropped.
+        let tracestate = parent
+            .and_then(|_| headers.get(TRACESTATE_HEADER))
+            .and_then(|value| valid_tracestate(value))
+            .unwrap_or_default();
+        let scoped_state: Arc<str> = tracestate.as_str().into();
         let mut attempt = delivery.attempt();
         loop {
             let trace = parent.map_or_else(TraceContext::new_root, |parent| parent.child());
@@ -802,11 +866,15 @@ impl<B: Broker> Worker<B> {
                 event_id: headers.get("event-id").cloned().unwrap_or_default(),
                 attempt,
                 trace,
+                tracestate: tracestate.clone(),
                 headers: headers.clone(),
             };
             let started = Instant::now();
             let result = match (self.subscription.handler)(delivery.payload(), metadata) {
-                Ok(future) => trace::scope(trace, future).instrument(span.clone()).await,
+                Ok(future) => {
+                    let future = TRACESTATE.scope(scoped_state.clone(), future);
+                    trace::scope(trace, future).instrument(span.clone()).await
+                }
                 Err(undecodable) => {
                     // Retrying cannot help a payload that does not decode.
                     self.dead_letter(delivery, &headers, &undecodable.to_string(), attempt)
