@@ -299,7 +299,8 @@ fn scheme(url: &str) -> Result<&'static str, BoxError> {
 #[derive(Clone, Default)]
 pub struct Publisher {
     /// Filled once connected; the server's connection loop replaces it after a reconnect.
-    client: Arc<RwLock<Option<Client>>>,
+    /// An `Arc`, so each publish clones a pointer, not the broker's client.
+    client: Arc<RwLock<Option<Arc<Client>>>>,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -335,7 +336,7 @@ impl Publisher {
         };
         let _ = config;
         Ok(Publisher {
-            client: Arc::new(RwLock::new(Some(client))),
+            client: Arc::new(RwLock::new(Some(Arc::new(client)))),
         })
     }
 
@@ -343,7 +344,7 @@ impl Publisher {
         *self
             .client
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::new(client));
     }
 
     /// Publishes `event` on its subject and waits for the broker's acknowledgement: `Ok` means
@@ -375,7 +376,7 @@ impl Publisher {
         };
         let headers = event_headers(E::MESSAGE);
         let payload = event.encode_to_vec();
-        let result = match &client {
+        let result = match &*client {
             #[cfg(feature = "nats")]
             Client::Nats(broker) => broker.publish(E::SUBJECT, &headers, &payload).await,
             #[cfg(feature = "kafka")]
@@ -395,7 +396,7 @@ impl Publisher {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
-        match client {
+        match client.as_deref() {
             #[cfg(feature = "nats")]
             Some(Client::Nats(broker)) => broker.close().await,
             #[cfg(feature = "kafka")]
@@ -446,6 +447,7 @@ pub struct Subscription {
     subject: &'static str,
     message: &'static str,
     handler: Handler,
+    metrics: SubjectMetrics,
 }
 
 impl Subscription {
@@ -465,6 +467,7 @@ impl Subscription {
             subject: E::SUBJECT,
             message: E::MESSAGE,
             handler,
+            metrics: SubjectMetrics::new(E::SUBJECT),
         }
     }
 }
@@ -680,6 +683,12 @@ impl Session {
             );
             let mut ready = true;
             let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let worker = Arc::new(Worker {
+                broker: broker.clone(),
+                workspace: session.workspace,
+                max_attempts: session.config.event_max_attempts,
+                backoff: session.config.event_retry_backoff,
+            });
             loop {
                 let permit = tokio::select! {
                     _ = stopped(&mut stopping) => break 'session,
@@ -733,15 +742,9 @@ impl Session {
                     delivery.retry_later(session.config.event_retry_backoff).await;
                     continue;
                 };
-                let worker = Worker {
-                    broker: broker.clone(),
-                    subscription,
-                    workspace: session.workspace,
-                    max_attempts: session.config.event_max_attempts,
-                    backoff: session.config.event_retry_backoff,
-                };
+                let worker = worker.clone();
                 running.spawn(async move {
-                    worker.handle(delivery).await;
+                    worker.handle(&subscription, delivery).await;
                     drop(permit);
                 });
                 while running.try_join_next().is_some() {}
@@ -824,9 +827,9 @@ impl Backoff {
     }
 }
 
+/// What every handler of one connection shares (one `Arc` per event, not a broker clone).
 struct Worker<B: Broker> {
     broker: B,
-    subscription: Arc<Subscription>,
     workspace: &'static str,
     max_attempts: i64,
     backoff: Duration,
@@ -835,10 +838,9 @@ struct Worker<B: Broker> {
 impl<B: Broker> Worker<B> {
     /// Runs the handler; on failure retries with backoff (by the broker's redelivery, or here
     /// for brokers that have none), then dead-letters.
-    async fn handle(&self, delivery: B::Delivery) {
-        let subject = self.subscription.subject;
-        let metrics = EventMetrics::global();
-        let headers = delivery.headers();
+    async fn handle(&self, subscription: &Subscription, delivery: B::Delivery) {
+        let subject = subscription.subject;
+        let mut headers = delivery.headers();
         let parent = headers
             .get(TRACEPARENT)
             .and_then(|value| TraceContext::parse(value));
@@ -854,49 +856,54 @@ impl<B: Broker> Worker<B> {
             let span = tracing::info_span!(
                 "event",
                 subject,
-                message_type = self.subscription.message,
+                message_type = subscription.message,
                 attempt,
                 trace_id = %trace.trace_id_hex(),
                 span_id = format_args!("{:016x}", trace.span_id),
                 parent_span_id = format_args!("{:016x}", trace.parent_span_id.unwrap_or(0)),
             );
+            // The handler takes the headers; a retry in process reads them again.
+            let taken = std::mem::take(&mut headers);
             let metadata = Metadata {
                 subject: subject.to_owned(),
                 stream_sequence: delivery.position(),
-                event_id: headers.get("event-id").cloned().unwrap_or_default(),
+                event_id: taken.get("event-id").cloned().unwrap_or_default(),
                 attempt,
                 trace,
                 tracestate: tracestate.clone(),
-                headers: headers.clone(),
+                headers: taken,
             };
             let started = Instant::now();
-            let result = match (self.subscription.handler)(delivery.payload(), metadata) {
+            let result = match (subscription.handler)(delivery.payload(), metadata) {
                 Ok(future) => {
                     let future = TRACESTATE.scope(scoped_state.clone(), future);
                     trace::scope(trace, future).instrument(span.clone()).await
                 }
                 Err(undecodable) => {
                     // Retrying cannot help a payload that does not decode.
-                    self.dead_letter(delivery, &headers, &undecodable.to_string(), attempt)
+                    let message = undecodable.to_string();
+                    Box::pin(self.dead_letter(subscription, delivery, &message, attempt))
                         .instrument(span)
                         .await;
                     return;
                 }
             };
-            metrics
+            subscription
+                .metrics
                 .latency
-                .with_label_values(&[subject])
                 .observe(started.elapsed().as_secs_f64());
             // The span is never entered across an await (an `Entered` guard held while the
             // task yields corrupts the thread's span stack): each awaited step carries it.
             match result {
                 Ok(()) => {
                     delivery.ack().instrument(span).await;
-                    metrics.handled.with_label_values(&[subject, "ok"]).inc();
+                    subscription.metrics.ok.inc();
                     return;
                 }
+                // The rare paths are boxed: every event's task is allocated at their size.
                 Err(error) if attempt >= self.max_attempts => {
-                    self.dead_letter(delivery, &headers, &error.to_string(), attempt)
+                    let message = error.to_string();
+                    Box::pin(self.dead_letter(subscription, delivery, &message, attempt))
                         .instrument(span)
                         .await;
                     return;
@@ -908,15 +915,13 @@ impl<B: Broker> Worker<B> {
                         .saturating_mul(1 << exponent)
                         .min(Duration::from_secs(300));
                     span.in_scope(|| tracing::warn!(%error, retry_in = ?delay, "event handler failed; it will be delivered again"));
-                    metrics
-                        .handled
-                        .with_label_values(&[subject, "retried"])
-                        .inc();
+                    subscription.metrics.retried.inc();
                     if B::REDELIVERS {
-                        delivery.retry_later(delay).instrument(span).await;
+                        Box::pin(delivery.retry_later(delay)).instrument(span).await;
                         return;
                     }
-                    tokio::time::sleep(delay).await;
+                    Box::pin(tokio::time::sleep(delay)).await;
+                    headers = delivery.headers();
                     attempt += 1;
                 }
             }
@@ -926,9 +931,15 @@ impl<B: Broker> Worker<B> {
     /// Stores the event with its error in the dead letters, then tells the broker to stop
     /// delivering it. If the dead letter cannot be stored, the event is delivered again
     /// later: it is never dropped.
-    async fn dead_letter(&self, delivery: B::Delivery, headers: &Headers, error: &str, attempt: i64) {
-        let subject = self.subscription.subject;
-        let mut headers = headers.clone();
+    async fn dead_letter(
+        &self,
+        subscription: &Subscription,
+        delivery: B::Delivery,
+        error: &str,
+        attempt: i64,
+    ) {
+        let subject = subscription.subject;
+        let mut headers = delivery.headers();
         // Header values are one line on every broker.
         let one_line: String = error
             .chars()
@@ -946,10 +957,7 @@ impl<B: Broker> Worker<B> {
                 Ok(()) => {
                     tracing::error!(%error, workspace = self.workspace, "event handler gave up after {attempt} attempts; the event went to the dead letters");
                     delivery.term().await;
-                    EventMetrics::global()
-                        .handled
-                        .with_label_values(&[subject, "dead_lettered"])
-                        .inc();
+                    subscription.metrics.dead_lettered.inc();
                     return;
                 }
                 Err(store_error) => {
@@ -977,6 +985,27 @@ impl Declared {
     pub(crate) fn insert(&self, name: &str) {
         if let Ok(mut set) = self.0.lock() {
             set.insert(name.to_owned());
+        }
+    }
+}
+
+/// The handling metrics of one subject, looked up once rather than per event.
+struct SubjectMetrics {
+    ok: prometheus::IntCounter,
+    retried: prometheus::IntCounter,
+    dead_lettered: prometheus::IntCounter,
+    latency: prometheus::Histogram,
+}
+
+impl SubjectMetrics {
+    fn new(subject: &str) -> Self {
+        let metrics = EventMetrics::global();
+        let handled = |outcome| metrics.handled.with_label_values(&[subject, outcome]);
+        SubjectMetrics {
+            ok: handled("ok"),
+            retried: handled("retried"),
+            dead_lettered: handled("dead_lettered"),
+            latency: metrics.latency.with_label_values(&[subject]),
         }
     }
 }

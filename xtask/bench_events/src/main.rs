@@ -82,9 +82,10 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
     match scheme {
         "nats" => {
             use async_nats::jetstream::{consumer, stream};
-            let client = async_nats::connect(url).await?;
-            let jetstream = async_nats::jetstream::new(client);
-            let stream = jetstream
+            // A connection for each side, as the runtime (and two services) have.
+            let jetstream = async_nats::jetstream::new(async_nats::connect(url).await?);
+            let consuming = async_nats::jetstream::new(async_nats::connect(url).await?);
+            let stream = consuming
                 .get_or_create_stream(stream::Config {
                     name: "EVENTS_orders_shipped".into(),
                     subjects: vec![SUBJECT.into()],
@@ -186,7 +187,10 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                     FieldTable::default(),
                 )
                 .await?;
-            let consuming = connection.create_channel().await?;
+            // A connection for each side, as the runtime (and two services) have.
+            let consuming_connection =
+                lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await?;
+            let consuming = consuming_connection.create_channel().await?;
             consuming
                 .basic_qos(64, BasicQosOptions::default())
                 .await?;
@@ -199,7 +203,7 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                 )
                 .await?;
             tokio::spawn(async move {
-                let _connection = connection;
+                let _connections = (connection, consuming_connection);
                 while let Some(Ok(delivery)) = consumer.next().await {
                     let Ok(event) = OrderShipped::decode(delivery.data.as_slice()) else {
                         continue;
