@@ -608,7 +608,10 @@ fn scenario(broker: Broker, replica_events: usize) {
     assert_eq!(rust_0[2], root_trace, "{rust_0:?}");
     assert_ne!(rust_0[3], root_span, "the publish is a span of its own");
     assert_ne!(rust_0[3], "0000000000000000");
-    assert_eq!(rust_0[5], "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "{rust_0:?}");
+    assert_eq!(
+        rust_0[5], "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
+        "{rust_0:?}"
+    );
     let foreign_0 = line("foreign-0");
     assert_eq!(foreign_0[5], "foreign=t61rcWkgMzE", "{foreign_0:?}");
     let grpc_0 = line("grpc-0");

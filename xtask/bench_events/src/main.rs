@@ -1,6 +1,9 @@
 //! The events rows of `cargo xtask bench-server`: COUNT events, published COUNT/IN_FLIGHT at a
 //! time (each waiting for the broker's ack), from publish to handled, through the generated
 //! runtime (`generated`) or the broker's plain client (`plain`: async-nats, rdkafka, lapin).
+//! Both sides keep the same guarantees: a publish waits for the broker's ack (JetStream ack,
+//! `acks=all`, publisher confirm), a durable consumer acknowledges (or stores the offset of)
+//! an event once handled, and publisher and consumer have a connection each.
 //! The URL's scheme picks the broker. Prints `events/s p50_µs p99_µs`.
 //!
 //!     events-bench URL generated|plain COUNT IN_FLIGHT
@@ -131,10 +134,12 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                     &AdminOptions::new(),
                 )
                 .await?;
+            // Offsets committed only for handled events, as the runtime does.
             let consumer: StreamConsumer = config
                 .clone()
                 .set("group.id", "plain")
                 .set("auto.offset.reset", "earliest")
+                .set("enable.auto.offset.store", "false")
                 .create()?;
             consumer.subscribe(&[SUBJECT])?;
             tokio::spawn(async move {
@@ -146,6 +151,7 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                     else {
                         continue;
                     };
+                    let _ = consumer.store_offset_from_message(&message);
                     if let Ok(latency) = latency_of(&event) {
                         let _ = handled.send(latency);
                     }
