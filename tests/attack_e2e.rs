@@ -1,5 +1,6 @@
 //! The generated server under hostile clients and overload, end to end on loopback: a workspace
-//! made by `protogen new`, its server binary built once, then the scenarios of
+//! made by the previous release and brought up to date by `protogen sync`, its server binary
+//! built once, then the scenarios of
 //! `tests/attack_scenarios/` (slow and silent connections, HTTP/2 abuse with Python's h2,
 //! oversized input, a 1,024 file limit, admission control). Prints their `FIGURE` lines.
 //! Shares the generated-crates target dir with the other end-to-end tests.
@@ -11,16 +12,20 @@ mod common;
 
 use common::{cargo_ok, copy_dir, generated_target_dir, implement, ORDERS, USERS};
 
-/// The fixtures with REST routes: GET /v1/users/{id} and POST /v1/orders (a JSON body).
+/// The workspace under attack: the previous release's (tests/sync_e2e.rs's fixture, made by
+/// protogen 241c568 before the limits existed), its contract given REST routes (GET
+/// /v1/users/{id}, POST /v1/orders with a JSON body), then brought up to date by `protogen
+/// sync`: its runtime becomes today's, its handlers stay byte for byte the user's.
 fn scaffold(dir: &Path) -> PathBuf {
     let root = common::project_root();
-    copy_dir(&root.join("fixtures/proto"), &dir.join("proto"));
+    let workspace = dir.join("shop");
+    copy_dir(&root.join("fixtures/sync/shop-241c568"), &workspace);
     copy_dir(
         &root.join("src/contract/known/google/api"),
-        &dir.join("proto/google/api"),
+        &workspace.join("proto/google/api"),
     );
     let annotate = |file: &str, package: &str, anchor: &str, rule: &str| {
-        let path = dir.join(file);
+        let path = workspace.join(file);
         let text = std::fs::read_to_string(&path).unwrap();
         let annotated = text
             .replacen(
@@ -42,7 +47,7 @@ fn scaffold(dir: &Path) -> PathBuf {
         "option idempotency_level = NO_SIDE_EFFECTS;",
         "{get: \"/v1/users/{id}\"}",
     );
-    let orders = dir.join("proto/orders/v1/orders.proto");
+    let orders = workspace.join("proto/orders/v1/orders.proto");
     let text = std::fs::read_to_string(&orders).unwrap();
     std::fs::write(
         &orders,
@@ -59,9 +64,10 @@ fn scaffold(dir: &Path) -> PathBuf {
         "rpc CreateOrder (CreateOrderRequest) returns (Order) {",
         "{post: \"/v1/orders\" body: \"*\"}",
     );
+    let handlers = [USERS, ORDERS].map(|file| (file, std::fs::read(workspace.join(file)).unwrap()));
     let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
-        .current_dir(dir)
-        .args(["new", "shop", "--proto", "proto"])
+        .arg("sync")
+        .arg(&workspace)
         .output()
         .unwrap();
     assert!(
@@ -69,7 +75,19 @@ fn scaffold(dir: &Path) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let workspace = dir.join("shop");
+    for (file, bytes) in handlers {
+        assert!(
+            std::fs::read(workspace.join(file)).unwrap() == bytes,
+            "sync changed {file}"
+        );
+    }
+    for file in ["listener.rs", "layer.rs"] {
+        assert_eq!(
+            std::fs::read_to_string(workspace.join("shop-api/src/runtime").join(file)).unwrap(),
+            std::fs::read_to_string(root.join("templates/runtime").join(file)).unwrap(),
+            "sync did not bring today's runtime/{file}"
+        );
+    }
     // FindOne burns CPU for `cpu-N` (N rounds, on the blocking pool, as CPU-heavy handlers
     // should); the other RPCs the attacks call answer at once.
     implement(
