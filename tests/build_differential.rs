@@ -493,6 +493,19 @@ fn bad_input_is_exit_2() {
     );
     assert!(!out.exists());
 
+    // Two fields with one custom JSON name: an error even in proto2, as in protoc and buf
+    // (only conflicts involving a default JSON name are allowed there).
+    let json_names = work.path().join("json-names");
+    std::fs::create_dir_all(&json_names).unwrap();
+    std::fs::write(
+        json_names.join("j.proto"),
+        "syntax = \"proto2\";\nmessage M {\n  optional string a = 1 [json_name = \"x\"];\n  optional string b = 2 [json_name = \"x\"];\n}\n",
+    )
+    .unwrap();
+    let refused = run(&json_names, &out);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("JSON name 'x' is already defined"));
+
     let missing = run(&work.path().join("nowhere"), &out);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("is not a directory"));

@@ -203,19 +203,22 @@ impl Visitor for ResolveVisitor<'_> {
         // in proto2 (JSON format "legacy best effort") only when both names were set with
         // `json_name`; otherwise the first field keeps the name for lookups. The error names
         // the JSON name as resolved (upstream printed the field's `json_name` option, often '').
-        let existing = message.field_json_names.get(&json_name).copied();
-        let Some(existing) = existing else {
-            message.field_json_names.insert(json_name, index);
-            return;
+        let existing = match message.field_json_names.entry(json_name) {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(index);
+                return;
+            }
+            std::collections::hash_map::Entry::Occupied(entry) => *entry.get(),
         };
         let first = &message.fields[existing as usize];
         let custom = |name: &str, json_name: &str| json_name != to_json_name(name);
         let legacy = syntax == Syntax::Proto2
-            && !(custom(first.id.name(), &first.json_name) && custom(field.name(), &json_name));
+            && !(custom(first.id.name(), &first.json_name)
+                && custom(field.name(), &message.fields[index as usize].json_name));
         if !legacy {
             self.errors
                 .push(DescriptorErrorKind::DuplicateFieldJsonName {
-                    name: json_name.to_string(),
+                    name: first.json_name.to_string(),
                     first: Label::new(
                         &self.pool.files,
                         "first defined here",
