@@ -306,6 +306,34 @@ mod tests {
         );
     }
 
+    /// A baseline's configuration read from a tree that is not on disk (a git ref): the
+    /// workspace's modules' buf.yaml come through the same reader.
+    #[test]
+    fn load_in_reads_through_the_given_reader() {
+        let tree: std::collections::BTreeMap<&str, &str> = [
+            ("buf.work.yaml", "version: v1\ndirectories: [proto]\n"),
+            (
+                "proto/buf.yaml",
+                "version: v1beta1\nbuild:\n  roots: [src]\n",
+            ),
+        ]
+        .into();
+        let read = |relative: &Path| -> anyhow::Result<Option<String>> {
+            let name = relative.to_string_lossy().replace('\\', "/");
+            Ok(tree.get(name.as_str()).map(|t| t.to_string()))
+        };
+        let config = Config::load_in(Path::new("main:"), &read).unwrap();
+        assert_eq!(config.source, Some(PathBuf::from("main:/buf.work.yaml")));
+        assert_eq!(config.modules.len(), 1);
+        assert_eq!(config.modules[0].roots, [PathBuf::from("src")]);
+        assert_eq!(config.load_options().roots, [PathBuf::from("proto/src")]);
+        let none = |_: &Path| -> anyhow::Result<Option<String>> { Ok(None) };
+        assert_eq!(
+            Config::load_in(Path::new("x"), &none).unwrap(),
+            Config::default()
+        );
+    }
+
     #[test]
     fn buf_work_yaml_reads_each_module_config() {
         let dir = tempfile::tempdir().unwrap();
