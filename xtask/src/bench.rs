@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: protogen check against buf breaking (without the cache, with it cold,
-//! and after a one-field edit with it warm), protogen lint against buf lint (without the
-//! cache and with it warm), and full-corpus
+//! and after a one-field edit with it warm, against the PR's base and against the release 6
+//! months older; diff after the edit too), protogen lint against buf lint (without the cache,
+//! with it warm, and warm after a one-field edit), and full-corpus
 //! compilation against buf build and protoc, on Google's protos, in one run on this machine;
 //! prints a Markdown table. `--lint-only` measures just the lint rows, `--check-only` just
 //! the check rows against buf breaking (without the cache, cold, warm after an edit).
@@ -18,6 +19,10 @@ use crate::{cargo, run, GOOGLE_PROTOS};
 const DIR_VS_DIR: &str = "check: dir vs dir";
 const COLD: &str = "check: dir vs dir, cold cache";
 const WARM_EDIT: &str = "check: one-field edit, warm cache";
+/// The same edit checked against the release 6 months older (5.0.0): most packages differ.
+const WARM_EDIT_OLD: &str = "check: one-field edit, warm cache, vs 6-month-older release";
+const DIFF_WARM_EDIT: &str = "diff: one-field edit, warm cache";
+const LINT_WARM_EDIT: &str = "lint: STANDARD, warm cache, one-field edit";
 const LINT: &str = "lint: STANDARD";
 const LINT_WARM: &str = "lint: STANDARD, warm cache";
 /// The field the warm-cache rows edit (a leaf file: one other file imports it).
@@ -109,11 +114,11 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         // does), then with a warm one of its own (a CI job that keeps ~/.cache/protogen, or a
         // second run on a machine): what it costs when nothing changed.
         let lint_cache = scratch.join("protogen-cache-lint");
-        let protogen_lint = |cache: bool| {
+        let protogen_lint = |dir: &Path, cache: bool| {
             let mut command = Command::new(&protogen);
             command
                 .arg("lint")
-                .arg(&new)
+                .arg(dir)
                 .args(["--format", "json"])
                 .env("PROTOGEN_CACHE_DIR", &lint_cache)
                 .env_remove("PROTOGEN_NO_CACHE");
@@ -127,11 +132,11 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             LINT,
             &new_count,
             Output::ProtogenJson,
-            &mut || protogen_lint(false),
+            &mut || protogen_lint(&new, false),
         )?;
         eprintln!("bench: warming protogen's cache for lint");
         let _ = std::fs::remove_dir_all(&lint_cache);
-        protogen_lint(true)
+        protogen_lint(&new, true)
             .stdout(Stdio::null())
             .status()
             .context("cannot run protogen lint")?;
@@ -140,8 +145,30 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             LINT_WARM,
             &new_count,
             Output::ProtogenJson,
-            &mut || protogen_lint(true),
+            &mut || protogen_lint(&new, true),
         )?;
+        // The same warm cache, on a copy where each run edits one field anew.
+        let lint_edited = scratch.join("lint-edited");
+        if lint_edited.exists() {
+            std::fs::remove_dir_all(&lint_edited)?;
+        }
+        copy_tree(&new, &lint_edited)?;
+        protogen_lint(&lint_edited, true)
+            .stdout(Stdio::null())
+            .status()
+            .context("cannot run protogen lint")?;
+        let mut edit = editor(&lint_edited)?;
+        measure(
+            "protogen lint",
+            LINT_WARM_EDIT,
+            &new_count,
+            Output::ProtogenJson,
+            &mut || {
+                edit().expect("the edited file is writable");
+                protogen_lint(&lint_edited, true)
+            },
+        )?;
+        std::fs::remove_dir_all(&lint_edited)?;
         measure(
             "buf lint",
             LINT,
@@ -228,23 +255,14 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     }
     copy_tree(&new, &edited)?;
     let _ = std::fs::remove_dir_all(&cache_dir);
-    measure_once(
-        &mut cached_check(&edited, &new),
-        Output::ProtogenJson,
-        &scratch,
-    )?;
-    let edited_file = edited.join(EDITED_FILE);
-    let original = std::fs::read_to_string(&edited_file)?;
-    if !original.contains(EDITED_FIELD) {
-        bail!("{EDITED_FILE} no longer has `{EDITED_FIELD}`");
+    for against in [&new, &old] {
+        measure_once(
+            &mut cached_check(&edited, against),
+            Output::ProtogenJson,
+            &scratch,
+        )?;
     }
-    let mut edits = 0;
-    let mut edit = || -> anyhow::Result<()> {
-        edits += 1;
-        let field = EDITED_FIELD.replace(';', &format!(" [json_name = \"edit{edits}\"];"));
-        std::fs::write(&edited_file, original.replacen(EDITED_FIELD, &field, 1))?;
-        Ok(())
-    };
+    let mut edit = editor(&edited)?;
     measure(
         "protogen check",
         WARM_EDIT,
@@ -265,6 +283,46 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             breaking_in(&edited, &new)
         },
     )?;
+    measure(
+        "protogen check",
+        WARM_EDIT_OLD,
+        &format!("{new_count} + {}", old_files.len()),
+        Output::ProtogenJson,
+        &mut || {
+            edit().expect("the edited file is writable");
+            cached_check(&edited, &old)
+        },
+    )?;
+    measure(
+        "buf breaking",
+        WARM_EDIT_OLD,
+        &format!("{new_count} + {}", old_files.len()),
+        Output::BufJsonLines,
+        &mut || {
+            edit().expect("the edited file is writable");
+            breaking_in(&edited, &old)
+        },
+    )?;
+    measure(
+        "protogen diff",
+        DIFF_WARM_EDIT,
+        &format!("{new_count} (twice)"),
+        Output::Nothing,
+        &mut || {
+            edit().expect("the edited file is writable");
+            let mut command = Command::new(&protogen);
+            command
+                .arg("diff")
+                .arg(&new)
+                .arg(&edited)
+                .args(["--format", "json"])
+                .env("PROTOGEN_CACHE_DIR", &cache_dir)
+                .env_remove("PROTOGEN_NO_CACHE");
+            command
+        },
+    )?;
+    // (The copy is 80 MB; the disk is shared.)
+    std::fs::remove_dir_all(&edited)?;
     if rows_wanted == Rows::Check {
         print_table(&rows, runs);
         return Ok(());
@@ -345,6 +403,22 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
 
     print_table(&rows, runs);
     Ok(())
+}
+
+/// What edits [`EDITED_FIELD`] of the tree at `dir` anew at each call (a json_name nobody had).
+fn editor(dir: &Path) -> anyhow::Result<impl FnMut() -> anyhow::Result<()>> {
+    let edited_file = dir.join(EDITED_FILE);
+    let original = std::fs::read_to_string(&edited_file)?;
+    if !original.contains(EDITED_FIELD) {
+        bail!("{EDITED_FILE} no longer has `{EDITED_FIELD}`");
+    }
+    let mut edits = 0;
+    Ok(move || -> anyhow::Result<()> {
+        edits += 1;
+        let field = EDITED_FIELD.replace(';', &format!(" [json_name = \"edit{edits}\"];"));
+        std::fs::write(&edited_file, original.replacen(EDITED_FIELD, &field, 1))?;
+        Ok(())
+    })
 }
 
 /// Copies the .proto files and buf.yaml of `from` into `to`.
@@ -641,6 +715,12 @@ fn print_table(rows: &[Row], runs: usize) {
         (COLD, "protogen check", "buf breaking", DIR_VS_DIR),
         (WARM_EDIT, "protogen check", "buf breaking", WARM_EDIT),
         (
+            WARM_EDIT_OLD,
+            "protogen check",
+            "buf breaking",
+            WARM_EDIT_OLD,
+        ),
+        (
             "check: vs old.binpb",
             "protogen check",
             "buf breaking",
@@ -648,6 +728,7 @@ fn print_table(rows: &[Row], runs: usize) {
         ),
         (LINT, "protogen lint", "buf lint", LINT),
         (LINT_WARM, "protogen lint", "buf lint", LINT),
+        (LINT_WARM_EDIT, "protogen lint", "buf lint", LINT),
         (
             "compile all",
             "protogen check X",
