@@ -58,6 +58,7 @@ enum Output {
 
 pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let (runs, rows_wanted) = parse_args(args)?;
+    let load_at_start = load_average();
     let target = target_dir(root);
     let scratch = target.join("bench");
     std::fs::create_dir_all(&scratch)?;
@@ -184,7 +185,7 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         )?;
     }
     if rows_wanted == Rows::Lint {
-        print_table(&rows, runs);
+        print_table(&rows, runs, &load_at_start);
         return Ok(());
     }
 
@@ -324,7 +325,7 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     // (The copy is 80 MB; the disk is shared.)
     std::fs::remove_dir_all(&edited)?;
     if rows_wanted == Rows::Check {
-        print_table(&rows, runs);
+        print_table(&rows, runs, &load_at_start);
         return Ok(());
     }
 
@@ -401,7 +402,7 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         )?;
     }
 
-    print_table(&rows, runs);
+    print_table(&rows, runs, &load_at_start);
     Ok(())
 }
 
@@ -683,12 +684,23 @@ fn median(values: impl Iterator<Item = Duration>) -> Duration {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-fn print_table(rows: &[Row], runs: usize) {
+/// The 1, 5 and 15 minute load averages (the machine may be shared: say how busy it was).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn print_table(rows: &[Row], runs: usize, load_at_start: &str) {
     println!(
         "\nGoogle's protos {} -> {}, {runs} run(s) each, {} cores; wall and CPU are medians, peak RSS the maximum.\n",
         GOOGLE_PROTOS[0],
         GOOGLE_PROTOS[1],
         std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "Load average (1, 5, 15 min): {load_at_start} at the start, {} at the end.\n",
+        load_average()
     );
     println!("| tool | task | wall (s) | CPU (s) | peak RSS (MiB) | files | findings |");
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
