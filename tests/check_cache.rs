@@ -392,8 +392,28 @@ fn damaged_and_foreign_entries_are_rebuilt() {
         assert!(run() == expected, "{damage} entries changed the result");
         if damage != "compiled entries truncated" {
             // (Entries of files a run does not need to read stay damaged until one does.)
-            let rebuilt: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
-            assert!(rebuilt == intact, "{damage} entries were not rewritten");
+            // The stat cache's entry says when files were looked at: rewritten, not the same.
+            let stat_index = |bytes: &[u8]| {
+                let text = String::from_utf8_lossy(bytes);
+                text.lines()
+                    .next()
+                    .is_some_and(|l| l.matches('\t').count() >= 9)
+            };
+            for (path, intact) in written.iter().zip(&intact) {
+                let rebuilt = std::fs::read(path).unwrap();
+                if stat_index(intact) {
+                    assert!(
+                        stat_index(&rebuilt),
+                        "{damage}: the stat cache was not rewritten"
+                    );
+                } else {
+                    assert!(
+                        &rebuilt == intact,
+                        "{damage}: {} was not rewritten",
+                        path.display()
+                    );
+                }
+            }
         }
     }
 }
@@ -521,4 +541,58 @@ fn stored_judgments_follow_the_files_and_the_rules() {
     let warned = same_with_and_without(current.path(), &against, cache.path(), "rules changed");
     assert!(!warned.contains("STORED"), "{warned}");
     assert!(warned.contains("\"warning\""), "{warned}");
+}
+
+/// A file rewritten in place with the same size and its old mtime (same inode too) is read
+/// again: the stat cache also compares ctime, which no user can set back. (That an entry
+/// taken in the second of the file's mtime is never trusted is a unit test of
+/// contract::texts.)
+#[test]
+fn a_same_size_edit_with_the_old_mtime_is_read_again() {
+    let root = common::project_root();
+    let against = root.join("fixtures/proto");
+    let current = tempfile::tempdir().unwrap();
+    common::copy_dir(&against, current.path());
+    let cache = tempfile::tempdir().unwrap();
+    let users = current.path().join("users/v1/users.proto");
+    let long_ago =
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    let set_mtime = |path: &Path| {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap()
+    };
+    for file in ["users/v1/users.proto", "orders/v1/orders.proto"] {
+        set_mtime(&current.path().join(file));
+    }
+    // Twice: the second run finds every entry trustworthy and reads nothing it need not.
+    for _ in 0..2 {
+        let clean = same_with_and_without(current.path(), &against, cache.path(), "unchanged");
+        assert!(findings(&clean).is_empty(), "{clean}");
+    }
+    use std::os::unix::fs::MetadataExt;
+    let before = std::fs::metadata(&users).unwrap();
+    let text = std::fs::read_to_string(&users).unwrap();
+    let edited = text.replacen("string email = 2;", "string email = 7;", 1);
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&users, edited).unwrap();
+    set_mtime(&users);
+    let after = std::fs::metadata(&users).unwrap();
+    assert_eq!(
+        (
+            before.len(),
+            before.mtime(),
+            before.mtime_nsec(),
+            before.ino()
+        ),
+        (after.len(), after.mtime(), after.mtime_nsec(), after.ino())
+    );
+    let report = same_with_and_without(current.path(), &against, cache.path(), "same-size edit");
+    assert!(
+        report.contains("FIELD_SAME_NUMBER") || report.contains("FIELD_NO_DELETE"),
+        "{report}"
+    );
 }

@@ -39,7 +39,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // can differ are decoded and judged, unless consumers need the whole current contract.
     // The baseline is laid out with its own configuration, as buf builds it.
     let baseline_options = super::own_layout(&baseline_source, "baseline", &options)?;
-    let (baseline, current) = contract::prepare_both(
+    let (baseline, loaded) = contract::prepare_both(
         (&baseline_source, &baseline_options),
         (&current_source, &options),
     )?;
@@ -49,9 +49,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         compat::Decode::Judged
     };
     let compat::Judged {
-        judgement, current, ..
-    } = compat::judge_loaded(&config, &baseline, &current, true, decode)?;
+        judgement,
+        mut current,
+        quoted,
+        ..
+    } = compat::judge_loaded(&config, &baseline, &loaded, true, decode)?;
     drop(baseline);
+    // Only text reports quote source lines: the others need no file read for them.
+    if matches!(args.format, Format::Text) {
+        loaded.add_sources(&mut current, &quoted);
+    }
     let consumer_rules = RuleSet::from_ids(&config.consumers.use_, &config.consumers.except)
         .with_context(|| match &config.source {
             Some(path) => format!("invalid [consumers] rules in {}", path.display()),

@@ -38,6 +38,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         judgement,
         baseline: old,
         current: new,
+        ..
     } = compat::judge_loaded(&config, &old, &new, true, compat::Decode::Whole)?;
 
     for (side, contract) in [("old", &old), ("new", &new)] {

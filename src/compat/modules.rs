@@ -23,6 +23,9 @@ pub struct Judged {
     pub judgement: Judgement,
     pub baseline: Contract,
     pub current: Contract,
+    /// Current files that reused findings point at but that were not decoded: a report that
+    /// quotes source lines adds their text ([`Loaded::add_sources`]).
+    pub quoted: BTreeSet<String>,
 }
 
 /// Which files of each side are decoded besides those judged.
@@ -113,9 +116,19 @@ pub fn judge_loaded(
             for group in groups {
                 match store.get(&group.key).and_then(|b| stored::decode(&b)) {
                     Some(judgement) => {
+                        let paths: BTreeSet<&str> = judgement
+                            .findings
+                            .iter()
+                            .chain(judgement.acknowledged.iter().map(|a| &a.finding))
+                            .map(|f| f.path.as_str())
+                            .collect();
+                        let quoted = group
+                            .current
+                            .iter()
+                            .filter(|n| paths.contains(after.path_of(n)));
+                        reused_sources.extend(quoted.cloned());
                         reused.findings.extend(judgement.findings);
                         reused.acknowledged.extend(judgement.acknowledged);
-                        reused_sources.extend(group.current);
                     }
                     None => missed.push(group),
                 }
@@ -142,9 +155,7 @@ pub fn judge_loaded(
         let new = current.contract((decode == Decode::Judged).then_some(&current_files));
         (old.join().expect("decoding a contract does not panic"), new)
     });
-    let (baseline_contract, mut current_contract) = (baseline_contract?, current_contract?);
-    // Reused findings point into files that were not decoded: reports quote their text.
-    current.add_sources(&mut current_contract, &reused_sources);
+    let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);
 
     let units_len = units.len();
     let mut all = Judgement::default();
@@ -189,6 +200,7 @@ pub fn judge_loaded(
         judgement: all,
         baseline: baseline_contract,
         current: current_contract,
+        quoted: reused_sources,
     })
 }
 

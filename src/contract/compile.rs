@@ -17,27 +17,56 @@ use protox::file::{
     ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver,
 };
 
+use super::texts::{self, Remembered, Stat, StatCache, Text, Texts};
 use super::{cache, Contract, FileOutline, Fingerprint, LoadOptions, Outline};
 
 /// Source files by import name (`users/v1/users.proto`), as read from disk or from git.
 pub type SourceFiles = BTreeMap<String, Arc<str>>;
 
-/// Import names of a module's files, and where each file lives relative to the module root
-/// where that differs (files under an import root other than the module root).
+/// Import names of a module's files, with their texts (read when needed) and content ids (git
+/// blob ids), and where each file lives relative to the module root where that differs (files
+/// under an import root other than the module root).
 #[derive(Default)]
 pub struct Placed {
-    pub sources: SourceFiles,
+    pub sources: Texts,
+    pub ids: BTreeMap<String, String>,
     pub paths: BTreeMap<String, String>,
+    /// What the stat cache remembers of some files, by import name.
+    pub remembered: HashMap<String, Remembered>,
 }
 
 impl Placed {
     /// Adds the file at `path` (relative to the module root) if `options` place it under an
     /// import root; two files with one import name are an error, as in buf.
+    #[cfg(test)]
     pub fn add(
         &mut self,
         path: &str,
         options: &LoadOptions,
         text: impl FnOnce() -> anyhow::Result<Arc<str>>,
+    ) -> anyhow::Result<()> {
+        self.add_with_id(path, options, || {
+            let text = text()?;
+            let id = cache::blob_id(text.as_bytes());
+            Ok((Text::loaded(text), id))
+        })
+    }
+
+    /// Every file's text, read now where it was not yet.
+    pub fn texts(&self) -> anyhow::Result<HashMap<String, Arc<str>>> {
+        texts::load(&self.sources, self.sources.keys())?;
+        self.sources
+            .iter()
+            .map(|(name, text)| Ok((name.clone(), text.get()?)))
+            .collect()
+    }
+
+    /// [`Placed::add`] for a text that may be read later, with its content id.
+    pub fn add_with_id(
+        &mut self,
+        path: &str,
+        options: &LoadOptions,
+        text: impl FnOnce() -> anyhow::Result<(Text, String)>,
     ) -> anyhow::Result<()> {
         let Some(name) = import_name_in(path, options) else {
             return Ok(());
@@ -53,7 +82,9 @@ impl Placed {
         if name != path {
             self.paths.insert(name.clone(), path.to_string());
         }
-        self.sources.insert(name, text()?);
+        let (text, id) = text()?;
+        self.sources.insert(name.clone(), text);
+        self.ids.insert(name, id);
         Ok(())
     }
 }
@@ -87,23 +118,48 @@ pub fn import_name_in(path: &str, options: &LoadOptions) -> Option<String> {
 /// the vendored dependencies) and compiles them under their import roots (`root` itself
 /// unless `options.roots` names others).
 pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Prepared> {
-    let placed = read_dir(root, options)?;
-    let ids = content_ids(&placed.sources);
-    prepare(
+    // Files whose stat is as the last run left them are known by their blob id, unread.
+    let mut stats = StatCache::open(root);
+    let placed = read_dir_with(root, options, stats.as_mut())?;
+    // By import name (stat entries are by path).
+    let by_name: BTreeMap<String, String> = placed
+        .sources
+        .keys()
+        .map(|name| (name.clone(), placed.paths.get(name).unwrap_or(name).clone()))
+        .collect();
+    let prepared = prepare(
         format!("directory {}", root.display()),
         placed,
-        ids,
         root,
         options,
-    )
+    )?;
+    if let Some(mut stats) = stats {
+        for (name, path) in &by_name {
+            if let Some(known) = prepared.remembered(name) {
+                stats.remember(path, known);
+            }
+        }
+        stats.save();
+    }
+    Ok(prepared)
 }
 
-/// Every `.proto` file under `root` (as [`compile_dir`] finds them) by import name.
+/// Every `.proto` file under `root` (as [`compile_dir`] finds them) by import name, read.
 pub fn read_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Placed> {
+    read_dir_with(root, options, None)
+}
+
+/// [`read_dir`], leaving unread the files that `stats` knows.
+fn read_dir_with(
+    root: &Path,
+    options: &LoadOptions,
+    mut stats: Option<&mut StatCache>,
+) -> anyhow::Result<Placed> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
     let mut placed = Placed::default();
+    let mut remembered: HashMap<String, Remembered> = HashMap::new();
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -117,25 +173,42 @@ pub fn read_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Placed> {
         let relative = path
             .strip_prefix(root)
             .expect("walkdir yields paths under its root");
-        placed.add(&import_name(relative), options, || {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Ok(text.into())
+        let relative = import_name(relative);
+        placed.add_with_id(&relative, options, || {
+            // Stat before reading: a change after the stat makes the entry stale, not wrong.
+            let stat = entry.metadata().ok().as_ref().and_then(Stat::of);
+            let known = stats
+                .as_deref_mut()
+                .zip(stat)
+                .and_then(|(s, stat)| s.id(&relative, stat));
+            if let Some((id, known)) = known {
+                remembered.extend(known.map(|k| (relative.clone(), k)));
+                return Ok((Text::on_disk(path.to_path_buf()), id));
+            }
+            let text = texts::read(path)?;
+            // A git blob id: a file read from disk and the same file read from a git ref
+            // share their cache entries.
+            let id = cache::blob_id(text.as_bytes());
+            if let (Some(stats), Some(stat)) = (stats.as_deref_mut(), stat) {
+                stats.record(&relative, stat, id.clone());
+            }
+            Ok((Text::loaded(text), id))
         })?;
     }
     if placed.sources.is_empty() {
         bail!("no .proto files found in directory {}", root.display());
     }
+    // By import name (stat entries are by path).
+    let names: Vec<(String, String)> = placed
+        .sources
+        .keys()
+        .map(|name| (name.clone(), placed.paths.get(name).unwrap_or(name).clone()))
+        .collect();
+    placed.remembered = names
+        .into_iter()
+        .filter_map(|(name, path)| Some((name, remembered.remove(&path)?)))
+        .collect();
     Ok(placed)
-}
-
-/// The git blob id of every source file: a file read from disk and the same file read from a
-/// git ref share their cache entries.
-pub fn content_ids(sources: &SourceFiles) -> BTreeMap<String, String> {
-    sources
-        .iter()
-        .map(|(name, text)| (name.clone(), cache::blob_id(text.as_bytes())))
-        .collect()
 }
 
 /// `a/b.proto` with forward slashes, whatever the platform.
@@ -167,8 +240,7 @@ pub fn compile_module(
     root: &Path,
     options: &LoadOptions,
 ) -> anyhow::Result<Contract> {
-    let ids = content_ids(&placed.sources);
-    prepare(origin, placed, ids, root, options)?.contract(None)
+    prepare(origin, placed, root, options)?.contract(None)
 }
 
 /// What a file's bytes alone decide: its package and its imports (in order).
@@ -183,7 +255,8 @@ pub struct Meta {
 /// are read from the cache when asked for).
 pub struct Prepared {
     origin: String,
-    sources: SourceFiles,
+    /// Shared with the compiler's resolver; read when a file is compiled or decoded.
+    sources: Arc<Texts>,
     paths: BTreeMap<String, String>,
     /// Content ids (git blob ids) by file name.
     ids: BTreeMap<String, String>,
@@ -194,16 +267,21 @@ pub struct Prepared {
     options: LoadOptions,
 }
 
-/// Compiles the files of `placed` (content ids `ids`) that the cache does not hold, with the
-/// cached ones as their imports, and stores them.
+/// Compiles the files of `placed` that the cache does not hold, with the cached ones as their
+/// imports, and stores them.
 pub fn prepare(
     origin: String,
     placed: Placed,
-    ids: BTreeMap<String, String>,
     root: &Path,
     options: &LoadOptions,
 ) -> anyhow::Result<Prepared> {
-    let Placed { sources, paths } = placed;
+    let Placed {
+        sources,
+        ids,
+        paths,
+        remembered,
+    } = placed;
+    let sources = Arc::new(sources);
     if sources.is_empty() {
         bail!("no .proto files found in {origin}");
     }
@@ -220,24 +298,35 @@ pub fn prepare(
             options: options.clone(),
         },
         cache::current(),
+        remembered,
     )
 }
 
-fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::Result<Prepared> {
+fn prepare_with(
+    mut module: Prepared,
+    store: Option<&cache::Cache>,
+    remembered: HashMap<String, Remembered>,
+) -> anyhow::Result<Prepared> {
     let outside = Outside::of(&module.root, &module.options);
     let mut meta: HashMap<String, Meta> = HashMap::new();
     if let Some(store) = store {
         for (name, id) in &module.ids {
-            if let Some(m) = store.get(&meta_key(id)).and_then(decode_meta) {
-                meta.insert(name.clone(), m);
-            }
+            let m = match remembered.get(name) {
+                Some(known) => Some(known.meta.clone()),
+                None => store.get(&meta_key(id)).and_then(decode_meta),
+            };
+            meta.extend(m.map(|m| (name.clone(), m)));
         }
     }
     let known = fingerprints(&module.ids, &meta, &outside);
+    // A fingerprint the last run found in the cache is taken to be there still (were it
+    // trimmed since, reading it fails and the module is prepared again).
+    let found =
+        |name: &String, f: &Fingerprint| remembered.get(name).is_some_and(|k| k.fingerprint == *f);
     let hits: HashMap<String, Fingerprint> = match store {
         Some(store) => known
             .iter()
-            .filter(|(_, f)| store.contains(f))
+            .filter(|(n, f)| found(n, f) || store.contains(f))
             .map(|(n, f)| (n.clone(), *f))
             .collect(),
         None => HashMap::new(),
@@ -254,13 +343,8 @@ fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::R
         // of earlier chunks come back as encoded imports. Holding one pool for the whole
         // module (and a decoded copy of it) was most of a cold run's memory.
         let wanted: HashSet<&str> = misses.iter().map(|n| n.as_str()).collect();
-        let sources: Arc<HashMap<String, Arc<str>>> = Arc::new(
-            module
-                .sources
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        );
+        // Read at once what will be compiled (git blobs through one process).
+        texts::load(&module.sources, misses.iter().copied())?;
         let hits = Arc::new(hits.clone());
         for chunk in misses.chunks(CHUNK) {
             let mut resolver = ChainFileResolver::new();
@@ -274,8 +358,8 @@ fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::R
                     hits: hits.clone(),
                 });
             }
-            resolver.add(MemoryResolver {
-                files: sources.clone(),
+            resolver.add(TextResolver {
+                files: module.sources.clone(),
             });
             if let Some(vendor) = &module.options.vendor {
                 resolver.add(IncludeFileResolver::new(module.root.join(vendor)));
@@ -337,9 +421,17 @@ fn prepare_with(mut module: Prepared, store: Option<&cache::Cache>) -> anyhow::R
 }
 
 impl Prepared {
-    /// The source text of file `name`.
+    /// What the stat cache may remember of file `name`: its package, imports and fingerprint.
+    pub fn remembered(&self, name: &str) -> Option<Remembered> {
+        Some(Remembered {
+            meta: self.meta.get(name)?.clone(),
+            fingerprint: *self.fingerprints.get(name)?,
+        })
+    }
+
+    /// The source text of file `name` (none if it can no longer be read).
     pub fn source(&self, name: &str) -> Option<Arc<str>> {
-        self.sources.get(name).cloned()
+        self.sources.get(name)?.get().ok()
     }
 
     /// Where file `name` lives relative to the module root, where that differs from its name.
@@ -427,14 +519,18 @@ impl Prepared {
                 options: self.options.clone(),
             };
             let store = store.filter(|_| attempts > 1);
-            return prepare_with(again, store)?.contract_with(keep, store, attempts - 1);
+            return prepare_with(again, store, HashMap::new())?.contract_with(
+                keep,
+                store,
+                attempts - 1,
+            );
         }
-        let sources = self
-            .sources
-            .iter()
-            .filter(|(n, _)| wanted(n))
-            .map(|(n, t)| (n.clone(), t.clone()))
-            .collect();
+        let names: Vec<&String> = self.sources.keys().filter(|n| wanted(n)).collect();
+        texts::load(&self.sources, names.iter().copied())?;
+        let sources = names
+            .into_iter()
+            .map(|n| Ok((n.clone(), self.sources[n].get()?)))
+            .collect::<anyhow::Result<_>>()?;
         let mut contract = Contract::from_files(self.origin.clone(), files, sources);
         contract.paths = self
             .paths
@@ -646,6 +742,20 @@ impl FileResolver for MemoryResolver {
         match self.files.get(name) {
             Some(text) => File::from_source(name, text),
             None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+/// The module's source texts, read on first use.
+struct TextResolver {
+    files: Arc<Texts>,
+}
+
+impl FileResolver for TextResolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        match self.files.get(name).map(Text::get) {
+            Some(Ok(text)) => File::from_source(name, &text),
+            _ => Err(protox::Error::file_not_found(name)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Reads a module root as it was at a git ref, straight from the object database: the work
-//! tree and the index are never touched.
+//! tree and the index are never touched. Blobs are read only when a file is compiled or
+//! decoded: `ls-tree` gives every file's blob id, which is its key in the cache.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context};
 
 use super::compile::{import_name, prepare, Placed, Prepared, SourceFiles};
+use super::texts::Text;
 use super::LoadOptions;
 
 /// The repository's top level and `module_root` relative to it.
@@ -79,24 +81,20 @@ pub fn load(
             wanted.push((path.to_string(), sha.unwrap_or_default().to_string()));
         }
     }
-    // Only the files under an import root are read.
-    wanted.retain(|(path, _)| super::compile::import_name_in(path, options).is_some());
-    let blobs = read_blobs(repo, &wanted)?;
     let origin = if prefix.is_empty() {
         format!("git ref {reference}")
     } else {
         format!("git ref {reference}, {prefix}/")
     };
-    for (path, text) in blobs {
-        placed.add(&path, options, || Ok(text))?;
+    let shared_repo = std::sync::Arc::new(repo.to_path_buf());
+    for (path, sha) in wanted {
+        // Blob ids are content ids: the cache knows these files without reading them.
+        placed.add_with_id(&path, options, || {
+            Ok((Text::blob(shared_repo.clone(), sha.clone()), sha))
+        })?;
     }
-    // Blob ids are content ids: the cache knows these files without hashing them again.
-    let ids = wanted
-        .into_iter()
-        .filter_map(|(path, sha)| Some((super::compile::import_name_in(&path, options)?, sha)))
-        .collect();
     // Vendored dependencies are read from the work tree: they are pinned, not versioned here.
-    prepare(origin, placed, ids, &repo.join(subdir), options)
+    prepare(origin, placed, &repo.join(subdir), options)
 }
 
 /// The text of the file at `relative` (to the module root `subdir`) at `reference`, `None`
@@ -126,8 +124,8 @@ pub fn read_file(
         .with_context(|| format!("{path} at {reference} is not UTF-8"))
 }
 
-/// Reads all blobs through one `git cat-file --batch` process.
-fn read_blobs(repo: &Path, wanted: &[(String, String)]) -> anyhow::Result<SourceFiles> {
+/// Reads the blobs `wanted` (name, blob id) through one `git cat-file --batch` process.
+pub(super) fn read_blobs(repo: &Path, wanted: &[(String, String)]) -> anyhow::Result<SourceFiles> {
     let mut child = Command::new("git")
         .arg("-C")
         .arg(repo)

@@ -34,13 +34,7 @@ pub fn image(
     let placed = read_dir(root, options)?;
     let mut resolver = ChainFileResolver::new();
     resolver.add(MemoryResolver {
-        files: Arc::new(
-            placed
-                .sources
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
+        files: Arc::new(placed.texts()?),
     });
     if let Some(vendor) = &options.vendor {
         resolver.add(IncludeFileResolver::new(root.join(vendor)));

@@ -15,6 +15,7 @@ pub mod model;
 pub mod reflect;
 pub mod snippet;
 mod source;
+mod texts;
 pub mod version;
 
 use std::collections::{BTreeMap, BTreeSet};
