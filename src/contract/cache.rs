@@ -265,7 +265,14 @@ pub fn key(tag: &str, parts: &[&[u8]]) -> Key {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // (Not `format!` per byte: every cache lookup names its file with this.)
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// The id git gives these bytes as a blob (`git hash-object`): a file read from disk and the
@@ -281,6 +288,11 @@ pub fn blob_id(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0, 9, 10, 255, 0x4f]), "00090aff4f");
+    }
 
     #[test]
     fn blob_ids_match_git() {
