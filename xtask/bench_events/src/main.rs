@@ -40,6 +40,20 @@ fn latency_of(event: &OrderShipped) -> Result<u64, BoxError> {
     Ok(now_micros().saturating_sub(sent) as u64)
 }
 
+/// What a handler reports: the warm-up event's arrival, or a stamped event's latency.
+const WARMED: u64 = u64::MAX;
+
+fn report(event: &OrderShipped, handled: &mpsc::UnboundedSender<u64>) {
+    let latency = if event.order_id == WARMUP {
+        Ok(WARMED)
+    } else {
+        latency_of(event)
+    };
+    if let Ok(latency) = latency {
+        let _ = handled.send(latency);
+    }
+}
+
 /// The plain client's publisher, one per broker.
 #[derive(Clone)]
 enum Plain {
@@ -112,9 +126,7 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                         continue;
                     };
                     let _ = message.ack().await;
-                    if let Ok(latency) = latency_of(&event) {
-                        let _ = handled.send(latency);
-                    }
+                    report(&event, &handled);
                 }
             });
             Ok(Plain::Nats(jetstream))
@@ -152,9 +164,7 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                         continue;
                     };
                     let _ = consumer.store_offset_from_message(&message);
-                    if let Ok(latency) = latency_of(&event) {
-                        let _ = handled.send(latency);
-                    }
+                    report(&event, &handled);
                 }
             });
             let producer = config.set("acks", "all").create()?;
@@ -215,9 +225,7 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
                         continue;
                     };
                     let _ = delivery.ack(BasicAckOptions::default()).await;
-                    if let Ok(latency) = latency_of(&event) {
-                        let _ = handled.send(latency);
-                    }
+                    report(&event, &handled);
                 }
             });
             channel
@@ -249,9 +257,7 @@ async fn main() -> Result<(), BoxError> {
                 move |event: OrderShipped, _metadata| {
                     let handled = handled.clone();
                     async move {
-                        if event.order_id != WARMUP {
-                            let _ = handled.send(latency_of(&event)?);
-                        }
+                        report(&event, &handled);
                         Ok(())
                     }
                 },
@@ -266,25 +272,35 @@ async fn main() -> Result<(), BoxError> {
                 event_session_timeout: Duration::from_secs(10),
             };
             generated = Some(setup.start(&config).await?);
-            let connected = Publisher::connect(url).await?;
-            // The subscriber connects in the background: publish until one is taken (RabbitMQ
-            // refuses events no queue is bound for yet).
-            let warmup = OrderShipped {
-                order_id: WARMUP.into(),
-                user_id: String::new(),
-            };
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while let Err(error) = connected.publish(&warmup).await {
-                if Instant::now() > deadline {
-                    return Err(error);
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            publisher = Some(connected);
+            publisher = Some(Publisher::connect(url).await?);
         }
         "plain" => plain_publisher = Some(plain(url, handled).await?),
         other => return Err(format!("unknown mode {other}").into()),
+    }
+    // Both sides start the clock once their consumer handled a warm-up event: subscribers
+    // connect (and Kafka groups settle) in the background, and RabbitMQ refuses events no
+    // queue is bound for yet.
+    let warmup = OrderShipped {
+        order_id: WARMUP.into(),
+        user_id: String::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let published = match (&publisher, &plain_publisher) {
+            (Some(publisher), _) => publisher.publish(&warmup).await,
+            (None, Some(plain)) => plain.publish(warmup.encode_to_vec()).await,
+            (None, None) => Err("no publisher".into()),
+        };
+        match published {
+            Ok(()) => break,
+            Err(error) if Instant::now() > deadline => return Err(error),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let warmed = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(warmed, latencies.recv()).await {
+        Ok(Some(WARMED)) => {}
+        _ => return Err("the warm-up event was not handled".into()),
     }
 
     let started = Instant::now();
