@@ -207,18 +207,24 @@ pub fn judge_loaded(
 /// `names` and every file they import on either side, transitively.
 fn with_imports(mut keep: BTreeSet<String>, sides: [&Outline; 2]) -> BTreeSet<String> {
     for side in sides {
-        let mut pending: Vec<String> = keep.iter().cloned().collect();
-        while let Some(name) = pending.pop() {
-            for import in side
-                .files
-                .get(&name)
-                .map(|f| &f.imports)
-                .into_iter()
-                .flatten()
-            {
-                if side.files.contains_key(import) && keep.insert(import.clone()) {
-                    pending.push(import.clone());
-                }
+        keep = with_imports_of(keep, side);
+    }
+    keep
+}
+
+/// `keep` and every file of `side` they import, transitively.
+fn with_imports_of(mut keep: BTreeSet<String>, side: &Outline) -> BTreeSet<String> {
+    let mut pending: Vec<String> = keep.iter().cloned().collect();
+    while let Some(name) = pending.pop() {
+        for import in side
+            .files
+            .get(&name)
+            .map(|f| &f.imports)
+            .into_iter()
+            .flatten()
+        {
+            if side.files.contains_key(import) && keep.insert(import.clone()) {
+                pending.push(import.clone());
             }
         }
     }
@@ -241,25 +247,11 @@ fn view<'a>(contract: &'a Contract, names: &BTreeSet<String>) -> Cow<'a, Contrac
 /// folders: its files are placed where the current contract has them.
 fn module_files(side: &Outline, current: &Outline, prefix: &str) -> BTreeSet<String> {
     let placed_by = if side.placed { side } else { current };
-    let mut keep: BTreeSet<String> = side
+    let own: BTreeSet<String> = side
         .files
         .keys()
         .filter(|name| placed_by.path_of(name).starts_with(prefix))
         .cloned()
         .collect();
-    let mut queue: Vec<String> = keep.iter().cloned().collect();
-    while let Some(name) = queue.pop() {
-        for import in side
-            .files
-            .get(&name)
-            .map(|f| &f.imports)
-            .into_iter()
-            .flatten()
-        {
-            if side.files.contains_key(import) && keep.insert(import.clone()) {
-                queue.push(import.clone());
-            }
-        }
-    }
-    keep
+    with_imports_of(own, side)
 }
