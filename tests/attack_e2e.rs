@@ -163,18 +163,32 @@ fn generated_server_withstands_hostile_clients_and_overload() {
 
     let dir = tempfile::tempdir().unwrap();
     let workspace = scaffold(dir.path());
-    let features = ["--features", "shop-api/allow-unimplemented"];
+    // ATTACK_RELEASE=1 builds the server and the attackers optimised, for figures comparable
+    // with a production build (CI runs the debug build).
+    let release = std::env::var_os("ATTACK_RELEASE").is_some_and(|v| v == "1");
+    let (profile, features): (&str, &[&str]) = if release {
+        (
+            "release",
+            &["--features", "shop-api/allow-unimplemented", "--release"],
+        )
+    } else {
+        ("debug", &["--features", "shop-api/allow-unimplemented"])
+    };
     cargo_ok(
         &workspace,
-        &[&["build", "-p", "shop-server"][..], &features].concat(),
+        &[&["build", "-p", "shop-server"][..], features].concat(),
     );
     // Other workspaces named `shop` build the same path in the shared target dir: the test
     // runs its own copy.
     let server = dir.path().join("shop-server");
-    std::fs::copy(generated_target_dir().join("debug/shop-server"), &server).unwrap();
+    std::fs::copy(
+        generated_target_dir().join(profile).join("shop-server"),
+        &server,
+    )
+    .unwrap();
     cargo_ok(
         &workspace,
-        &[&["test", "-p", "attack-tests", "--no-run"][..], &features].concat(),
+        &[&["test", "-p", "attack-tests", "--no-run"][..], features].concat(),
     );
     let started = std::time::Instant::now();
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
