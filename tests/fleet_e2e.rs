@@ -6,7 +6,6 @@
 //! real dnsmasq, called through `dns://127.0.0.1:PORT/users.test:PORT`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
@@ -19,17 +18,7 @@ fn scaffold(dir: &Path) -> PathBuf {
         &common::project_root().join("fixtures/proto"),
         &dir.join("proto"),
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
-        .current_dir(dir)
-        .args(["new", "shop", "--proto", "proto"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let workspace = dir.join("shop");
+    let workspace = common::new_shop(dir);
     implement(
         &workspace,
         USERS,

@@ -21,17 +21,7 @@ const HANDLER: &str = "shop-server/src/handlers/library_v1_library_service.rs";
 
 fn scaffold(dir: &Path, fixture: &str) -> PathBuf {
     common::copy_dir(&common::project_root().join(fixture), &dir.join("proto"));
-    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
-        .current_dir(dir)
-        .args(["new", "shop", "--proto", "proto"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    dir.join("shop")
+    common::new_shop(dir)
 }
 
 /// The running server binary; SIGTERM on drop.

@@ -123,17 +123,7 @@ fn scaffold(dir: &Path) -> PathBuf {
         );
     assert!(annotated.contains("google.api.http"), "{annotated}");
     std::fs::write(&users, annotated).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
-        .current_dir(dir)
-        .args(["new", "shop", "--proto", "proto"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let workspace = dir.join("shop");
+    let workspace = common::new_shop(dir);
     write_handlers(&workspace);
 
     let scenarios = common::project_root().join("tests/runtime_scenarios");

@@ -85,17 +85,7 @@ fn scaffold(dir: &Path) -> PathBuf {
         &common::project_root().join("fixtures/validate"),
         &dir.join("proto"),
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
-        .current_dir(dir)
-        .args(["new", "shop", "--proto", "proto"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let workspace = dir.join("shop");
+    let workspace = common::new_shop(dir);
     // The contract imports buf/validate/validate.proto without carrying it: protogen does.
     assert!(workspace
         .join("shop-api/proto/buf/validate/validate.proto")

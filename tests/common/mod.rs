@@ -120,6 +120,22 @@ pub fn add_scenario_crate(workspace: &Path, scenarios: &Path, file: &str, member
     .unwrap();
 }
 
+/// `protogen new shop --proto proto` in `dir` (the contract under `dir/proto`); panics with
+/// protogen's message when it fails; returns the workspace, `dir/shop`.
+pub fn new_shop(dir: &Path) -> PathBuf {
+    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
+        .current_dir(dir)
+        .args(["new", "shop", "--proto", "proto"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir.join("shop")
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();

@@ -166,7 +166,7 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
     let target = generated_target(root);
     let dir = target.join("bench-server");
     let workspace = scaffold(root, &dir)?;
-    eprintln!("bench-server: building the generated server and the baseline (release)");
+    eprintln!("bench-server: building the generated server, the baseline and the load generator (release)");
     run_command(
         Command::new(cargo())
             .current_dir(&workspace)
@@ -182,19 +182,7 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
 /// MAX_CONNECTIONS and hyper's HTTP/2 limits cannot be off and run in both. Unary calls at 64
 /// in flight, alternating rounds.
 pub fn run_limits(root: &Path) -> anyhow::Result<()> {
-    let target = std::env::var_os("PROTOGEN_GEN_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/generated"));
-    let dir = target.join("bench-server");
-    let workspace = scaffold(root, &dir)?;
-    eprintln!("bench-server: building the generated server and the load generator (release)");
-    run_command(
-        Command::new(cargo())
-            .current_dir(&workspace)
-            .env("CARGO_TARGET_DIR", &target)
-            .args(["build", "--release", "-p", "shop-server", "-p", "bench"]),
-    )?;
-    let release = target.join("release");
+    let release = build(root)?;
     let load_before = load_average();
     let on: [(&str, &str); 3] = [
         ("MAX_CONCURRENT_CALLS", "100000"),
