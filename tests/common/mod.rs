@@ -198,12 +198,15 @@ pub fn implement(workspace: &Path, handler: &str, route: &str, body: &str) {
 /// Runs cargo in a generated workspace, with the shared target dir; prints how long it took.
 /// protoc is out of reach (not on PATH, $PROTOC a path that does not exist), so a build that
 /// still needs it fails: generated workspaces build without protoc (DESIGN.md).
+/// Not incremental: each test builds a fresh workspace once, and the incremental caches of
+/// all of them grew the shared target dir by gigabytes for nothing.
 pub fn cargo(workspace: &Path, args: &[&str]) -> Output {
     let started = Instant::now();
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace)
         .args(args)
         .env("CARGO_TARGET_DIR", generated_target_dir())
+        .env("CARGO_INCREMENTAL", "0")
         .env_remove("RUSTFLAGS")
         .env("PATH", path_without_protoc())
         .env("PROTOC", "/nonexistent/protoc")
