@@ -22,6 +22,7 @@ pub mod guard;
 pub mod health;
 pub mod layer;
 pub mod listener;
+pub mod memory;
 pub mod metrics;
 pub mod naming;
 pub mod policy;

@@ -46,6 +46,8 @@ pub struct Server {
 impl Server {
     /// A server with the health and reflection services already registered.
     pub fn new(config: ServerConfig) -> Self {
+        // Before anything is allocated for calls: mimalloc settings that give memory back.
+        super::memory::return_freed_memory();
         let (reporter, health_service) = tonic_health::server::health_reporter();
         let mut routes = RoutesBuilder::default();
         routes.add_service(health_service);
