@@ -369,7 +369,8 @@ fn fixtures_build_as_buf_builds_them() {
     let root = common::project_root().join("fixtures");
     // The project's contracts; modules laid out by configuration: v1beta1 roots with an
     // excluded broken file, a buf.work.yaml workspace, a buf.yaml v2 with several modules;
-    // custom options set to inf and nan.
+    // custom options set to inf and nan; editions 2023 and 2024 (every feature, and
+    // protobuf's own edition 2024 test protos).
     for case in [
         "proto",
         "edge",
@@ -378,11 +379,12 @@ fn fixtures_build_as_buf_builds_them() {
         "breaking/FILE_SAME_PACKAGE/breaks-buf-work-yaml/current",
         "breaking/FIELD_NO_DELETE/breaks-v2-modules/current",
         "compile/float-options",
+        "compile/editions",
     ] {
         let gaps = same_image(&buf, &root.join(case), &case.replace('/', "_"));
-        // The fixtures set no option to a message literal.
+        // The fixtures set no option to a message literal (protobuf's test protos do).
         assert!(
-            gaps.keys().all(|g| *g != Gap::OptionLiteral),
+            case == "compile/editions" || gaps.keys().all(|g| *g != Gap::OptionLiteral),
             "{case}: {gaps:?}"
         );
     }
@@ -476,23 +478,6 @@ fn bad_input_is_exit_2() {
     assert!(String::from_utf8_lossy(&compiled.stderr).contains("a.proto:2:"));
     assert!(!out.exists(), "a failed build wrote {}", out.display());
 
-    // An editions file, which protox cannot parse yet: the message says so.
-    let editions = work.path().join("editions");
-    std::fs::create_dir_all(&editions).unwrap();
-    std::fs::write(
-        editions.join("e.proto"),
-        "edition = \"2023\";\nmessage E {}\n",
-    )
-    .unwrap();
-    let refused = run(&editions, &out);
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        stderr.contains("e.proto:1:1") && stderr.contains("protobuf editions file"),
-        "{stderr}"
-    );
-    assert!(!out.exists());
-
     // Two fields with one custom JSON name: an error even in proto2, as in protoc and buf
     // (only conflicts involving a default JSON name are allowed there).
     let json_names = work.path().join("json-names");
@@ -524,4 +509,139 @@ fn bad_input_is_exit_2() {
     );
     assert!(run(&broken, &out).status.success());
     assert!(!decode(&out).file.is_empty());
+}
+
+/// protoc's rules of editions files (each case the body of an edition 2023 file, and what
+/// protogen's message says): exit 2, and buf refuses the same file. buf accepts one protoc
+/// refuses (`presence-default`, protoc: "Implicit presence fields can't specify defaults"),
+/// where protogen follows protoc.
+const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
+    (
+        "optional",
+        r#"message M { optional int32 a = 1; }"#,
+        "label 'optional' is not supported in editions",
+    ),
+    (
+        "required",
+        r#"message M { required int32 a = 1; }"#,
+        "label 'required' is not supported in editions",
+    ),
+    (
+        "group",
+        r#"message M { repeated group G = 1 { int32 a = 2; } }"#,
+        "group syntax is not supported in editions",
+    ),
+    (
+        "presence-repeated",
+        r#"message M { repeated int32 a = 1 [features.field_presence = EXPLICIT]; }"#,
+        "repeated fields cannot set features.field_presence",
+    ),
+    (
+        "presence-message",
+        r#"message M { M a = 1 [features.field_presence = IMPLICIT]; }"#,
+        "message fields cannot have implicit presence",
+    ),
+    (
+        "presence-oneof",
+        r#"message M { oneof o { int32 a = 1 [features.field_presence = EXPLICIT]; } }"#,
+        "fields of a oneof cannot set features.field_presence",
+    ),
+    (
+        "presence-default",
+        r#"message M { int32 a = 1 [features.field_presence = IMPLICIT, default = 3]; }"#,
+        "implicit presence cannot have a default",
+    ),
+    (
+        "encoding-singular",
+        r#"message M { int32 a = 1 [features.repeated_field_encoding = EXPANDED]; }"#,
+        "only repeated fields of scalar types",
+    ),
+    (
+        "delimited-scalar",
+        r#"message M { int32 a = 1 [features.message_encoding = DELIMITED]; }"#,
+        "only message fields can set features.message_encoding",
+    ),
+    (
+        "utf8-int",
+        r#"message M { int32 a = 1 [features.utf8_validation = NONE]; }"#,
+        "only string fields can set features.utf8_validation",
+    ),
+    (
+        "misplaced",
+        r#"message M { option features.field_presence = IMPLICIT; int32 a = 1; }"#,
+        "features.field_presence cannot be set here",
+    ),
+    (
+        "closed-implicit",
+        r#"enum E { option features.enum_type = CLOSED; E_ONE = 1; } message M { E e = 1 [features.field_presence = IMPLICIT]; }"#,
+        "a closed enum cannot be the type of a field with implicit presence",
+    ),
+    (
+        "open-nonzero",
+        r#"enum E { E_ONE = 1; }"#,
+        "the first value of an open enum must be 0",
+    ),
+    (
+        "reserved-string",
+        r#"message M { reserved "a"; }"#,
+        "reserved names must be identifiers in editions",
+    ),
+    (
+        "packed",
+        r#"message M { repeated int32 a = 1 [packed = true]; }"#,
+        "the `packed` option is not allowed in editions",
+    ),
+    (
+        "json-conflict",
+        r#"message M { int32 foo_bar = 1; int32 fooBar = 2; }"#,
+        "conflicts with field",
+    ),
+];
+
+#[test]
+fn editions_rules_refuse_what_buf_refuses() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let run = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_protogen"))
+            .arg("build")
+            .arg(dir)
+            .arg("-o")
+            .arg(dir.join("image.binpb"))
+            .output()
+            .expect("protogen runs")
+    };
+    for (name, body, message) in EDITIONS_REFUSED {
+        let dir = work.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        std::fs::write(
+            dir.join("e.proto"),
+            format!("edition = \"2023\";\npackage p;\n{body}\n"),
+        )
+        .unwrap();
+        let refused = run(&dir);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(message) && stderr.contains("e.proto:3:"),
+            "{name}: {stderr}"
+        );
+        assert!(!dir.join("image.binpb").exists());
+        if let Some(buf) = buf.as_deref().filter(|_| *name != "presence-default") {
+            let theirs = Command::new(buf)
+                .current_dir(&dir)
+                .args(["build", "-o", "/dev/null"])
+                .output()
+                .expect("buf runs");
+            assert!(!theirs.status.success(), "{name}: buf accepts it");
+        }
+    }
+    // An unknown edition is named as such.
+    let dir = work.path().join("unknown");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("e.proto"), "edition = \"2022\";\n").unwrap();
+    let refused = run(&dir);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown edition '2022'"));
 }

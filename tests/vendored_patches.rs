@@ -14,10 +14,24 @@ const ADDED: &[&str] = &["PATCH.md"];
 
 #[test]
 fn prost_reflect_is_the_published_crate_plus_its_diff() {
+    is_the_published_crate_plus_its_diff("prost-reflect");
+}
+
+#[test]
+fn protox_parse_is_the_published_crate_plus_its_diff() {
+    is_the_published_crate_plus_its_diff("protox-parse");
+}
+
+#[test]
+fn protox_is_the_published_crate_plus_its_diff() {
+    is_the_published_crate_plus_its_diff("protox");
+}
+
+fn is_the_published_crate_plus_its_diff(krate: &str) {
     let root = common::project_root();
-    let vendored = root.join("patches/prost-reflect");
+    let vendored = root.join("patches").join(krate);
     let version = version_of(&vendored.join("Cargo.toml"));
-    let Some(published) = published_crate("prost-reflect", &version) else {
+    let Some(published) = published_crate(krate, &version) else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
@@ -29,7 +43,7 @@ fn prost_reflect_is_the_published_crate_plus_its_diff() {
         .status()
         .expect("tar runs");
     assert!(status.success(), "cannot unpack {}", published.display());
-    let unpacked = work.path().join(format!("prost-reflect-{version}"));
+    let unpacked = work.path().join(format!("{krate}-{version}"));
     for name in LEFT_OUT {
         let path = unpacked.join(name);
         if path.is_dir() {
@@ -38,7 +52,7 @@ fn prost_reflect_is_the_published_crate_plus_its_diff() {
             std::fs::remove_file(&path).unwrap();
         }
     }
-    let diff = std::fs::File::open(root.join("patches/prost-reflect.diff")).unwrap();
+    let diff = std::fs::File::open(root.join(format!("patches/{krate}.diff"))).unwrap();
     let patched = Command::new("patch")
         .current_dir(&unpacked)
         .args(["-p1", "--silent", "--no-backup-if-mismatch"])
@@ -47,7 +61,7 @@ fn prost_reflect_is_the_published_crate_plus_its_diff() {
         .expect("patch runs");
     assert!(
         patched.status.success(),
-        "patches/prost-reflect.diff does not apply to prost-reflect {version} as published: {}",
+        "patches/{krate}.diff does not apply to {krate} {version} as published: {}",
         String::from_utf8_lossy(&patched.stdout)
     );
     let expected = files(&unpacked);
@@ -55,7 +69,7 @@ fn prost_reflect_is_the_published_crate_plus_its_diff() {
     for name in ADDED {
         assert!(
             found.remove(*name).is_some(),
-            "patches/prost-reflect has no {name}"
+            "patches/{krate} has no {name}"
         );
     }
     let differing: Vec<&String> = expected
@@ -67,7 +81,7 @@ fn prost_reflect_is_the_published_crate_plus_its_diff() {
         .collect();
     assert!(
         differing.is_empty(),
-        "patches/prost-reflect differs from prost-reflect {version} + patches/prost-reflect.diff in {differing:?}: \
+        "patches/{krate} differs from {krate} {version} + patches/{krate}.diff in {differing:?}: \
          change the copy only through the diff (edit, regenerate the diff, say why in PATCH.md)"
     );
 }

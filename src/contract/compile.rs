@@ -709,21 +709,8 @@ fn deps_help(deps: &[String], vendor: Option<&Path>) -> String {
 /// Renders a protox error the way rustc does: message, file:line:column, the source line
 /// (an excerpt around the column when the line is long) and a caret.
 pub fn render_diagnostic(error: protox::Error) -> String {
-    let editions = error.to_string().ends_with("found 'edition'");
-    let mut text = super::snippet::diagnostic(&error);
-    if editions {
-        text.push_str(EDITIONS_HELP);
-    }
-    text
+    super::snippet::diagnostic(&error)
 }
-
-/// Why an `edition = "2023";` file stops protogen, since protox's parse error alone
-/// ("expected 'enum', ... but found 'edition'") reads like a typo in the file.
-const EDITIONS_HELP: &str =
-    "\nhelp: this is a protobuf editions file (`edition = \"2023\"` or \"2024\"), \
-    which protogen cannot compile yet: its compiler (protox 0.10, with prost-types and \
-    prost-reflect) reads only proto2 and proto3 (protox issue #31, prost issue #1031). \
-    buf and protoc 27+ compile it.";
 
 /// What every compile of a contract resolves after the contract's own files: the well-known
 /// types (protox's), then the files protogen carries (`known`).

@@ -290,24 +290,27 @@ fn setup(root: &Path) -> anyhow::Result<()> {
             "version: v2\nmodules:\n  - path: .\n    excludes: [google/protobuf]\n",
         )?;
     }
-    fetch_published_prost_reflect(root)
+    for krate in ["prost-reflect", "protox-parse", "protox"] {
+        fetch_published(root, krate)?;
+    }
+    Ok(())
 }
 
-/// tests/vendored_patches.rs compares patches/prost-reflect with the crate as published plus
-/// patches/prost-reflect.diff; [patch.crates-io] keeps cargo from downloading that crate, so
+/// tests/vendored_patches.rs compares patches/NAME with the crate as published plus
+/// patches/NAME.diff; [patch.crates-io] keeps cargo from downloading that crate, so
 /// a throwaway project outside the workspace fetches it into cargo's registry cache.
-fn fetch_published_prost_reflect(root: &Path) -> anyhow::Result<()> {
-    let manifest = std::fs::read_to_string(root.join("patches/prost-reflect/Cargo.toml"))?;
+fn fetch_published(root: &Path, krate: &str) -> anyhow::Result<()> {
+    let manifest = std::fs::read_to_string(root.join(format!("patches/{krate}/Cargo.toml")))?;
     let version = manifest
         .lines()
         .find_map(|l| l.strip_prefix("version = \""))
         .and_then(|v| v.strip_suffix('"'))
-        .context("patches/prost-reflect/Cargo.toml has no version")?;
+        .with_context(|| format!("patches/{krate}/Cargo.toml has no version"))?;
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .context("neither CARGO_HOME nor HOME is set")?;
-    let crate_file = format!("prost-reflect-{version}.crate");
+    let crate_file = format!("{krate}-{version}.crate");
     let cached = std::fs::read_dir(home.join("registry/cache"))
         .into_iter()
         .flatten()
@@ -316,12 +319,12 @@ fn fetch_published_prost_reflect(root: &Path) -> anyhow::Result<()> {
     if cached {
         return Ok(());
     }
-    eprintln!("setup: fetching prost-reflect {version} as published (cargo fetch)");
-    let dir = std::env::temp_dir().join(format!("protogen-fetch-prost-reflect-{version}"));
+    eprintln!("setup: fetching {krate} {version} as published (cargo fetch)");
+    let dir = std::env::temp_dir().join(format!("protogen-fetch-{krate}-{version}"));
     std::fs::create_dir_all(dir.join("src"))?;
     std::fs::write(
         dir.join("Cargo.toml"),
-        format!("[package]\nname = \"fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\nprost-reflect = \"={version}\"\n\n[workspace]\n"),
+        format!("[package]\nname = \"fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n{krate} = \"={version}\"\n\n[workspace]\n"),
     )?;
     std::fs::write(dir.join("src/lib.rs"), "")?;
     run(Command::new(cargo()).current_dir(&dir).arg("fetch"))?;

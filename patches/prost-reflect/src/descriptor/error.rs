@@ -108,6 +108,11 @@ pub(super) enum DescriptorErrorKind {
     InvalidProto3EnumDefault {
         found: Label,
     },
+    // protogen patch: a feature set where protoc does not allow it.
+    InvalidFeature {
+        message: String,
+        found: Label,
+    },
     DuplicateEnumNumber {
         number: i32,
         #[cfg_attr(not(feature = "miette"), allow(dead_code))]
@@ -328,6 +333,7 @@ impl DescriptorErrorKind {
             DescriptorErrorKind::InvalidFieldDefault { found, .. } => Some(found),
             DescriptorErrorKind::EmptyEnum { found } => Some(found),
             DescriptorErrorKind::InvalidProto3EnumDefault { found } => Some(found),
+            DescriptorErrorKind::InvalidFeature { found, .. } => Some(found),
             DescriptorErrorKind::DuplicateEnumNumber { second, .. } => Some(second),
             DescriptorErrorKind::EnumNumberInReservedRange { found, .. } => Some(found),
             DescriptorErrorKind::OptionNotFound { found, .. } => Some(found),
@@ -402,6 +408,9 @@ impl DescriptorErrorKind {
                 found.resolve_span(file, source);
             }
             DescriptorErrorKind::InvalidProto3EnumDefault { found } => {
+                found.resolve_span(file, source);
+            }
+            DescriptorErrorKind::InvalidFeature { found, .. } => {
                 found.resolve_span(file, source);
             }
             DescriptorErrorKind::DuplicateEnumNumber { first, second, .. } => {
@@ -550,6 +559,7 @@ impl fmt::Display for DescriptorErrorKind {
             DescriptorErrorKind::InvalidProto3EnumDefault { .. } => {
                 write!(f, "the first value for proto3 enums must be 0")
             }
+            DescriptorErrorKind::InvalidFeature { message, .. } => write!(f, "{message}"),
             DescriptorErrorKind::DuplicateEnumNumber { number, .. } => {
                 write!(f, "enum number '{number}' has already been used")
             }
@@ -655,6 +665,7 @@ impl miette::Diagnostic for DescriptorErrorKind {
             DescriptorErrorKind::InvalidFieldDefault { .. } => None,
             DescriptorErrorKind::EmptyEnum { .. } => None,
             DescriptorErrorKind::InvalidProto3EnumDefault { .. } => None,
+            DescriptorErrorKind::InvalidFeature { .. } => None,
             DescriptorErrorKind::DuplicateEnumNumber { .. } => Some(Box::new(
                 "set the 'allow_alias' option allow re-using enum numbers",
             )),
@@ -728,6 +739,9 @@ impl miette::Diagnostic for DescriptorErrorKind {
                 spans.extend(found.to_span());
             }
             DescriptorErrorKind::InvalidProto3EnumDefault { found, .. } => {
+                spans.extend(found.to_span());
+            }
+            DescriptorErrorKind::InvalidFeature { found, .. } => {
                 spans.extend(found.to_span());
             }
             DescriptorErrorKind::DuplicateEnumNumber { first, second, .. } => {

@@ -44,6 +44,8 @@ pub enum Syntax {
     Proto2,
     /// The `proto3` syntax.
     Proto3,
+    /// protogen patch: an editions file (`edition = "2023";`), its behaviour set by features.
+    Editions,
 }
 
 /// The type of a protobuf message field.

@@ -44,6 +44,9 @@ pub(crate) struct FileDescriptorProto {
     pub source_code_info: Option<SourceCodeInfo>,
     #[prost(string, optional, tag = "12")]
     pub syntax: Option<String>,
+    // protogen patch: an editions file's edition (prost-types has no field for it).
+    #[prost(int32, optional, tag = "14")]
+    pub edition: Option<i32>,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -207,6 +210,7 @@ impl FileDescriptorProto {
             options: file.options.map(Options::from_prost),
             source_code_info: file.source_code_info,
             syntax: file.syntax,
+            edition: None,
         }
     }
 

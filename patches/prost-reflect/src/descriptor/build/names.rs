@@ -54,6 +54,8 @@ impl Visitor for NameVisitor<'_> {
         let syntax = match file.syntax.as_deref() {
             None | Some("proto2") => Syntax::Proto2,
             Some("proto3") => Syntax::Proto3,
+            // protogen patch: editions (their features are resolved once options are).
+            Some("editions") if file.edition.is_some() => Syntax::Editions,
             Some(syntax) => {
                 self.errors.push(DescriptorErrorKind::UnknownSyntax {
                     syntax: syntax.to_owned(),
@@ -135,7 +137,8 @@ impl Visitor for NameVisitor<'_> {
             parent,
         });
 
-        if self.pool.files[file as usize].syntax != Syntax::Proto2 {
+        // protogen patch: editions check these once the message's JSON format is known.
+        if self.pool.files[file as usize].syntax == Syntax::Proto3 {
             self.check_message_field_camel_case_names(file, path, message);
         }
     }
@@ -243,7 +246,7 @@ impl Visitor for NameVisitor<'_> {
             self.errors.push(DescriptorErrorKind::EmptyEnum {
                 found: Label::new(&self.pool.files, "enum defined here", file, path.into()),
             });
-        } else if self.pool.files[file as usize].syntax != Syntax::Proto2
+        } else if self.pool.files[file as usize].syntax == Syntax::Proto3
             && enum_.value[0].number() != 0
         {
             self.errors

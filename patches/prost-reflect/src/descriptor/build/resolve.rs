@@ -212,7 +212,8 @@ impl Visitor for ResolveVisitor<'_> {
         };
         let first = &message.fields[existing as usize];
         let custom = |name: &str, json_name: &str| json_name != to_json_name(name);
-        let legacy = syntax == Syntax::Proto2
+        // Editions: as proto2 here, and as proto3 once features say the JSON format is ALLOW.
+        let legacy = syntax != Syntax::Proto3
             && !(custom(first.id.name(), &first.json_name)
                 && custom(field.name(), &message.fields[index as usize].json_name));
         if !legacy {
