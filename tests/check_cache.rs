@@ -149,6 +149,11 @@ fn google_findings_are_the_same_with_and_without_the_cache_and_narrowing() {
             contract::prepare(&Source::Dir(tree.path().into()), Side::Current, &options).unwrap();
         let (whole, narrowed, all, decoded) = judged_both_ways(&config, &baseline, &current);
         drop(current);
+        assert!(
+            narrowed.changes == whole.changes,
+            "{name}: the changelog of what diff decodes differs from that of the whole contracts"
+        );
+        let (whole, narrowed) = (whole.judgement, narrowed.judgement);
         assert!(decoded < all, "{name}: nothing was left out");
         let rules_found: BTreeSet<&str> = whole.findings.iter().map(|f| f.rule).collect();
         assert!(rules_found.len() > 20, "{name}: only {rules_found:?}");
@@ -219,20 +224,38 @@ fn google_findings_are_the_same_with_and_without_the_cache_and_narrowing() {
     }
 }
 
-/// Judges with and without narrowing through the same entry point `check` uses.
+/// A judgment, and the changelog of the contracts decoded with it.
+struct Both {
+    judgement: compat::Judgement,
+    changes: Vec<protogen::diff::Change>,
+}
+
+/// Judges with and without narrowing through the same entry point `check` uses; decodes, when
+/// narrowing, what `diff` decodes, and diffs what each way decoded.
 fn judged_both_ways(
     config: &Config,
     baseline: &contract::Loaded,
     current: &contract::Loaded,
-) -> (compat::Judgement, compat::Judgement, usize, usize) {
-    let judged = compat::Decode::Judged;
-    let whole = compat::judge_loaded(config, baseline, current, false, judged).unwrap();
-    let narrowed = compat::judge_loaded(config, baseline, current, true, judged).unwrap();
+) -> (Both, Both, usize, usize) {
+    let options = protogen::diff::DiffOptions { include_docs: true };
+    let whole =
+        compat::judge_loaded(config, baseline, current, false, compat::Decode::Judged).unwrap();
+    let changes = protogen::diff::compare(&whole.baseline, &whole.current, &options);
+    let narrowed =
+        compat::judge_loaded(config, baseline, current, true, compat::Decode::Changelog).unwrap();
+    let narrowed_changes = protogen::diff::compare(&narrowed.baseline, &narrowed.current, &options);
+    let (all, decoded) = (whole.current.files.len(), narrowed.current.files.len());
     (
-        whole.judgement,
-        narrowed.judgement,
-        whole.current.files.len(),
-        narrowed.current.files.len(),
+        Both {
+            judgement: whole.judgement,
+            changes,
+        },
+        Both {
+            judgement: narrowed.judgement,
+            changes: narrowed_changes,
+        },
+        all,
+        decoded,
     )
 }
 
@@ -341,6 +364,11 @@ fn narrowed_judging_of_workspace_modules_finds_what_judging_everything_finds() {
         let current =
             contract::prepare(&Source::Dir(new.path().into()), Side::Current, &options).unwrap();
         let (whole, narrowed, all, decoded) = judged_both_ways(&config, &baseline, &current);
+        assert!(
+            narrowed.changes == whole.changes,
+            "{name}: the changelog of what diff decodes differs from that of the whole contracts"
+        );
+        let (whole, narrowed) = (whole.judgement, narrowed.judgement);
         assert!(!whole.findings.is_empty(), "{name}: no findings");
         assert!(decoded < all, "{name}: nothing was left out");
         assert!(

@@ -317,6 +317,24 @@ fn diff_shows_events_as_events() {
         err.contains("the new contract's events could not be read"),
         "{err}"
     );
+
+    // The same subject declared by a new file of another package, while the file that
+    // declared it first is unchanged: diff decodes that file too, and refuses the pair.
+    std::fs::copy(events.join("orders/v1/orders.proto"), &file).unwrap();
+    let payments = dir.path().join("new/payments/v1/payments.proto");
+    std::fs::create_dir_all(payments.parent().unwrap()).unwrap();
+    std::fs::write(
+        &payments,
+        "syntax = \"proto3\";\npackage payments.v1;\n\n// protogen:event orders.shipped\nmessage Paid {\n  string id = 1;\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = protogen(dir.path(), &["diff", "old", "new"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("subject `orders.shipped` is declared twice")
+            && err.contains("orders/v1/orders.proto:18"),
+        "{err}"
+    );
 }
 
 #[test]

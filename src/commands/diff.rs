@@ -33,13 +33,14 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let (old, new) =
         contract::prepare_both((&old_source, &old_options), (&new_source, &new_options))?;
     // `check`'s judge, so the breaking section is exactly `check`'s findings: a workspace
-    // module is judged with its own rules. Both sides are decoded whole for the changelog.
+    // module is judged with its own rules. Each side decodes what the changelog can name
+    // (files alike on both sides, outside changed packages and without events, add nothing).
     let compat::Judged {
         judgement,
         baseline: old,
         current: new,
         ..
-    } = compat::judge_loaded(&config, &old, &new, true, compat::Decode::Whole)?;
+    } = compat::judge_loaded(&config, &old, &new, true, compat::Decode::Changelog)?;
 
     for (side, contract) in [("old", &old), ("new", &new)] {
         contract::events::events(contract)

@@ -35,8 +35,11 @@ pub enum Decode {
     Judged,
     /// The whole current contract (consumers look beyond the comparison).
     WholeCurrent,
-    /// Both contracts whole (`diff` shows every change, not only the judged ones).
-    Whole,
+    /// Besides the judged files, those a changelog can name on each side: the files that
+    /// differ, their packages, the files that may declare events, and what they import
+    /// ([`contract::narrow_for_changelog`]); both contracts whole where fingerprints are
+    /// unknown (a descriptor set).
+    Changelog,
 }
 
 /// The root's breaking rules (a single module's; what `check --list-rules` reports).
@@ -146,13 +149,27 @@ pub fn judge_loaded(
     let wanted = |side: fn(&Unit) -> &BTreeSet<String>| -> BTreeSet<String> {
         units.iter().flat_map(|u| side(u).iter().cloned()).collect()
     };
-    let baseline_files = wanted(|u| &u.baseline);
-    let current_files = wanted(|u| &u.current);
+    let mut baseline_files = Some(wanted(|u| &u.baseline));
+    let mut current_files = Some(wanted(|u| &u.current));
+    match decode {
+        Decode::Judged => {}
+        Decode::WholeCurrent => current_files = None,
+        Decode::Changelog => match contract::narrow_for_changelog(&old, &new) {
+            Some(keep) => {
+                for (files, side) in [(&mut baseline_files, &old), (&mut current_files, &new)] {
+                    if let Some(files) = files {
+                        let names = keep.iter().filter(|n| side.files.contains_key(*n));
+                        files.extend(names.cloned());
+                    }
+                }
+            }
+            None => (baseline_files, current_files) = (None, None),
+        },
+    }
     // The two sides decode on two cores.
     let (baseline_contract, current_contract) = std::thread::scope(|scope| {
-        let old =
-            scope.spawn(|| baseline.contract((decode != Decode::Whole).then_some(&baseline_files)));
-        let new = current.contract((decode == Decode::Judged).then_some(&current_files));
+        let old = scope.spawn(|| baseline.contract(baseline_files.as_ref()));
+        let new = current.contract(current_files.as_ref());
         (old.join().expect("decoding a contract does not panic"), new)
     });
     let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);

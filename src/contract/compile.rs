@@ -243,11 +243,13 @@ pub fn compile_module(
     prepare(origin, placed, root, options)?.contract(None)
 }
 
-/// What a file's bytes alone decide: its package and its imports (in order).
+/// What a file's bytes alone decide: its package, its imports (in order), and whether its
+/// text mentions the events directive (only such a file can declare an event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
     pub package: String,
     pub imports: Vec<String>,
+    pub events: bool,
 }
 
 /// One module compiled, or found in the cache, and not yet decoded: every file's fingerprint
@@ -391,11 +393,17 @@ fn prepare_with(
                     continue;
                 }
                 let proto = file.file_descriptor_proto();
+                let events = module
+                    .sources
+                    .get(file.name())
+                    .and_then(|t| t.get().ok())
+                    .is_none_or(|t| t.contains(super::events::DIRECTIVE));
                 meta.insert(
                     file.name().to_string(),
                     Meta {
                         package: proto.package().to_string(),
                         imports: proto.dependency.clone(),
+                        events,
                     },
                 );
                 compiled.insert(file.name().to_string(), proto.encode_to_vec().into());
@@ -453,6 +461,7 @@ impl Prepared {
                         imports: meta.map(|m| m.imports.clone()).unwrap_or_default(),
                         path: self.paths.get(name).unwrap_or(name).clone(),
                         fingerprint: self.fingerprints.get(name).copied(),
+                        events: meta.is_none_or(|m| m.events),
                     },
                 )
             })
@@ -551,12 +560,15 @@ const OPTIONS: &[u8] =
     b"source info; imports: module, vendor, protox's well-known types, contract::known";
 
 fn meta_key(id: &str) -> cache::Key {
-    cache::key("meta", &[id.as_bytes()])
+    cache::key("meta2", &[id.as_bytes()])
 }
 
-/// The package, then one import a line.
+/// `events` or `-`, the package, then one import a line.
 fn encode_meta(meta: &Meta) -> Vec<u8> {
-    let mut lines = vec![meta.package.as_str()];
+    let mut lines = vec![
+        if meta.events { "events" } else { "-" },
+        meta.package.as_str(),
+    ];
     lines.extend(meta.imports.iter().map(String::as_str));
     lines.join("\n").into_bytes()
 }
@@ -564,7 +576,13 @@ fn encode_meta(meta: &Meta) -> Vec<u8> {
 fn decode_meta(payload: Vec<u8>) -> Option<Meta> {
     let text = String::from_utf8(payload).ok()?;
     let mut lines = text.split('\n').map(str::to_string);
+    let events = match lines.next()?.as_str() {
+        "events" => true,
+        "-" => false,
+        _ => return None,
+    };
     Some(Meta {
+        events,
         package: lines.next()?,
         imports: lines.collect(),
     })

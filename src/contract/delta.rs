@@ -6,7 +6,8 @@
 //! What is kept: every file whose fingerprint differs or that exists on one side only; every
 //! file of their packages, on both sides, because the PACKAGE rules judge whole packages and
 //! point a deleted element at its surviving parent anywhere in the package; and what those
-//! files import, so that each narrowed contract is whole.
+//! files import, so that each narrowed contract is whole. A changelog also needs every file
+//! that may declare an event, as event subjects are checked across the whole contract.
 
 use std::collections::BTreeSet;
 
@@ -15,6 +16,21 @@ use super::Outline;
 /// The names of the files to compare (see the module's doc), or `None` when a side has a file
 /// without a fingerprint (a descriptor set), which leaves nothing to go by.
 pub fn narrow(baseline: &Outline, current: &Outline) -> Option<BTreeSet<String>> {
+    narrow_with(baseline, current, false)
+}
+
+/// [`narrow`], and the files that may declare events on either side (with their imports):
+/// what `diff` decodes, so that its changelog and its check of the events are those of the
+/// whole contracts.
+pub fn narrow_for_changelog(baseline: &Outline, current: &Outline) -> Option<BTreeSet<String>> {
+    narrow_with(baseline, current, true)
+}
+
+fn narrow_with(
+    baseline: &Outline,
+    current: &Outline,
+    with_events: bool,
+) -> Option<BTreeSet<String>> {
     let sides = [baseline, current];
     if sides
         .iter()
@@ -44,7 +60,9 @@ pub fn narrow(baseline: &Outline, current: &Outline) -> Option<BTreeSet<String>>
         .iter()
         .flat_map(|side| &side.files)
         .filter(|(name, f)| {
-            changed.contains(name.as_str()) || packages.contains(f.package.as_str())
+            changed.contains(name.as_str())
+                || packages.contains(f.package.as_str())
+                || (with_events && f.events)
         })
         .map(|(name, _)| name.clone())
         .collect();

@@ -26,7 +26,7 @@ use anyhow::Context;
 use prost_types::FileDescriptorProto;
 
 pub use compile::Prepared;
-pub use delta::narrow;
+pub use delta::{narrow, narrow_for_changelog};
 pub use files::compile_files;
 pub use image::{image, ImageFile};
 pub use location::Span;
@@ -158,6 +158,9 @@ pub struct FileOutline {
     pub path: String,
     /// `None` where unknown (descriptor sets): such a file never counts as unchanged.
     pub fingerprint: Option<Fingerprint>,
+    /// Whether the file may declare events (its text mentions the directive; true where
+    /// unknown).
+    pub events: bool,
 }
 
 impl Outline {
@@ -209,6 +212,7 @@ impl Loaded {
                                 imports: f.dependency.clone(),
                                 path: contract.path_of(f.name()).to_string(),
                                 fingerprint: None,
+                                events: true,
                             },
                         )
                     })

@@ -172,7 +172,7 @@ impl StatCache {
             .ok()?
             .as_secs() as i64;
         let root = root.canonicalize().ok()?;
-        let key = cache::key("stat", &[root.as_os_str().as_encoded_bytes()]);
+        let key = cache::key("stat2", &[root.as_os_str().as_encoded_bytes()]);
         let before = store
             .get(&key)
             .and_then(|payload| String::from_utf8(payload).ok())
@@ -238,11 +238,13 @@ impl StatCache {
                 "{path}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{taken}\t{id}",
                 s.size, s.mtime.0, s.mtime.1, s.ctime.0, s.ctime.1, s.ino, s.dev
             ));
-            // Then the fingerprint, the package and the imports, each after a tab.
+            // Then the fingerprint, whether it mentions events, the package and the imports,
+            // each after a tab.
             if let Some(r) = remembered {
                 out.push_str(&format!(
-                    "\t{}\t{}",
+                    "\t{}\t{}\t{}",
                     cache::hex(&r.fingerprint),
+                    if r.meta.events { "events" } else { "-" },
                     r.meta.package
                 ));
                 for import in &r.meta.imports {
@@ -274,6 +276,11 @@ fn parse_line(line: &str) -> Option<(String, Entry)> {
         Some(hex) => Some(Remembered {
             fingerprint: unhex(hex)?,
             meta: Meta {
+                events: match parts.next()? {
+                    "events" => true,
+                    "-" => false,
+                    _ => return None,
+                },
                 package: parts.next()?.to_string(),
                 imports: parts.map(str::to_string).collect(),
             },
@@ -347,6 +354,7 @@ mod tests {
             meta: Meta {
                 package: "x.v1".into(),
                 imports: vec!["x/a.proto".into(), "google/api/http.proto".into()],
+                events: true,
             },
             fingerprint: [9; 32],
         };
