@@ -15,6 +15,7 @@ mod protovalidate;
 pub mod rules;
 mod service;
 mod sink;
+pub mod stored;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -96,8 +97,21 @@ pub fn lint_files(
     rules: &RuleSet,
     target: impl Fn(&str) -> bool,
 ) -> Vec<Finding> {
+    lint_part(contract, rules, target, None, &stored::Uses::new())
+}
+
+/// [`lint_files`] reporting only the findings in the files `report` (every target file when
+/// `None`), as if the RPCs of files outside `contract` used the types as `outside` says:
+/// one group of a unit ([`stored`]), judged as the whole unit would be.
+pub fn lint_part(
+    contract: &Contract,
+    rules: &RuleSet,
+    target: impl Fn(&str) -> bool,
+    report: Option<&BTreeSet<String>>,
+    outside: &stored::Uses,
+) -> Vec<Finding> {
     let model = crate::contract::Model::build(contract, |name| !target(name));
-    let mut sink = sink::Sink::new(rules, &model);
+    let mut sink = sink::Sink::new(rules, &model, report, outside);
     file::check(&mut sink);
     package::check(&mut sink);
     message::check(&mut sink);

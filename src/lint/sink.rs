@@ -2,10 +2,11 @@
 //! recorded location of a SourceCodeInfo path, else 1:1 of the file) and drops ignored ones.
 //! Locations come from `contract::Model`, one file's index at a time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use prost_types::source_code_info::Location;
 
+use super::stored::Uses;
 use super::RuleSet;
 use crate::compat::{Finding, Severity};
 use crate::config::path_within;
@@ -33,6 +34,10 @@ type Sources<'a> = HashMap<&'a [i32], &'a Location>;
 pub struct Sink<'r, 'a> {
     rules: &'r RuleSet,
     pub model: &'r Model<'a>,
+    /// The files whose findings are kept; `None` keeps every file's.
+    report: Option<&'r BTreeSet<String>>,
+    /// How RPCs outside the contract use types (RPC_REQUEST_RESPONSE_UNIQUE).
+    pub outside: &'r Uses,
     reports: Vec<Report>,
     /// The location index of the file last asked about; rules walk the model file by file,
     /// so only one file's index is alive at a time.
@@ -40,10 +45,17 @@ pub struct Sink<'r, 'a> {
 }
 
 impl<'r, 'a> Sink<'r, 'a> {
-    pub fn new(rules: &'r RuleSet, model: &'r Model<'a>) -> Self {
+    pub fn new(
+        rules: &'r RuleSet,
+        model: &'r Model<'a>,
+        report: Option<&'r BTreeSet<String>>,
+        outside: &'r Uses,
+    ) -> Self {
         Sink {
             rules,
             model,
+            report,
+            outside,
             reports: Vec::new(),
             sources: None,
         }
@@ -120,7 +132,9 @@ impl<'r, 'a> Sink<'r, 'a> {
         let model = self.model;
         for report in reports {
             let file = &model.files[report.file];
-            if self.is_ignored(report.rule, file.name) {
+            if self.is_ignored(report.rule, file.name)
+                || self.report.is_some_and(|r| !r.contains(file.name))
+            {
                 continue;
             }
             let comment_ignores = self.rules.config.comment_ignores;
