@@ -205,3 +205,78 @@ fn damage(cache: &Path) {
         std::fs::write(&path, &bytes[..(len / 2) as usize]).unwrap();
     }
 }
+
+/// A workspace of two modules (buf.yaml v2) with their own rules, a package in both and an
+/// import across them: each module lints its own files, with and without stored findings.
+#[test]
+fn stored_lint_findings_of_workspace_modules_are_those_of_a_lint_without_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    let cache = dir.path().join("cache");
+    write(
+        &root,
+        "buf.yaml",
+        "version: v2\nmodules:\n  - path: one\n    lint:\n      use: [STANDARD, STABLE_PACKAGE_NO_IMPORT_UNSTABLE]\n  - path: two\n    lint:\n      use: [MINIMAL, FIELD_LOWER_SNAKE_CASE]\n",
+    );
+    write(
+        &root,
+        "one/shared/v1/x.proto",
+        "syntax = \"proto3\";\npackage shared.v1;\noption go_package = \"example.com/x\";\nimport \"lib/v1/lib.proto\";\nmessage X { lib.v1.Lib lib = 1; string someField = 2; }\n",
+    );
+    write(
+        &root,
+        "two/shared/v1/y.proto",
+        "syntax = \"proto3\";\npackage shared.v1;\noption go_package = \"example.com/y\";\nmessage Y { string otherField = 1; }\n",
+    );
+    write(
+        &root,
+        "two/lib/v1/lib.proto",
+        "syntax = \"proto3\";\npackage lib.v1;\nmessage Lib { string id = 1; }\n",
+    );
+    let steps: &[(&str, fn(&Path))] = &[
+        ("as written", |_| {}),
+        ("unchanged, warm", |_| {}),
+        ("the other module's import becomes unstable", |r| {
+            edit(
+                r,
+                "two/lib/v1/lib.proto",
+                "package lib.v1;",
+                "package lib.v1beta1;",
+            );
+            edit(r, "one/shared/v1/x.proto", "lib.v1.Lib", "lib.v1beta1.Lib");
+        }),
+        ("a module's rules", |r| {
+            edit(
+                r,
+                "buf.yaml",
+                "use: [MINIMAL, FIELD_LOWER_SNAKE_CASE]",
+                "use: [MINIMAL]",
+            );
+        }),
+    ];
+    let mut findings = Vec::new();
+    for (name, change) in steps {
+        change(&root);
+        let expected = lint(&root, "json", None);
+        assert!(matches!(expected.0, 0 | 1), "{name}: {}", expected.2);
+        let cached = lint(&root, "json", Some(&cache));
+        assert!(
+            cached == expected,
+            "{name}: with the cache\n{}\nwithout\n{}",
+            cached.1,
+            expected.1
+        );
+        findings.push(expected.1);
+    }
+    assert!(findings[0].contains("\"one/shared/v1/x.proto\""));
+    assert!(findings[0].contains("otherField"), "{}", findings[0]);
+    assert!(
+        !findings[0].contains("PACKAGE_SAME_GO_PACKAGE"),
+        "{}",
+        findings[0]
+    );
+    assert!(
+        findings.windows(2).skip(1).all(|w| w[0] != w[1]),
+        "every edit changes the findings"
+    );
+}
