@@ -43,7 +43,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         (&baseline_source, &baseline_options),
         (&current_source, &options),
     )?;
-    let decode = if consumers_may_exist(root, args.consumers.as_deref()) {
+    // The lock files are found once (the walk covers the whole git repository); an error
+    // is reported by `judge_consumers`, after the contract's own.
+    let locks = crate::consumers::find_locks(root, args.consumers.as_deref());
+    let decode = if args.consumers.is_some() || locks.as_ref().map_or(true, |l| !l.is_empty()) {
         compat::Decode::WholeCurrent
     } else {
         compat::Decode::Judged
@@ -65,7 +68,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             None => "invalid consumer rules".to_string(),
         })?;
     let consumers = crate::consumers::judge_consumers(
-        root,
+        locks,
         args.consumers.as_deref(),
         &current,
         &judgement.findings,
@@ -117,12 +120,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Whether `judge_consumers` will find locks to judge (it reports any error itself).
-fn consumers_may_exist(root: &Path, pattern: Option<&str>) -> bool {
-    pattern.is_some()
-        || crate::consumers::find_locks(root, None).map_or(true, |locks| !locks.is_empty())
 }
 
 /// `WIRE_JSON`, or `WIRE except FIELD_SAME_NAME`.

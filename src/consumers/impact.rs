@@ -438,20 +438,19 @@ pub fn consumers(locks: Vec<LockFile>) -> Vec<LockFile> {
         .collect()
 }
 
-/// Finds the locks (`pattern`, else every protogen.lock under `root`) and judges `current`
-/// against each consumer's, with `rules` (labelled `rules_label` in reports).
+/// Judges `current` against each consumer's lock of `locks` (found by [`find_locks`], its
+/// error reported here), with `rules` (labelled `rules_label` in reports).
 /// `contract_findings` are the ordinary check's breaking changes. `None` when no lock was
 /// found and none was asked for.
 pub fn judge_consumers(
-    root: &Path,
+    locks: anyhow::Result<Vec<LockFile>>,
     pattern: Option<&str>,
     current: &Contract,
     contract_findings: &[Finding],
     rules: &RuleSet,
     rules_label: String,
 ) -> anyhow::Result<Option<ConsumerSection>> {
-    let locks = find_locks(root, pattern)?;
-    let consumer_locks = consumers(locks);
+    let consumer_locks = consumers(locks?);
     if consumer_locks.is_empty() && pattern.is_none() {
         return Ok(None);
     }
