@@ -68,10 +68,14 @@ package e.v1;
 message E { string id = 1; }
 "#;
 
-/// What a step does to the module, and a finding the step must bring (or take away).
+/// What a step does to the module.
+type Change = fn(&Path);
+
+/// A step's name, what it does to the module, and a finding the step must bring (or take
+/// away).
 type Step = (
     &'static str,
-    fn(&Path),
+    Change,
     Option<(&'static str, &'static str)>,
     bool,
 );
@@ -233,7 +237,7 @@ fn stored_lint_findings_of_workspace_modules_are_those_of_a_lint_without_the_cac
         "two/lib/v1/lib.proto",
         "syntax = \"proto3\";\npackage lib.v1;\nmessage Lib { string id = 1; }\n",
     );
-    let steps: &[(&str, fn(&Path))] = &[
+    let steps: &[(&str, Change)] = &[
         ("as written", |_| {}),
         ("unchanged, warm", |_| {}),
         ("the other module's import becomes unstable", |r| {
