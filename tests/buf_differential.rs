@@ -19,32 +19,7 @@ use serde_json::Value;
 
 /// Where protogen deliberately differs from buf: the case, and why. The test fails when a listed
 /// case starts to agree, so that this list never outlives the difference it explains.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    ("ENUM_SAME_JSON_FORMAT/breaks-editions-legacy", EDITIONS),
-    (
-        "ENUM_SAME_JSON_FORMAT/near-miss-proto3-to-editions",
-        EDITIONS,
-    ),
-    ("ENUM_SAME_TYPE/breaks-editions-enum-closed", EDITIONS),
-    ("ENUM_SAME_TYPE/near-miss-proto3-to-editions", EDITIONS),
-    (
-        "FIELD_SAME_CARDINALITY/breaks-editions-presence-implicit",
-        EDITIONS,
-    ),
-    (
-        "FIELD_SAME_UTF8_VALIDATION/breaks-editions-utf8-none",
-        EDITIONS,
-    ),
-    (
-        "FIELD_SAME_UTF8_VALIDATION/near-miss-proto3-to-editions",
-        EDITIONS,
-    ),
-    ("MESSAGE_SAME_JSON_FORMAT/breaks-editions-legacy", EDITIONS),
-];
-
-const EDITIONS: &str =
-    "an `edition = \"2023\"` file: protogen compiles it, but its breaking rules \
-    do not read resolved features yet (presence, enum type, JSON format, UTF-8 validation)";
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 macro_rules! case {
     ($name:ident, $id:literal) => {

@@ -254,6 +254,30 @@ fn first_difference<T: std::fmt::Debug>(a: &T, b: &T) -> String {
     )
 }
 
+/// The editions files' edition and features by number (prost-types drops them, and the JSON
+/// form names enum values, so a value numbered differently would print the same).
+fn editions_differences(buf: &Path, ours: &Path) -> Vec<String> {
+    use protogen::contract::features::EditionsSet;
+    let read = |path: &Path| {
+        let bytes = std::fs::read(path).unwrap();
+        let names = decode(path).file.into_iter().map(|f| f.name().to_string());
+        let skeletons = EditionsSet::decode(bytes.as_slice()).unwrap().file;
+        names.zip(skeletons).collect::<BTreeMap<_, _>>()
+    };
+    let (theirs, ours) = (read(buf), read(ours));
+    theirs
+        .iter()
+        .filter(|(name, f)| f.edition.is_some() && !name.starts_with("google/protobuf/"))
+        .filter(|(name, f)| ours.get(*name) != Some(f))
+        .map(|(name, f)| {
+            format!(
+                "{name}: editions features differ\n  buf      {f:?}\n  protogen {:?}",
+                ours.get(name)
+            )
+        })
+        .collect()
+}
+
 /// A JSON image's files by name, without buf's own extension (`bufExtension`: is_import,
 /// ...) and with empty method options left out (EmptyMethodOptions).
 fn json_files(path: &Path) -> BTreeMap<String, serde_json::Value> {
@@ -303,7 +327,11 @@ fn same_image(buf: &Path, dir: &Path, label: &str) -> BTreeMap<Gap, usize> {
         decode(&out.join("buf.binpb")),
         decode(&out.join("protogen.binpb")),
     );
-    let (gaps, unexplained) = compare(&theirs, &ours);
+    let (gaps, mut unexplained) = compare(&theirs, &ours);
+    unexplained.extend(editions_differences(
+        &out.join("buf.binpb"),
+        &out.join("protogen.binpb"),
+    ));
     println!("{label}: {} files, known gaps {gaps:?}", theirs.file.len());
     assert!(
         unexplained.is_empty(),

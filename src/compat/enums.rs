@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::message::check_ranges;
 use super::sink::{Place, Report, Sink};
+use crate::contract::features;
 use crate::contract::model::{qualify, sub, Enum, Syntax};
 
 const ENUM_MAX: i32 = i32::MAX;
@@ -174,32 +175,38 @@ fn reserved(sink: &mut Sink, previous: &Enum, current: &Enum) {
 }
 
 fn kind(sink: &mut Sink, previous: &Enum, current: &Enum) {
-    let before = sink.prev.files[previous.file].syntax;
-    let after = sink.cur.files[current.file].syntax;
-    if before == after {
-        return;
-    }
+    // Open or closed, and the JSON format: from the syntax, or an editions file's features.
+    let before = sink.prev.features(previous.file, &previous.path);
+    let after = sink.cur.features(current.file, &current.path);
     let name = current.desc.name();
-    let open = |s: Syntax| {
-        if s == Syntax::Proto3 {
+    let open = |f: &features::FeatureSet| {
+        if f.enum_type == Some(features::OPEN) {
             "open"
         } else {
             "closed"
         }
     };
-    sink.add(Report {
-        rule: "ENUM_SAME_TYPE",
-        place: at(current, &[&[3, 7, 2]]),
-        anchor: Some(current.path.clone()),
-        against: Some(previous.file),
-        element: current.full_name.clone(),
-        message: format!(
-            "enum \"{name}\" changed from {} to {}: clients built before this change treat unknown values differently (kept as numbers vs. moved to unknown fields); keep the file's syntax",
-            open(before),
-            open(after)
-        ),
-    });
-    if before == Syntax::Proto3 {
+    let help = if sink.cur.files[current.file].syntax == Syntax::Editions {
+        "keep the enum's features"
+    } else {
+        "keep the file's syntax"
+    };
+    if open(&before) != open(&after) {
+        sink.add(Report {
+            rule: "ENUM_SAME_TYPE",
+            place: at(current, &[&[3, 7, 2]]),
+            anchor: Some(current.path.clone()),
+            against: Some(previous.file),
+            element: current.full_name.clone(),
+            message: format!(
+                "enum \"{name}\" changed from {} to {}: clients built before this change treat unknown values differently (kept as numbers vs. moved to unknown fields); {help}",
+                open(&before),
+                open(&after)
+            ),
+        });
+    }
+    let allow = |f: &features::FeatureSet| f.json_format == Some(features::ALLOW);
+    if allow(&before) && !allow(&after) {
         sink.add(Report {
             rule: "ENUM_SAME_JSON_FORMAT",
             place: at(current, &[&[3, 7, 6]]),
@@ -207,7 +214,7 @@ fn kind(sink: &mut Sink, previous: &Enum, current: &Enum) {
             against: Some(previous.file),
             element: current.full_name.clone(),
             message: format!(
-                "enum \"{name}\" changed JSON support from ALLOW to LEGACY_BEST_EFFORT: JSON clients built before this change may fail to parse it; keep syntax = \"proto3\""
+                "enum \"{name}\" changed JSON support from ALLOW to LEGACY_BEST_EFFORT: JSON clients built before this change may fail to parse it; {help}"
             ),
         });
     }

@@ -9,7 +9,7 @@ use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::field_options::{CType, JsType};
 
 use super::sink::{Place, Report, Sink};
-use crate::contract::model::{self, sub, Cardinality, Model, Syntax};
+use crate::contract::model::{self, sub, Cardinality, Model};
 
 /// One side of a field pair: the model's field, and where buf points for it.
 struct Field<'x, 'a> {
@@ -441,9 +441,11 @@ fn cpp_string_type(field: &Field) -> (&'static str, bool) {
 }
 
 fn utf8_default(field: &Field) -> &'static str {
-    match field.syntax() {
-        Syntax::Proto2 => "NONE",
-        Syntax::Proto3 => "VERIFY",
+    let features = field.model.features(field.file, &field.path);
+    if features.utf8_validation == Some(crate::contract::features::VERIFY) {
+        "VERIFY"
+    } else {
+        "NONE"
     }
 }
 

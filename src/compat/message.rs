@@ -7,7 +7,7 @@ use prost_types::field_descriptor_proto::Label;
 use prost_types::DescriptorProto;
 
 use super::sink::{Place, Report, Sink};
-use crate::contract::model::{is_synthetic_oneof, qualify, sub, Message, Syntax};
+use crate::contract::model::{is_synthetic_oneof, qualify, sub, Message};
 
 /// Largest field number of a message, and of a message with message_set_wire_format.
 pub const MESSAGE_MAX: i32 = 536_870_911;
@@ -378,11 +378,12 @@ fn options(sink: &mut Sink, previous: &Message, current: &Message) {
             ),
         });
     }
-    let syntax = |m: &Message, side: &crate::contract::Model| side.files[m.file].syntax;
-    // Outside editions, JSON support follows the syntax: proto3 allows it, proto2 is
-    // "legacy best effort".
-    if syntax(previous, sink.prev) == Syntax::Proto3 && syntax(current, sink.cur) == Syntax::Proto2
-    {
+    // JSON support follows the syntax (proto3 allows it, proto2 is "legacy best effort") or
+    // an editions file's features.
+    let allow = |m: &Message, side: &crate::contract::Model| {
+        side.features(m.file, &m.path).json_format == Some(crate::contract::features::ALLOW)
+    };
+    if allow(previous, sink.prev) && !allow(current, sink.cur) {
         sink.add(Report {
             rule: "MESSAGE_SAME_JSON_FORMAT",
             place: Place::At {
@@ -393,7 +394,7 @@ fn options(sink: &mut Sink, previous: &Message, current: &Message) {
             against: Some(previous.file),
             element: current.full_name.clone(),
             message: format!(
-                "message \"{}\" changed JSON support from ALLOW to LEGACY_BEST_EFFORT: JSON clients built before this change may fail to parse it; keep syntax = \"proto3\"",
+                "message \"{}\" changed JSON support from ALLOW to LEGACY_BEST_EFFORT: JSON clients built before this change may fail to parse it; keep syntax = \"proto3\" (in editions, features.json_format = ALLOW)",
                 current.name()
             ),
         });

@@ -127,6 +127,7 @@ impl Lock {
             files: self.files.clone(),
             sources: BTreeMap::new(),
             paths: BTreeMap::new(),
+            editions: BTreeMap::new(),
         }
     }
 

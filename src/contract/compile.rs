@@ -406,7 +406,14 @@ fn prepare_with(
                         events,
                     },
                 );
-                compiled.insert(file.name().to_string(), proto.encode_to_vec().into());
+                // prost-types' copy has no edition and no features: an editions file is kept
+                // in prost-reflect's encoding, which has them.
+                let bytes = if file.syntax() == prost_reflect::Syntax::Editions {
+                    file.encode_to_vec()
+                } else {
+                    proto.encode_to_vec()
+                };
+                compiled.insert(file.name().to_string(), bytes.into());
             }
         }
         all = fingerprints(&module.ids, &meta, &outside);
@@ -487,14 +494,23 @@ impl Prepared {
     ) -> anyhow::Result<Contract> {
         let wanted = |name: &str| keep.is_none_or(|k| k.contains(name));
         let mut files = Vec::new();
+        let mut editions = BTreeMap::new();
         let mut damaged = Vec::new();
+        // An editions file's features, which prost-types drops, from the same bytes.
+        let mut decode = |bytes: &[u8]| {
+            let file = FileDescriptorProto::decode(bytes).ok()?;
+            if let Some(features) = super::features::EditionsFile::of(&file, bytes) {
+                editions.insert(file.name().to_string(), Arc::new(features));
+            }
+            Some(file)
+        };
         for name in self.sources.keys().filter(|n| wanted(n)) {
             let fingerprint = self.fingerprints.get(name);
             let file = match self.compiled.get(name) {
-                Some(bytes) => FileDescriptorProto::decode(&bytes[..]).ok(),
+                Some(bytes) => decode(&bytes[..]),
                 None => fingerprint
                     .and_then(|f| store.and_then(|s| s.get(f)))
-                    .and_then(|b| FileDescriptorProto::decode(b.as_slice()).ok()),
+                    .and_then(|b| decode(b.as_slice())),
             };
             match file {
                 Some(file) if file.name() == name => files.push(file),
@@ -547,6 +563,7 @@ impl Prepared {
             .filter(|(n, _)| wanted(n))
             .map(|(n, p)| (n.clone(), p.clone()))
             .collect();
+        contract.editions = editions;
         Ok(contract)
     }
 }

@@ -26,9 +26,20 @@ pub fn load(path: &Path) -> anyhow::Result<Contract> {
             path.display()
         );
     }
-    Ok(Contract::from_files(
+    // The editions files' features, which prost-types drops, from the same bytes.
+    let skeletons = super::features::EditionsSet::decode(bytes.as_slice())?;
+    let editions = set
+        .file
+        .iter()
+        .zip(skeletons.file)
+        .filter(|(file, _)| file.syntax() == "editions")
+        .map(|(file, features)| (file.name().to_string(), std::sync::Arc::new(features)))
+        .collect();
+    let mut contract = Contract::from_files(
         format!("descriptor set {}", path.display()),
         set.file,
         Default::default(),
-    ))
+    );
+    contract.editions = editions;
+    Ok(contract)
 }

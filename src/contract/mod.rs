@@ -6,6 +6,7 @@ mod compile;
 mod delta;
 mod descriptor_set;
 pub mod events;
+pub mod features;
 mod files;
 mod git;
 mod image;
@@ -76,6 +77,8 @@ pub struct Contract {
     /// Where a file lives relative to the module root, for files whose import name differs
     /// (under a build root or a workspace module): what reports print, as buf does.
     pub paths: BTreeMap<String, String>,
+    /// The features of the editions files, by file name (prost-types' copies lack them).
+    pub editions: BTreeMap<String, Arc<features::EditionsFile>>,
 }
 
 impl Contract {
@@ -110,6 +113,12 @@ impl Contract {
                 .filter(|(name, _)| has(name))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            editions: self
+                .editions
+                .iter()
+                .filter(|(name, _)| has(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             files,
         }
     }
@@ -131,6 +140,7 @@ impl Contract {
             files,
             sources,
             paths: BTreeMap::new(),
+            editions: BTreeMap::new(),
         }
     }
 }

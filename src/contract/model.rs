@@ -17,6 +17,7 @@ use prost_types::{
     FileDescriptorProto, MethodDescriptorProto, OneofDescriptorProto, ServiceDescriptorProto,
 };
 
+use super::features::{self, FeatureSet};
 use super::location::{self, Span};
 use super::Contract;
 
@@ -43,12 +44,15 @@ pub mod tag {
 pub enum Syntax {
     Proto2,
     Proto3,
+    /// `edition = "2023";` or later: behaviour set by features ([`Model::features`]).
+    Editions,
 }
 
 impl Syntax {
     pub fn of(file: &FileDescriptorProto) -> Syntax {
         match file.syntax() {
             "proto3" => Syntax::Proto3,
+            "editions" => Syntax::Editions,
             _ => Syntax::Proto2,
         }
     }
@@ -58,6 +62,7 @@ impl Syntax {
         match self {
             Syntax::Proto2 => "proto2",
             Syntax::Proto3 => "proto3",
+            Syntax::Editions => "editions",
         }
     }
 }
@@ -235,6 +240,16 @@ impl<'a> Model<'a> {
     /// The model of every file of `contract`.
     pub fn new(contract: &'a Contract) -> Model<'a> {
         Model::build(contract, |_| false)
+    }
+
+    /// The features in effect at the element at `path` (a SourceCodeInfo path) of `file`: an
+    /// editions file's as resolved, else what proto2 or proto3 imply.
+    pub fn features(&self, file: usize, path: &[i32]) -> FeatureSet {
+        let f = &self.files[file];
+        match (f.syntax, self.contract.editions.get(f.name)) {
+            (Syntax::Editions, Some(editions)) => editions.resolve(path),
+            (syntax, _) => FeatureSet::of_syntax(syntax == Syntax::Proto3),
+        }
     }
 
     /// The model of every file of `contract` for which `skip` is false.
@@ -601,6 +616,20 @@ impl<'a> Field<'_, 'a> {
             Label::Repeated if self.map_entry().is_some() => Cardinality::Map,
             Label::Repeated => Cardinality::Repeated,
             Label::Required => Cardinality::Required,
+            Label::Optional if self.syntax() == Syntax::Editions => {
+                let presence = self.model.features(self.file, &self.path).field_presence;
+                if presence == Some(features::LEGACY_REQUIRED) {
+                    Cardinality::Required
+                } else if presence == Some(features::IMPLICIT)
+                    && !self.is_extension()
+                    && d.oneof_index.is_none()
+                    && !matches!(d.r#type(), Type::Message | Type::Group)
+                {
+                    Cardinality::Implicit
+                } else {
+                    Cardinality::Explicit
+                }
+            }
             Label::Optional => {
                 let explicit = self.is_extension()
                     || self.syntax() == Syntax::Proto2

@@ -3898,7 +3898,9 @@ fn make_descriptor() -> FileDescriptorSet {
                                     },
                                     EnumValueDescriptorProto {
                                         name: Some("NONE".into()),
-                                        number: Some(1),
+                                        // protogen patch: 3 since protobuf 26 (1 is reserved);
+                                        // buf and protoc write 3.
+                                        number: Some(3),
                                         options: None,
                                     },
                                     EnumValueDescriptorProto {
