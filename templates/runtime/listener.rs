@@ -176,6 +176,8 @@ where
                 drop(tcp);
                 continue;
             }
+            // As tonic and grpc-go: no wait for the client's delayed ACK. Nagle would save
+            // ~17% CPU per call at 64 in flight on 4 connections (README, REST's cost).
             let _ = tcp.set_nodelay(true);
             let connection = Connection {
                 peer,
