@@ -71,10 +71,11 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         if !only.is_empty() && !only.split(',').any(|b| b == broker) {
             continue;
         }
-        // samples[side] = (events/s, p50 µs, p99 µs); side 0 plain, 1 generated
-        let mut samples = [Vec::new(), Vec::new()];
+        // samples[side] = (events/s, p50 µs, p99 µs); side 0 plain, 1 generated, 2 the plain
+        // client without the wire mapping's headers (what they cost, for the reader).
+        let mut samples = [Vec::new(), Vec::new(), Vec::new()];
         for round in 0..rounds {
-            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [1, 0, 2] };
             for side in order {
                 // A fresh broker each time, so neither side sees the other's events.
                 let store = tempfile_dir(&dir, broker, round, side)?;
@@ -83,7 +84,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                     .map_or(4222, |(_, p)| p.parse().unwrap_or(4222));
                 let (mut server, url) = start_broker(broker, &program, port, &store)?;
                 let output = Command::new(&binary)
-                    .args([url.as_str(), ["plain", "generated"][side], COUNT, IN_FLIGHT])
+                    .args([
+                        url.as_str(),
+                        ["plain", "generated", "bare"][side],
+                        COUNT,
+                        IN_FLIGHT,
+                    ])
                     .output();
                 // The whole group: rabbitmq-server is a script whose Erlang VM outlives it.
                 let _ = Command::new("kill")
@@ -111,9 +117,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             }
         }
         let mut medians = Vec::new();
-        for (side, name) in [format!("plain {client}"), "generated (runtime)".to_string()]
-            .iter()
-            .enumerate()
+        for (side, name) in [
+            format!("plain {client}, same headers"),
+            "generated (runtime)".to_string(),
+            format!("plain {client}, no headers"),
+        ]
+        .iter()
+        .enumerate()
         {
             let median = |field: fn(&(f64, f64, f64)) -> f64| {
                 let mut values: Vec<f64> = samples[side].iter().map(field).collect();
@@ -128,7 +138,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             medians.push(row);
         }
         println!(
-            "| events on {broker} | generated / plain | {:.2} | {:.2} | {:.2} |",
+            "| events on {broker} | generated / plain (same headers) | {:.2} | {:.2} | {:.2} |",
             medians[1].0 / medians[0].0,
             medians[1].1 / medians[0].1,
             medians[1].2 / medians[0].2

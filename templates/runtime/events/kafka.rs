@@ -26,7 +26,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
 use tokio::sync::mpsc;
 
-use super::{Broker, Client, Declared, Delivery, EventsConfig, Headers};
+use super::{Broker, Client, Declared, Delivery, EventHeaders, EventsConfig, Headers};
 use crate::runtime::BoxError;
 
 /// The topic of `workspace`'s dead letters of `subject`.
@@ -151,8 +151,14 @@ impl Kafka {
         Ok(())
     }
 
-    async fn produce(&self, topic: &str, headers: &Headers, payload: &[u8]) -> Result<(), BoxError> {
-        let mut kafka_headers = OwnedHeaders::new_with_capacity(headers.len());
+    /// Produces `payload` with `headers` (name, value) to `topic`, waiting for `acks=all`.
+    async fn produce<'n, 'v>(
+        &self,
+        topic: &str,
+        headers: impl Iterator<Item = (&'n str, &'v str)>,
+        payload: &[u8],
+    ) -> Result<(), BoxError> {
+        let mut kafka_headers = OwnedHeaders::new_with_capacity(headers.size_hint().0);
         for (name, value) in headers {
             kafka_headers = kafka_headers.insert(Header {
                 key: name,
@@ -225,9 +231,14 @@ impl Broker for Kafka {
         self.ensure_topics(&topics, false).await
     }
 
-    async fn publish(&self, subject: &str, headers: &Headers, payload: &[u8]) -> Result<(), BoxError> {
+    async fn publish(
+        &self,
+        subject: &str,
+        headers: &EventHeaders,
+        payload: Vec<u8>,
+    ) -> Result<(), BoxError> {
         self.ensure_topics(&[subject.to_owned()], true).await?;
-        self.produce(subject, headers, payload).await
+        self.produce(subject, headers.pairs(), &payload).await
     }
 
     async fn subscribe(
@@ -292,7 +303,8 @@ impl Broker for Kafka {
     ) -> Result<(), BoxError> {
         let topic = dead_letter_topic(workspace, subject);
         self.ensure_topics(std::slice::from_ref(&topic), true).await?;
-        self.produce(&topic, headers, payload).await
+        let pairs = headers.iter().map(|(name, value)| (name.as_str(), value.as_str()));
+        self.produce(&topic, pairs, payload).await
     }
 
     fn connected(&self) -> bool {

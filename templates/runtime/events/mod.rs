@@ -163,20 +163,45 @@ fn current_tracestate() -> Option<String> {
     (!header.is_empty()).then_some(header)
 }
 
-/// The headers every published event carries (the wire mapping), for `message` in the
-/// current trace.
-pub fn event_headers(message: &str) -> Headers {
-    let context = trace::current().map_or_else(TraceContext::new_root, |c| c.child());
-    let mut headers = Headers::from([
-        ("content-type".to_owned(), "application/x-protobuf".to_owned()),
-        ("proto-message".to_owned(), message.to_owned()),
-        (TRACEPARENT.to_owned(), context.to_traceparent()),
-        ("event-id".to_owned(), format!("{:032x}", fastrand::u128(..))),
-    ]);
-    if let Some(state) = current_tracestate() {
-        headers.insert(TRACESTATE_HEADER.to_owned(), state);
+/// The headers every published event carries (the wire mapping). A struct, not a map: each
+/// broker writes them straight into its own header type, once per publish (a map in between,
+/// converted per event, cost NATS a fifth of its events' throughput).
+#[derive(Clone, Debug)]
+pub struct EventHeaders {
+    /// The message's full name (`proto-message`).
+    pub message: &'static str,
+    pub traceparent: String,
+    /// Unique per publish: 32 hex digits.
+    pub event_id: String,
+    pub tracestate: Option<String>,
+}
+
+/// The `content-type` of every event's body.
+pub const CONTENT_TYPE: &str = "application/x-protobuf";
+
+impl EventHeaders {
+    /// The headers of a `message` published now, in the current trace.
+    pub fn new(message: &'static str) -> Self {
+        let context = trace::current().map_or_else(TraceContext::new_root, |c| c.child());
+        EventHeaders {
+            message,
+            traceparent: context.to_traceparent(),
+            event_id: format!("{:032x}", fastrand::u128(..)),
+            tracestate: current_tracestate(),
+        }
     }
-    headers
+
+    /// `(name, value)` pairs, as they go on the wire.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("content-type", CONTENT_TYPE),
+            ("proto-message", self.message),
+            (TRACEPARENT, self.traceparent.as_str()),
+            ("event-id", self.event_id.as_str()),
+        ]
+        .into_iter()
+        .chain(self.tracestate.as_deref().map(|state| (TRACESTATE_HEADER, state)))
+    }
 }
 
 /// The W3C header of vendors' trace state, carried with `traceparent`.
@@ -222,12 +247,13 @@ pub trait Broker: Clone + Send + Sync + Sized + 'static {
         publishes: &[&str],
         subscribes: &[&str],
     ) -> impl Future<Output = Result<(), BoxError>> + Send;
-    /// `Ok` once the broker has stored the event.
+    /// `Ok` once the broker has stored the event. The payload is given, so that a client that
+    /// keeps it (NATS) takes it without a copy.
     fn publish(
         &self,
         subject: &str,
-        headers: &Headers,
-        payload: &[u8],
+        headers: &EventHeaders,
+        payload: Vec<u8>,
     ) -> impl Future<Output = Result<(), BoxError>> + Send;
     /// Starts delivering `workspace`'s events on `subjects`; the channel closes when the
     /// connection is lost for good, and the broker stops taking events once it is dropped.
@@ -374,15 +400,15 @@ impl Publisher {
             )
             .into());
         };
-        let headers = event_headers(E::MESSAGE);
+        let headers = EventHeaders::new(E::MESSAGE);
         let payload = event.encode_to_vec();
         let result = match &*client {
             #[cfg(feature = "nats")]
-            Client::Nats(broker) => broker.publish(E::SUBJECT, &headers, &payload).await,
+            Client::Nats(broker) => broker.publish(E::SUBJECT, &headers, payload).await,
             #[cfg(feature = "kafka")]
-            Client::Kafka(broker) => broker.publish(E::SUBJECT, &headers, &payload).await,
+            Client::Kafka(broker) => broker.publish(E::SUBJECT, &headers, payload).await,
             #[cfg(feature = "rabbitmq")]
-            Client::Rabbitmq(broker) => broker.publish(E::SUBJECT, &headers, &payload).await,
+            Client::Rabbitmq(broker) => broker.publish(E::SUBJECT, &headers, payload).await,
         };
         result.map_err(|error| {
             format!("cannot publish {} on {}: {error}", E::MESSAGE, E::SUBJECT).into()
@@ -689,49 +715,69 @@ impl Session {
                 max_attempts: session.config.event_max_attempts,
                 backoff: session.config.event_retry_backoff,
             });
+            // While events flow, a free permit and a waiting event are taken without the two
+            // selects (which registered the stop signal, the permit and the timer per event);
+            // every 32nd event goes the slow way, so that the tick still runs.
+            let mut taken = 0u32;
             loop {
-                let permit = tokio::select! {
-                    _ = stopped(&mut stopping) => break 'session,
-                    permit = limit.clone().acquire_owned() => match permit {
-                        Ok(permit) => permit,
-                        Err(_closed) => break 'session,
+                taken = taken.wrapping_add(1);
+                let fast = taken % 32 != 0 && !*stopping.borrow();
+                let permit = match fast.then(|| limit.clone().try_acquire_owned().ok()) {
+                    Some(Some(permit)) => permit,
+                    _ => tokio::select! {
+                        _ = stopped(&mut stopping) => break 'session,
+                        permit = limit.clone().acquire_owned() => match permit {
+                            Ok(permit) => permit,
+                            Err(_closed) => break 'session,
+                        },
                     },
                 };
-                let next = tokio::select! {
-                    _ = stopped(&mut stopping) => break 'session,
-                    next = async {
-                        match deliveries.as_mut() {
-                            Some(deliveries) => deliveries.recv().await,
-                            None => std::future::pending().await,
-                        }
-                    } => next,
-                    _ = tick.tick() => {
-                        // Reap finished handlers so the set does not grow.
-                        while running.try_join_next().is_some() {}
-                        let now = broker.connected();
-                        if now && !ready {
-                            // A broker back from the dead may have lost what was declared (a
-                            // fresh node): declare it again, idempotently, before saying ready.
-                            let declared = broker.declare(session.workspace, session.publishes, &session.subscribes);
-                            if let Err(error) = declared.await {
-                                tracing::warn!(broker = session.broker, %error, "events broker reachable, but cannot declare on it yet; retrying");
-                                continue;
-                            }
-                        }
-                        if now != ready {
-                            ready = now;
-                            session.report(now).await;
-                            if now {
-                                tracing::info!(broker = session.broker, "events broker reachable again");
-                            } else {
-                                tracing::warn!(broker = session.broker, "events broker unreachable; reconnecting");
-                            }
-                        }
-                        if !now && !B::RECONNECTS {
-                            break;
-                        }
-                        continue;
+                let waiting = match deliveries.as_mut() {
+                    Some(deliveries) if fast => deliveries.try_recv().ok(),
+                    _ => None,
+                };
+                let next = match waiting {
+                    Some(delivery) => {
+                        // Yields now and then, as an awaited receive would.
+                        tokio::task::coop::consume_budget().await;
+                        Some(delivery)
                     }
+                    None => tokio::select! {
+                        _ = stopped(&mut stopping) => break 'session,
+                        next = async {
+                            match deliveries.as_mut() {
+                                Some(deliveries) => deliveries.recv().await,
+                                None => std::future::pending().await,
+                            }
+                        } => next,
+                        _ = tick.tick() => {
+                            // Reap finished handlers so the set does not grow.
+                            while running.try_join_next().is_some() {}
+                            let now = broker.connected();
+                            if now && !ready {
+                                // A broker back from the dead may have lost what was declared (a
+                                // fresh node): declare it again, idempotently, before saying ready.
+                                let declared = broker.declare(session.workspace, session.publishes, &session.subscribes);
+                                if let Err(error) = declared.await {
+                                    tracing::warn!(broker = session.broker, %error, "events broker reachable, but cannot declare on it yet; retrying");
+                                    continue;
+                                }
+                            }
+                            if now != ready {
+                                ready = now;
+                                session.report(now).await;
+                                if now {
+                                    tracing::info!(broker = session.broker, "events broker reachable again");
+                                } else {
+                                    tracing::warn!(broker = session.broker, "events broker unreachable; reconnecting");
+                                }
+                            }
+                            if !now && !B::RECONNECTS {
+                                break;
+                            }
+                            continue;
+                        }
+                    },
                 };
                 let Some(delivery) = next else {
                     tracing::warn!(broker = session.broker, "events delivery stopped (connection lost); subscribing again");

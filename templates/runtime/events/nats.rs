@@ -10,11 +10,12 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, stream, AckKind};
+use async_nats::header::{HeaderName, HeaderValue};
 use async_nats::HeaderMap;
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 
-use super::{Broker, Client, Declared, Delivery, EventsConfig, Headers};
+use super::{Broker, Client, Declared, Delivery, EventHeaders, EventsConfig, Headers};
 use crate::runtime::BoxError;
 
 /// The name of the stream that keeps `subject`'s events.
@@ -104,16 +105,12 @@ impl Nats {
     async fn publish_to(
         &self,
         subject: String,
-        headers: &Headers,
-        payload: &[u8],
+        headers: HeaderMap,
+        payload: Vec<u8>,
     ) -> Result<(), BoxError> {
-        let mut map = HeaderMap::new();
-        for (name, value) in headers {
-            map.insert(name.as_str(), value.as_str());
-        }
         let ack = self
             .jetstream
-            .publish_with_headers(subject, map, payload.to_vec().into())
+            .publish_with_headers(subject, headers, payload.into())
             .await?;
         ack.await
             .map_err(|error| format!("NATS did not confirm it: {error}"))?;
@@ -165,12 +162,22 @@ impl Broker for Nats {
         Ok(())
     }
 
-    async fn publish(&self, subject: &str, headers: &Headers, payload: &[u8]) -> Result<(), BoxError> {
+    async fn publish(
+        &self,
+        subject: &str,
+        headers: &EventHeaders,
+        payload: Vec<u8>,
+    ) -> Result<(), BoxError> {
         // Publishers and subscribers both create the stream, so either may start first.
         if !self.streams.contains(subject) {
             self.ensure_stream(subject).await?;
         }
-        self.publish_to(subject.to_owned(), headers, payload).await
+        // Static names: no copy, no validation of the name per event.
+        let map = headers
+            .pairs()
+            .map(|(name, value)| (HeaderName::from_static(name), HeaderValue::from(value)))
+            .collect();
+        self.publish_to(subject.to_owned(), map, payload).await
     }
 
     async fn subscribe(
@@ -232,7 +239,11 @@ impl Broker for Nats {
         headers: &Headers,
         payload: &[u8],
     ) -> Result<(), BoxError> {
-        self.publish_to(dead_letter_subject(workspace, subject), headers, payload)
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(name.as_str(), value.as_str());
+        }
+        self.publish_to(dead_letter_subject(workspace, subject), map, payload.to_vec())
             .await
     }
 

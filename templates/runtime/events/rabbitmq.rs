@@ -22,7 +22,7 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Exchange
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 
-use super::{Broker, Client, Declared, Delivery, EventsConfig, Headers};
+use super::{Broker, Client, Declared, Delivery, EventHeaders, EventsConfig, Headers};
 use crate::runtime::BoxError;
 
 /// The exchange every event is published to.
@@ -97,26 +97,26 @@ impl Rabbitmq {
         Ok(())
     }
 
-    async fn publish_to(
+    /// Publishes `payload` with `headers` (name, value) and waits for the publisher confirm.
+    async fn publish_to<'n, 'v>(
         &self,
         exchange: &str,
         key: &str,
-        headers: &Headers,
+        headers: impl Iterator<Item = (&'n str, &'v str)>,
         payload: &[u8],
     ) -> Result<(), BoxError> {
         let mut table = FieldTable::default();
+        let mut properties = BasicProperties::default().with_delivery_mode(2); // persistent
         for (name, value) in headers {
-            table.insert(name.as_str().into(), AMQPValue::LongString(value.as_str().into()));
+            // AMQP has properties of its own for two of them: set both.
+            match name {
+                "content-type" => properties = properties.with_content_type(value.into()),
+                "event-id" => properties = properties.with_message_id(value.into()),
+                _ => {}
+            }
+            table.insert(name.into(), AMQPValue::LongString(value.into()));
         }
-        let mut properties = BasicProperties::default()
-            .with_headers(table)
-            .with_delivery_mode(2); // persistent
-        if let Some(kind) = headers.get("content-type") {
-            properties = properties.with_content_type(kind.as_str().into());
-        }
-        if let Some(id) = headers.get("event-id") {
-            properties = properties.with_message_id(id.as_str().into());
-        }
+        let properties = properties.with_headers(table);
         let confirm = self
             .publishing
             .basic_publish(
@@ -185,9 +185,15 @@ impl Broker for Rabbitmq {
         Ok(())
     }
 
-    async fn publish(&self, subject: &str, headers: &Headers, payload: &[u8]) -> Result<(), BoxError> {
+    async fn publish(
+        &self,
+        subject: &str,
+        headers: &EventHeaders,
+        payload: Vec<u8>,
+    ) -> Result<(), BoxError> {
         self.declare_exchanges().await?;
-        self.publish_to(EXCHANGE, subject, headers, payload).await
+        self.publish_to(EXCHANGE, subject, headers.pairs(), &payload)
+            .await
     }
 
     async fn subscribe(
@@ -256,13 +262,9 @@ impl Broker for Rabbitmq {
         headers: &Headers,
         payload: &[u8],
     ) -> Result<(), BoxError> {
-        self.publish_to(
-            DEAD_LETTER_EXCHANGE,
-            &queue_name(workspace, subject),
-            headers,
-            payload,
-        )
-        .await
+        let pairs = headers.iter().map(|(name, value)| (name.as_str(), value.as_str()));
+        self.publish_to(DEAD_LETTER_EXCHANGE, &queue_name(workspace, subject), pairs, payload)
+            .await
     }
 
     fn connected(&self) -> bool {

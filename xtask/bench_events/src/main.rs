@@ -3,10 +3,15 @@
 //! runtime (`generated`) or the broker's plain client (`plain`: async-nats, rdkafka, lapin).
 //! Both sides keep the same guarantees: a publish waits for the broker's ack (JetStream ack,
 //! `acks=all`, publisher confirm), a durable consumer acknowledges (or stores the offset of)
-//! an event once handled, and publisher and consumer have a connection each.
+//! an event once handled, and publisher and consumer have a connection each. Both send the
+//! same bytes: the plain side follows the wire mapping too (content-type, proto-message, a
+//! fresh traceparent and event-id per event), as a service in another language must; and both
+//! run on the generated server's allocator (mimalloc).
 //! The URL's scheme picks the broker. Prints `events/s p50_µs p99_µs`.
 //!
-//!     events-bench URL generated|plain COUNT IN_FLIGHT
+//! `bare` is the plain client without the wire mapping's headers, to show what they cost.
+//!
+//!     events-bench URL generated|plain|bare COUNT IN_FLIGHT
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -17,7 +22,29 @@ use shop_api::runtime::BoxError;
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 
+/// As the generated server (its main.rs): the runtime's numbers are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SUBJECT: &str = "orders.shipped";
+const MESSAGE: &str = "orders.v1.OrderShipped";
+
+/// The wire mapping's headers, as a plain client that follows it writes them for each event.
+fn wire_headers() -> [(&'static str, String); 4] {
+    [
+        ("content-type", "application/x-protobuf".to_owned()),
+        ("proto-message", MESSAGE.to_owned()),
+        (
+            "traceparent",
+            format!(
+                "00-{:032x}-{:016x}-01",
+                fastrand::u128(1..),
+                fastrand::u64(1..)
+            ),
+        ),
+        ("event-id", format!("{:032x}", fastrand::u128(..))),
+    ]
+}
 const WARMUP: &str = "warmup";
 
 fn now_micros() -> u128 {
@@ -54,7 +81,14 @@ fn report(event: &OrderShipped, handled: &mpsc::UnboundedSender<u64>) {
     }
 }
 
-/// The plain client's publisher, one per broker.
+/// The plain client's publisher, one per broker; `bare` leaves out the wire mapping's headers
+/// (what the headers themselves cost).
+#[derive(Clone)]
+struct PlainPublisher {
+    client: Plain,
+    bare: bool,
+}
+
 #[derive(Clone)]
 enum Plain {
     Nats(async_nats::jetstream::Context),
@@ -62,21 +96,21 @@ enum Plain {
     Rabbitmq(lapin::Channel),
 }
 
-impl Plain {
+impl PlainPublisher {
     async fn publish(&self, payload: Vec<u8>) -> Result<(), BoxError> {
-        match self {
-            Plain::Nats(jetstream) => {
+        match &self.client {
+            Plain::Nats(jetstream) if self.bare => {
                 jetstream.publish(SUBJECT, payload.into()).await?.await?;
             }
-            Plain::Kafka(producer) => {
+            Plain::Kafka(producer) if self.bare => {
                 let record: rdkafka::producer::FutureRecord<'_, (), [u8]> =
-                    rdkafka::producer::FutureRecord::to(SUBJECT).payload(&payload);
+                    rdkafka::producer::FutureRecord::to(SUBJECT).payload(payload.as_slice());
                 producer
                     .send(record, Duration::from_secs(30))
                     .await
                     .map_err(|(error, _)| error)?;
             }
-            Plain::Rabbitmq(channel) => {
+            Plain::Rabbitmq(channel) if self.bare => {
                 channel
                     .basic_publish(
                         "events".into(),
@@ -84,6 +118,58 @@ impl Plain {
                         lapin::options::BasicPublishOptions::default(),
                         &payload,
                         lapin::BasicProperties::default().with_delivery_mode(2),
+                    )
+                    .await?
+                    .await?;
+            }
+            Plain::Nats(jetstream) => {
+                let mut headers = async_nats::HeaderMap::new();
+                for (name, value) in wire_headers() {
+                    headers.insert(name, value);
+                }
+                jetstream
+                    .publish_with_headers(SUBJECT, headers, payload.into())
+                    .await?
+                    .await?;
+            }
+            Plain::Kafka(producer) => {
+                let mut headers = rdkafka::message::OwnedHeaders::new_with_capacity(4);
+                for (name, value) in &wire_headers() {
+                    headers = headers.insert(rdkafka::message::Header {
+                        key: name,
+                        value: Some(value.as_bytes()),
+                    });
+                }
+                let record: rdkafka::producer::FutureRecord<'_, (), [u8]> =
+                    rdkafka::producer::FutureRecord::to(SUBJECT)
+                        .payload(payload.as_slice())
+                        .headers(headers);
+                producer
+                    .send(record, Duration::from_secs(30))
+                    .await
+                    .map_err(|(error, _)| error)?;
+            }
+            Plain::Rabbitmq(channel) => {
+                let mut table = lapin::types::FieldTable::default();
+                let [content_type, message, traceparent, event_id] = wire_headers();
+                for (name, value) in [&content_type, &message, &traceparent, &event_id] {
+                    table.insert(
+                        (*name).into(),
+                        lapin::types::AMQPValue::LongString(value.as_str().into()),
+                    );
+                }
+                let properties = lapin::BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_content_type(content_type.1.as_str().into())
+                    .with_message_id(event_id.1.as_str().into())
+                    .with_headers(table);
+                channel
+                    .basic_publish(
+                        "events".into(),
+                        SUBJECT.into(),
+                        lapin::options::BasicPublishOptions::default(),
+                        &payload,
+                        properties,
                     )
                     .await?
                     .await?;
@@ -241,7 +327,7 @@ async fn plain(url: &str, handled: mpsc::UnboundedSender<u64>) -> Result<Plain, 
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().collect();
     let [_, url, mode, count, in_flight] = &args[..] else {
-        return Err("usage: events-bench URL generated|plain COUNT IN_FLIGHT".into());
+        return Err("usage: events-bench URL generated|plain|bare COUNT IN_FLIGHT".into());
     };
     let count: usize = count.parse()?;
     let in_flight: usize = in_flight.parse()?;
@@ -274,7 +360,12 @@ async fn main() -> Result<(), BoxError> {
             generated = Some(setup.start(&config).await?);
             publisher = Some(Publisher::connect(url).await?);
         }
-        "plain" => plain_publisher = Some(plain(url, handled).await?),
+        "plain" | "bare" => {
+            plain_publisher = Some(PlainPublisher {
+                client: plain(url, handled).await?,
+                bare: mode == "bare",
+            })
+        }
         other => return Err(format!("unknown mode {other}").into()),
     }
     // Both sides start the clock once their consumer handled a warm-up event: subscribers
