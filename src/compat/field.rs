@@ -28,8 +28,22 @@ impl<'x, 'a> Deref for Field<'x, 'a> {
 }
 
 impl Field<'_, '_> {
+    /// The type on the wire: in editions, a message field with delimited encoding is a group.
     fn kind(&self) -> Type {
-        self.desc.r#type()
+        let written = self.desc.r#type();
+        let delimited = || {
+            self.model.features(self.file, &self.path).message_encoding
+                == Some(crate::contract::features::DELIMITED)
+        };
+        if written == Type::Message
+            && self.syntax() == model::Syntax::Editions
+            && self.map_entry().is_none()
+            && delimited()
+        {
+            Type::Group
+        } else {
+            written
+        }
     }
 
     /// `field 4 "role" of message "User"` or `extension 150 "a.v1.ext" of "a.v1.M"`.

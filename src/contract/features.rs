@@ -27,6 +27,7 @@ pub const LEGACY_REQUIRED: i32 = 3;
 pub const OPEN: i32 = 1;
 pub const VERIFY: i32 = 2;
 pub const ALLOW: i32 = 1;
+pub const DELIMITED: i32 = 2;
 
 impl FeatureSet {
     /// Editions 2023 and 2024 (descriptor.proto's `edition_defaults`; equal for these).

@@ -2,11 +2,11 @@
 //! FIELD_NO_DESCRIPTOR, FIELD_NOT_REQUIRED, ONEOF_LOWER_SNAKE_CASE, COMMENT_MESSAGE,
 //! COMMENT_FIELD, COMMENT_ONEOF.
 
-use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::field_descriptor_proto::Type;
 
 use super::names::{to_lower_snake_case, to_pascal_case};
 use super::sink::Sink;
-use crate::contract::model::{sub, Field};
+use crate::contract::model::{sub, Cardinality, Field};
 
 pub fn check(sink: &mut Sink) {
     let model = sink.model;
@@ -103,7 +103,8 @@ fn field(sink: &mut Sink, f: &Field, comments: bool) {
             format!("Field name \"{name}\" cannot be any capitalization of \"descriptor\" with any number of prefix or suffix underscores: rename it."),
         );
     }
-    if f.desc.label() == Label::Required {
+    // Required as written (proto2) or resolved (editions' `LEGACY_REQUIRED`).
+    if f.cardinality() == Cardinality::Required {
         sink.add(
             "FIELD_NOT_REQUIRED",
             i,
