@@ -123,3 +123,65 @@ fn a_rename_is_found_by_its_old_name_and_strangers_stay_unmatched() {
     assert_eq!(log.unmatched_findings.len(), 1);
     assert_eq!(log.count(Section::Breaking), 3);
 }
+
+/// Editions: a change of a resolved feature is a change (aspect `features.NAME`, values as
+/// descriptor.proto names them), and the rule that judges the feature attaches to it.
+#[test]
+fn feature_changes_are_changes_and_carry_their_rules() {
+    let log = changelog(
+        "editions",
+        vec![
+            finding("ENUM_SAME_TYPE", "shop.v1.Status"),
+            finding("MESSAGE_SAME_JSON_FORMAT", "shop.v1.Product"),
+            finding("FIELD_SAME_UTF8_VALIDATION", "shop.v1.Product.name"),
+            finding("FIELD_SAME_TYPE", "shop.v1.Product.price"),
+        ],
+    );
+    let mut found = breaking(&log);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "features.enum_type".into(),
+                "shop.v1.Status".into(),
+                vec!["ENUM_SAME_TYPE"]
+            ),
+            (
+                "features.json_format".into(),
+                "shop.v1.Product".into(),
+                vec!["MESSAGE_SAME_JSON_FORMAT"]
+            ),
+            (
+                "features.message_encoding".into(),
+                "shop.v1.Product.price".into(),
+                vec!["FIELD_SAME_TYPE"]
+            ),
+            (
+                "features.utf8_validation".into(),
+                "shop.v1.Product.name".into(),
+                vec!["FIELD_SAME_UTF8_VALIDATION"]
+            ),
+        ]
+    );
+    assert!(log.unmatched_findings.is_empty());
+    // Packed to expanded breaks nothing, and is listed.
+    let other: Vec<_> = log
+        .in_section(Section::Other)
+        .map(|c| {
+            (
+                c.change.aspect.to_string(),
+                c.change.old.clone(),
+                c.change.new.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        other,
+        [(
+            "features.repeated_field_encoding".to_string(),
+            Some("PACKED".to_string()),
+            Some("EXPANDED".to_string())
+        )]
+    );
+}

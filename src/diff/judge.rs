@@ -124,8 +124,11 @@ fn rule_aspects(rule: &str) -> &'static [&'static str] {
         "FILE_SAME_PACKAGE" => &["package"],
         "FILE_SAME_SYNTAX" => &["syntax"],
         "FIELD_SAME_TYPE" | "FIELD_WIRE_COMPATIBLE_TYPE" | "FIELD_WIRE_JSON_COMPATIBLE_TYPE" => {
-            &["type"]
+            &["type", "features.message_encoding"]
         }
+        "FIELD_SAME_UTF8_VALIDATION" => &["features.utf8_validation"],
+        "ENUM_SAME_TYPE" => &["features.enum_type"],
+        "ENUM_SAME_JSON_FORMAT" | "MESSAGE_SAME_JSON_FORMAT" => &["features.json_format"],
         "FIELD_SAME_CARDINALITY"
         | "FIELD_SAME_LABEL"
         | "FIELD_WIRE_COMPATIBLE_CARDINALITY"

@@ -46,6 +46,12 @@ impl<'a> Differ<'a> {
             nd.options.clone().unwrap_or_default(),
         );
         self.deprecation(subject, oo.deprecated, no.deprecated);
+        self.features(
+            subject,
+            (oe.file, &oe.path),
+            (ne.file, &ne.path),
+            &[Feature::EnumType, Feature::JsonFormat],
+        );
         self.value(
             subject,
             "allow_alias",

@@ -99,6 +99,12 @@ impl<'a> Differ<'a> {
             nd.options.clone().unwrap_or_default(),
         );
         self.deprecation(subject, oo.deprecated, no.deprecated);
+        self.features(
+            subject,
+            (om.file, &om.path),
+            (nm.file, &nm.path),
+            &[Feature::JsonFormat],
+        );
         self.value(
             subject,
             "message_set_wire_format",
@@ -302,6 +308,19 @@ impl<'a> Differ<'a> {
             no.jstype.map(|_| format!("{:?}", no.jstype())),
         );
         self.deprecation(&subject, oo.deprecated, no.deprecated);
+        let mut features = vec![Feature::MessageEncoding];
+        if old.label_text() == "repeated" || new.label_text() == "repeated" {
+            features.push(Feature::RepeatedFieldEncoding);
+        }
+        if old.type_text() == "string" || new.type_text() == "string" {
+            features.push(Feature::Utf8Validation);
+        }
+        self.features(
+            &subject,
+            (old.file, &old.path),
+            (new.file, &new.path),
+            &features,
+        );
         self.docs(&subject, (old.file, &old.path), (new.file, &new.path));
     }
 }

@@ -18,8 +18,9 @@ use prost_types::{
     DescriptorProto, EnumDescriptorProto, FileDescriptorProto, MethodDescriptorProto,
 };
 
+use crate::contract::features::FeatureSet;
 use crate::contract::model::{
-    qualify, syntax_text, tag::*, Cardinality, EnumValue, Field, Model, Rpc,
+    qualify, syntax_text, tag::*, Cardinality, EnumValue, Field, Model, Rpc, Syntax,
 };
 use crate::contract::Contract;
 
@@ -58,6 +59,42 @@ pub fn compare(old: &Contract, new: &Contract, options: &DiffOptions) -> Vec<Cha
         key(a).cmp(&key(b))
     });
     changes
+}
+
+/// A feature `diff` reports, with its values' names (descriptor.proto's).
+#[derive(Clone, Copy)]
+enum Feature {
+    EnumType,
+    RepeatedFieldEncoding,
+    Utf8Validation,
+    MessageEncoding,
+    JsonFormat,
+}
+
+impl Feature {
+    fn read(self) -> (&'static str, fn(&FeatureSet) -> Option<String>) {
+        fn name(value: Option<i32>, names: [&str; 2]) -> Option<String> {
+            let i = usize::try_from(value? - 1).ok()?;
+            names.get(i).map(|s| s.to_string())
+        }
+        match self {
+            Feature::EnumType => ("features.enum_type", |f| {
+                name(f.enum_type, ["OPEN", "CLOSED"])
+            }),
+            Feature::RepeatedFieldEncoding => ("features.repeated_field_encoding", |f| {
+                name(f.repeated_field_encoding, ["PACKED", "EXPANDED"])
+            }),
+            Feature::Utf8Validation => ("features.utf8_validation", |f| {
+                name(f.utf8_validation.map(|v| v - 1), ["VERIFY", "NONE"])
+            }),
+            Feature::MessageEncoding => ("features.message_encoding", |f| {
+                name(f.message_encoding, ["LENGTH_PREFIXED", "DELIMITED"])
+            }),
+            Feature::JsonFormat => ("features.json_format", |f| {
+                name(f.json_format, ["ALLOW", "LEGACY_BEST_EFFORT"])
+            }),
+        }
+    }
 }
 
 /// The element as a whole first, then its name and file, then the rest, comments last.
@@ -126,6 +163,30 @@ impl<'a> Differ<'a> {
             change.old = old;
             change.new = new;
             self.push(change);
+        }
+    }
+
+    /// The resolved features `which` of an element, when either side is in an editions file
+    /// (between proto2 and proto3 elements, the syntax change says it): one change per
+    /// feature, aspect `features.NAME`, values named as in descriptor.proto.
+    fn features(
+        &self,
+        subject: &Subject,
+        old: (usize, &[i32]),
+        new: (usize, &[i32]),
+        which: &[Feature],
+    ) {
+        let editions = |model: &Model, file: usize| model.files[file].syntax == Syntax::Editions;
+        if !editions(&self.old, old.0) && !editions(&self.new, new.0) {
+            return;
+        }
+        let (o, n) = (
+            self.old.features(old.0, old.1),
+            self.new.features(new.0, new.1),
+        );
+        for feature in which {
+            let (aspect, value) = feature.read();
+            self.value(subject, aspect, value(&o), value(&n));
         }
     }
 
