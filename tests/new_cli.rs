@@ -360,3 +360,23 @@ fn force_keeps_edited_handlers_and_foreign_files() {
     );
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), edited);
 }
+
+/// An editions contract is refused, naming the file, until the generated crates can compile
+/// it (their build.rs uses protox and prost-build as published).
+#[test]
+fn refuses_an_editions_contract_naming_the_file() {
+    let dir = sandbox("compile/editions");
+    refused(
+        dir.path(),
+        &[
+            "new",
+            "shop",
+            "--proto",
+            "proto/features/v1/features_2023.proto",
+        ],
+        &[
+            "features/v1/features_2023.proto is an editions file",
+            "cannot scaffold editions contracts yet",
+        ],
+    );
+}

@@ -53,11 +53,27 @@ pub(crate) const VALIDATE_TYPES_DIR: &str = "vendor/prost-protovalidate-types";
 /// Where `--vendor` puts the .proto files, relative to the workspace.
 const VENDOR_DIR: &str = "proto";
 
+/// Editions contracts are not scaffolded yet: the generated api crate compiles the contract
+/// with protox and prost-build as published, which read proto2 and proto3 only, so the
+/// workspace would not build. Refused before anything is written, naming the file.
+pub(crate) fn refuse_editions(contract: &Contract) -> anyhow::Result<()> {
+    if let Some(file) = contract.files.iter().find(|f| f.syntax() == "editions") {
+        bail!(
+            "{} is an editions file (`edition = ...`): `protogen new` and `sync` cannot scaffold editions contracts yet, \
+             as the generated crates compile the contract with protox and prost-build, which read proto2 and proto3 only \
+             (prost issue #1031). `protogen build`, `check`, `diff` and `lint` handle it.",
+            contract.path_of(file.name())
+        );
+    }
+    Ok(())
+}
+
 /// Plans the workspace for `contract`. Fails, before anything is written, on an invalid name
 /// or a contract without a service.
 pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
     names::check_crate_name(&request.name)
         .map_err(|why| anyhow::anyhow!("invalid workspace name: {why}"))?;
+    refuse_editions(contract)?;
     let named: Vec<_> = contract
         .files
         .iter()

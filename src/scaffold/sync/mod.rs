@@ -122,6 +122,7 @@ pub struct SyncPlan {
 /// `force` replaces protogen's files even where a person edited them.
 pub fn plan(loaded: &Loaded, refresh_locks: bool, force: bool) -> anyhow::Result<SyncPlan> {
     let mut out = SyncPlan::default();
+    super::refuse_editions(&loaded.contract)?;
     owned::plan(loaded, force, &mut out)?;
     let new_services = stubs::existing(loaded, &mut out)?;
     if !new_services.is_empty() {
