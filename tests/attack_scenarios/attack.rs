@@ -456,9 +456,27 @@ async fn hostile_connections_and_input_leave_legitimate_callers_served() {
     let head = format!(
         "GET /livez HTTP/1.1\r\nHost: attack\r\nX-Bomb: {value}\r\nConnection: close\r\n\r\n"
     );
-    let (status, _) = http(server.http, head.as_bytes()).await.unwrap();
-    figure("http_1mib_header_status", status);
-    assert_eq!(status, 431);
+    // hyper answers 431 once the head outgrows its buffer, and closes: the rest of the
+    // megabyte can meet a closed socket first (seen in release builds), as on the gRPC port.
+    match http(server.http, head.as_bytes()).await {
+        Ok((status, _)) => {
+            figure("http_1mib_header_status", status);
+            assert_eq!(status, 431);
+        }
+        Err(error) => {
+            figure(
+                "http_1mib_header_status",
+                format!("closed mid-write ({error})"),
+            );
+            assert!(
+                matches!(
+                    error.kind(),
+                    std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+                ),
+                "{error}"
+            );
+        }
+    }
     let deep = "[".repeat(200_000) + &"]".repeat(200_000);
     let request = format!(
         "POST /v1/orders HTTP/1.1\r\nHost: attack\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{deep}",
