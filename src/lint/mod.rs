@@ -9,6 +9,7 @@
 mod enums;
 mod file;
 mod message;
+mod modules;
 pub mod names;
 mod package;
 mod protovalidate;
@@ -23,6 +24,7 @@ use crate::compat::Finding;
 use crate::contract::Contract;
 
 pub use crate::config::LintConfig;
+pub use modules::{lint_loaded, Linted};
 pub use rules::{Rule, RULES};
 
 /// Which lint rules run, with the settings they read and the ignores applied to findings.
