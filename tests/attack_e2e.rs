@@ -225,7 +225,7 @@ fn generated_server_withstands_hostile_clients_and_overload() {
     );
     // With --nocapture the FIGURE lines interleave with libtest's `test NAME ... ok`.
     assert!(
-        stdout.contains("test result: ok. 4 passed; 0 failed"),
+        stdout.contains("test result: ok. 5 passed; 0 failed"),
         "not every scenario passed:\n{stdout}"
     );
 }

@@ -256,7 +256,10 @@ impl Connection {
             .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
         let mut connection = pin!(connection);
         let started = Instant::now();
-        let head_deadline = started + limits.header_read_timeout;
+        // Cleared once the client has spoken. The branch's `if` would not do: select! reads it
+        // when it starts waiting, and a connection that spoke afterwards was then dropped at
+        // the deadline with its calls in flight.
+        let mut head_deadline = Some(started + limits.header_read_timeout);
         // Spread by ±10% (as grpc-go does), so connections made together do not all end
         // together and reconnect in a burst.
         let age_deadline = limits
@@ -274,7 +277,11 @@ impl Connection {
                     }
                     return;
                 }
-                () = sleep_until(Some(head_deadline)), if !activity.spoke() => {
+                () = sleep_until(head_deadline) => {
+                    if activity.spoke() {
+                        head_deadline = None;
+                        continue;
+                    }
                     // Not even a request head (or an HTTP/2 preface and SETTINGS) in time:
                     // dropped without ceremony, it has nothing in flight.
                     metrics.header_timeouts.inc();
