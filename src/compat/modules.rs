@@ -224,26 +224,7 @@ pub fn judge_loaded(
 /// `names` and every file they import on either side, transitively.
 fn with_imports(mut keep: BTreeSet<String>, sides: [&Outline; 2]) -> BTreeSet<String> {
     for side in sides {
-        keep = with_imports_of(keep, side);
-    }
-    keep
-}
-
-/// `keep` and every file of `side` they import, transitively.
-fn with_imports_of(mut keep: BTreeSet<String>, side: &Outline) -> BTreeSet<String> {
-    let mut pending: Vec<String> = keep.iter().cloned().collect();
-    while let Some(name) = pending.pop() {
-        for import in side
-            .files
-            .get(&name)
-            .map(|f| &f.imports)
-            .into_iter()
-            .flatten()
-        {
-            if side.files.contains_key(import) && keep.insert(import.clone()) {
-                pending.push(import.clone());
-            }
-        }
+        keep = side.with_imports(keep);
     }
     keep
 }
@@ -270,5 +251,5 @@ fn module_files(side: &Outline, current: &Outline, prefix: &str) -> BTreeSet<Str
         .filter(|name| placed_by.path_of(name).starts_with(prefix))
         .cloned()
         .collect();
-    with_imports_of(own, side)
+    side.with_imports(own)
 }

@@ -174,6 +174,25 @@ pub struct FileOutline {
 }
 
 impl Outline {
+    /// `keep` and every file of this outline they import, transitively.
+    pub fn with_imports(&self, mut keep: BTreeSet<String>) -> BTreeSet<String> {
+        let mut pending: Vec<String> = keep.iter().cloned().collect();
+        while let Some(name) = pending.pop() {
+            for import in self
+                .files
+                .get(&name)
+                .map(|f| &f.imports)
+                .into_iter()
+                .flatten()
+            {
+                if self.files.contains_key(import) && keep.insert(import.clone()) {
+                    pending.push(import.clone());
+                }
+            }
+        }
+        keep
+    }
+
     /// Only the files named in `keep`.
     pub fn restrict(&self, keep: &BTreeSet<String>) -> Outline {
         Outline {

@@ -110,7 +110,7 @@ fn lint_stored(
     // more decoding.
     let (contract, uses) = loop {
         let wanted: BTreeSet<String> = units.iter().flat_map(Unit::missed).cloned().collect();
-        let contract = loaded.contract(Some(&stored::with_imports(wanted, &outline)))?;
+        let contract = loaded.contract(Some(&outline.with_imports(wanted)))?;
         let mut stale = false;
         let mut uses = Vec::new();
         for unit in &mut units {

@@ -108,7 +108,7 @@ pub fn groups(outline: &Outline, target: &BTreeSet<String>, rules: &str) -> Opti
                 parts.push(file.fingerprint.expect("checked above").to_vec());
             }
             // Whether each import is linted by the unit decides what the model holds of it.
-            for name in with_imports(files.clone(), outline) {
+            for name in outline.with_imports(files.clone()) {
                 if !files.contains(&name) {
                     let linted = if target.contains(&name) { "+" } else { "-" };
                     parts.push(format!("{linted}{name}").into_bytes());
@@ -207,25 +207,6 @@ fn package_cycles(outline: &Outline, target: &BTreeSet<String>) -> Vec<Vec<Strin
         }
     }
     tarjan.found
-}
-
-/// `keep` and every file of `outline` they import, transitively.
-pub fn with_imports(mut keep: BTreeSet<String>, outline: &Outline) -> BTreeSet<String> {
-    let mut pending: Vec<String> = keep.iter().cloned().collect();
-    while let Some(name) = pending.pop() {
-        for import in outline
-            .files
-            .get(&name)
-            .map(|f| &f.imports)
-            .into_iter()
-            .flatten()
-        {
-            if outline.files.contains_key(import) && keep.insert(import.clone()) {
-                pending.push(import.clone());
-            }
-        }
-    }
-    keep
 }
 
 /// The request and response types of the RPCs declared in the files `files` of `contract`,
