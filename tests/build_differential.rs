@@ -29,7 +29,7 @@ enum Gap {
     /// protox only `3` (for json_name both, as two locations); and protox records the
     /// brackets as the field's options though no option remains.
     PseudoOptionSpan,
-    /// A custom option set to a message literal (`option (google.api.http) = { get: "..." };`):
+    /// An option set to a message literal (`option (google.api.http) = { get: "..." };`):
     /// buf records a location for each field inside the literal and spans the option from its
     /// name to the closing brace; protox records the option only, spanning the statement.
     OptionLiteral,
@@ -39,6 +39,13 @@ enum Gap {
     /// Locations are the same but listed in another order (protox groups them by kind; buf
     /// lists them in source order).
     LocationOrder,
+}
+
+/// A well-known type protox compiles in (see [`Gap::WellKnownTypes`]), whose descriptor is not
+/// compared; the language features' files (`google/protobuf/cpp_features.proto`, ...) are
+/// compiled from the copies protogen carries, and compared as any other file.
+fn compiled_in(name: &str) -> bool {
+    name.starts_with("google/protobuf/") && !name.ends_with("_features.proto")
 }
 
 fn protogen(dir: &Path, out: &Path, extra: &[&str]) {
@@ -109,7 +116,7 @@ fn compare(
         if empty > 0 {
             *gaps.entry(Gap::EmptyMethodOptions).or_default() += empty;
         }
-        if a != b && !name.starts_with("google/protobuf/") {
+        if a != b && !compiled_in(name) {
             unexplained.push(format!("{name}: {}", first_difference(&a, &b)));
         }
         match (sa, sb) {
@@ -232,9 +239,19 @@ fn is_field_part(path: &[i32], part: i32) -> bool {
 }
 
 /// A custom option's location (a number of 1000 or more) that protox records too, or one
-/// below it.
+/// below it; or a location inside a field's option set to a literal (`feature_support = {
+/// ... }` in the language features' files).
 fn option_literal(path: &[i32], ours: &BTreeSet<&[i32]>) -> bool {
-    (1..=path.len()).any(|n| path[n - 1] >= 1000 && ours.contains(&path[..n]))
+    (1..=path.len()).any(|n| {
+        let literal = n < path.len() && n > 1 && {
+            let p = &path[..n - 1];
+            let m = p.len();
+            // A field's options, or an enum value's (`[4 or 5, .., 2, j, 3]`).
+            is_field_part(p, 8)
+                || (m >= 5 && p[m - 1] == 3 && p[m - 3] == 2 && matches!(p[m - 5], 4 | 5))
+        };
+        (path[n - 1] >= 1000 || literal) && ours.contains(&path[..n])
+    })
 }
 
 /// The first line where the two values' debug forms differ, with the line before it.
@@ -356,7 +373,7 @@ fn same_image(buf: &Path, dir: &Path, label: &str) -> BTreeMap<Gap, usize> {
     );
     let differing: Vec<&String> = theirs_json
         .keys()
-        .filter(|name| !name.starts_with("google/protobuf/"))
+        .filter(|name| !compiled_in(name))
         .filter(|name| theirs_json.get(*name) != ours_json.get(*name))
         .collect();
     assert!(
@@ -473,7 +490,7 @@ fn flags_and_json_match_buf() {
         ours.keys().collect::<Vec<_>>()
     );
     for (name, file) in &theirs {
-        if !name.starts_with("google/protobuf/") {
+        if !compiled_in(name) {
             assert_eq!(file, &ours[name], "{name}");
         }
     }

@@ -1,12 +1,15 @@
 //! Third-party contract files that protogen carries, so a contract can import them without
 //! vendoring: `buf/validate/validate.proto`, the protovalidate rules, and Google's HTTP
 //! annotations (`google/api/annotations.proto`, `http.proto`, `httpbody.proto`,
-//! `field_behavior.proto`) that REST routes come from.
+//! `field_behavior.proto`) that REST routes come from, and the language features of editions
+//! (`google/protobuf/cpp_features.proto`, `java_features.proto`, `go_features.proto`).
 //!
 //! They resolve after the user's own files, so a contract that carries its own copy uses it.
 //! The validate.proto copy is the one prost-protovalidate 0.6 (the generated crates'
 //! validator) is built from; the google/api files are googleapis' as npm's
-//! google-proto-files 6.0.1 ships them.
+//! google-proto-files 6.0.1 ships them; the language features' are the copies buf 1.75 embeds
+//! as well-known files (protocompile's wellknownimports; cpp_features.proto is also
+//! google-proto-files 6.0.1's, byte for byte).
 
 use std::collections::BTreeSet;
 
@@ -34,6 +37,18 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "google/api/httpbody.proto",
         include_str!("known/google/api/httpbody.proto"),
+    ),
+    (
+        "google/protobuf/cpp_features.proto",
+        include_str!("known/google/protobuf/cpp_features.proto"),
+    ),
+    (
+        "google/protobuf/go_features.proto",
+        include_str!("known/google/protobuf/go_features.proto"),
+    ),
+    (
+        "google/protobuf/java_features.proto",
+        include_str!("known/google/protobuf/java_features.proto"),
     ),
 ];
 
