@@ -9,6 +9,7 @@ use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::field_options::{CType, JsType};
 
 use super::sink::{Place, Report, Sink};
+use crate::contract::features;
 use crate::contract::model::{self, sub, Cardinality, Model};
 
 /// One side of a field pair: the model's field, and where buf points for it.
@@ -32,8 +33,7 @@ impl Field<'_, '_> {
     fn kind(&self) -> Type {
         let written = self.desc.r#type();
         let delimited = || {
-            self.model.features(self.file, &self.path).message_encoding
-                == Some(crate::contract::features::DELIMITED)
+            self.model.features(self.file, &self.path).message_encoding == Some(features::DELIMITED)
         };
         if written == Type::Message
             && self.syntax() == model::Syntax::Editions
@@ -445,31 +445,49 @@ fn is_64_bit(kind: Type) -> bool {
     )
 }
 
-/// The C++ string type from `ctype`: (type, is STRING_PIECE).
+/// The C++ string type, as buf reads it: `ctype` where set before edition 2024, else the
+/// resolved `(pb.cpp).string_type` (STRING for proto2 and proto3): (type, is STRING_PIECE).
 fn cpp_string_type(field: &Field) -> (&'static str, bool) {
-    match field.desc.options.as_ref().and_then(|o| o.ctype) {
+    let edition = field.model.edition(field.file);
+    let ctype = field.desc.options.as_ref().and_then(|o| o.ctype);
+    match ctype.filter(|_| edition.is_none_or(|e| e < features::EDITION_2024)) {
         Some(c) if c == CType::Cord as i32 => ("CORD", false),
         Some(c) if c == CType::StringPiece as i32 => ("STRING", true),
-        _ => ("STRING", false),
+        Some(c) if c == CType::String as i32 || edition.is_none() => ("STRING", false),
+        _ => {
+            let resolved = field.model.features(field.file, &field.path);
+            let name = features::CPP_STRING_TYPES.get(resolved.cpp_string_type() as usize);
+            (name.copied().unwrap_or("STRING_TYPE_UNKNOWN"), false)
+        }
     }
 }
 
 fn utf8_default(field: &Field) -> &'static str {
     let features = field.model.features(field.file, &field.path);
-    if features.utf8_validation == Some(crate::contract::features::VERIFY) {
+    if features.utf8_validation == Some(features::VERIFY) {
         "VERIFY"
     } else {
         "NONE"
     }
 }
 
+/// Java's UTF-8 validation, as buf reads it: VERIFY when the file's java_string_check_utf8
+/// says so (proto2, proto3, or where set) or, in editions, `(pb.java).utf8_validation =
+/// VERIFY`; else the field's own UTF-8 validation.
 fn java_utf8(field: &Field) -> &'static str {
-    let checks = field.model.files[field.file]
+    let check = field.model.files[field.file]
         .desc
         .options
         .as_ref()
-        .is_some_and(|o| o.java_string_check_utf8());
-    if checks {
+        .and_then(|o| o.java_string_check_utf8);
+    let verifies = match (check, field.syntax()) {
+        (None, model::Syntax::Editions) => field
+            .model
+            .features(field.file, &field.path)
+            .java_verifies_utf8(),
+        (check, _) => check == Some(true),
+    };
+    if verifies {
         "VERIFY"
     } else {
         utf8_default(field)
@@ -496,14 +514,18 @@ fn options(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
         if (b != a || b_piece != a_piece) && !(b_piece && a == "STRING" && !a_piece) {
             out.push(after.report(
                 "FIELD_SAME_CPP_STRING_TYPE",
-                after.at(&[&[8, 1]]),
+                after.at(&[&[8, 1], &[8, 21, 1000, 2]]),
                 before,
                 format!(
-                    "{} changed its C++ string type from {} to {}: C++ code using the generated accessors no longer builds; restore `ctype = {}`",
+                    "{} changed its C++ string type from {} to {}: C++ code using the generated accessors no longer builds; restore {}",
                     after.describe(),
                     show(b, b_piece),
                     show(a, a_piece),
-                    show(b, b_piece)
+                    if after.syntax() == model::Syntax::Editions {
+                        format!("`features.(pb.cpp).string_type = {b}`")
+                    } else {
+                        format!("`ctype = {}`", show(b, b_piece))
+                    }
                 ),
             ));
         }
@@ -516,12 +538,21 @@ fn options(sink: &Sink, before: &Field, after: &Field, out: &mut Vec<Report>) {
                     "FIELD_SAME_JAVA_UTF8_VALIDATION",
                     Place::At {
                         file: after.file,
-                        candidates: vec![vec![8, 27], after.path.clone()],
+                        candidates: vec![
+                            vec![8, 27],
+                            sub(&after.path, &[8, 21, 1001, 2]),
+                            after.path.clone(),
+                        ],
                     },
                     before,
                     format!(
-                        "{} changed Java UTF-8 validation from {b} to {a}: Java clients built before this change accept or reject different strings than the new ones; restore the file's java_string_check_utf8",
-                        after.describe()
+                        "{} changed Java UTF-8 validation from {b} to {a}: Java clients built before this change accept or reject different strings than the new ones; restore {}",
+                        after.describe(),
+                        if after.syntax() == model::Syntax::Editions {
+                            "`features.(pb.java).utf8_validation` (or `features.utf8_validation`)"
+                        } else {
+                            "the file's java_string_check_utf8"
+                        }
                     ),
                 ));
             }

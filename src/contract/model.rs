@@ -252,6 +252,15 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// The edition of an editions file (`Edition`'s number, 1000 for 2023); `None` for proto2
+    /// and proto3 files.
+    pub fn edition(&self, file: usize) -> Option<i32> {
+        let f = &self.files[file];
+        (f.syntax == Syntax::Editions)
+            .then(|| self.contract.editions.get(f.name)?.edition)
+            .flatten()
+    }
+
     /// The model of every file of `contract` for which `skip` is false.
     pub fn build(contract: &'a Contract, skip: impl Fn(&str) -> bool) -> Model<'a> {
         let mut model = Model {
