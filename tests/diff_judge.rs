@@ -185,3 +185,69 @@ fn feature_changes_are_changes_and_carry_their_rules() {
         )]
     );
 }
+
+/// Language features (`features.(pb.cpp)`, `(pb.java)`, `(pb.go)`) are features like the
+/// others: a change of one as resolved is a change, and FIELD_SAME_CPP_STRING_TYPE and
+/// FIELD_SAME_JAVA_UTF8_VALIDATION attach to the ones they judge.
+#[test]
+fn language_feature_changes_are_changes_and_carry_their_rules() {
+    let log = changelog(
+        "editions-languages",
+        vec![
+            finding("FIELD_SAME_CPP_STRING_TYPE", "shop.v1.Product.name"),
+            finding("FIELD_SAME_JAVA_UTF8_VALIDATION", "shop.v1.Product.sku"),
+        ],
+    );
+    let mut found = breaking(&log);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "features.(pb.cpp).string_type".into(),
+                "shop.v1.Product.name".into(),
+                vec!["FIELD_SAME_CPP_STRING_TYPE"]
+            ),
+            (
+                "features.(pb.java).utf8_validation".into(),
+                "shop.v1.Product.sku".into(),
+                vec!["FIELD_SAME_JAVA_UTF8_VALIDATION"]
+            ),
+        ]
+    );
+    assert!(log.unmatched_findings.is_empty());
+    let mut other: Vec<_> = log
+        .in_section(Section::Other)
+        .map(|c| {
+            (
+                c.change.aspect.to_string(),
+                c.change.element.clone(),
+                c.change.old.clone().unwrap_or_default(),
+                c.change.new.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    other.sort();
+    let expected = [
+        (
+            "features.(pb.go).api_level",
+            "shop.v1.Product",
+            "API_LEVEL_UNSPECIFIED",
+            "API_OPAQUE",
+        ),
+        (
+            "features.(pb.go).legacy_unmarshal_json_enum",
+            "shop.v1.Status",
+            "false",
+            "true",
+        ),
+        (
+            "features.(pb.java).legacy_closed_enum",
+            "shop.v1.Product.status",
+            "false",
+            "true",
+        ),
+    ]
+    .map(|(a, e, o, n)| (a.to_string(), e.to_string(), o.to_string(), n.to_string()));
+    assert_eq!(other, expected);
+}

@@ -137,7 +137,14 @@ fn rule_aspects(rule: &str) -> &'static [&'static str] {
         "FIELD_SAME_JSON_NAME" => &["json_name"],
         "FIELD_SAME_ONEOF" => &["oneof"],
         "FIELD_SAME_DEFAULT" => &["default"],
-        "FIELD_SAME_CTYPE" => &["ctype"],
+        "FIELD_SAME_CTYPE" | "FIELD_SAME_CPP_STRING_TYPE" => {
+            &["ctype", "features.(pb.cpp).string_type"]
+        }
+        "FIELD_SAME_JAVA_UTF8_VALIDATION" => &[
+            "features.(pb.java).utf8_validation",
+            "features.utf8_validation",
+            "java_string_check_utf8",
+        ],
         "FIELD_SAME_JSTYPE" => &["jstype"],
         "RPC_SAME_CLIENT_STREAMING" | "RPC_SAME_SERVER_STREAMING" => &["streaming"],
         "RPC_SAME_REQUEST_TYPE" => &["request_type"],

@@ -50,7 +50,15 @@ impl<'a> Differ<'a> {
             subject,
             (oe.file, &oe.path),
             (ne.file, &ne.path),
-            &[Feature::EnumType, Feature::JsonFormat],
+            &[
+                Feature::EnumType,
+                Feature::JsonFormat,
+                Feature::CppEnumNameUsesStringView,
+                Feature::JavaLargeEnum,
+                Feature::JavaNestInFileClass,
+                Feature::GoStripEnumPrefix,
+                Feature::GoLegacyUnmarshalJsonEnum,
+            ],
         );
         self.value(
             subject,

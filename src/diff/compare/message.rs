@@ -103,7 +103,11 @@ impl<'a> Differ<'a> {
             subject,
             (om.file, &om.path),
             (nm.file, &nm.path),
-            &[Feature::JsonFormat],
+            &[
+                Feature::JsonFormat,
+                Feature::GoApiLevel,
+                Feature::JavaNestInFileClass,
+            ],
         );
         self.value(
             subject,
@@ -312,8 +316,18 @@ impl<'a> Differ<'a> {
         if old.label_text() == "repeated" || new.label_text() == "repeated" {
             features.push(Feature::RepeatedFieldEncoding);
         }
-        if old.type_text() == "string" || new.type_text() == "string" {
-            features.push(Feature::Utf8Validation);
+        let (old_type, new_type) = (old.type_text(), new.type_text());
+        let is = |kinds: &[&str]| kinds.iter().any(|k| *k == old_type || *k == new_type);
+        if is(&["string"]) {
+            features.extend([Feature::Utf8Validation, Feature::JavaUtf8Validation]);
+        }
+        if is(&["string", "bytes"]) {
+            features.push(Feature::CppStringType);
+        }
+        let enum_typed =
+            |f: &Field| f.desc.r#type() == prost_types::field_descriptor_proto::Type::Enum;
+        if enum_typed(&old) || enum_typed(&new) {
+            features.extend([Feature::CppLegacyClosedEnum, Feature::JavaLegacyClosedEnum]);
         }
         self.features(
             &subject,

@@ -69,11 +69,22 @@ enum Feature {
     Utf8Validation,
     MessageEncoding,
     JsonFormat,
+    // Language features (google/protobuf/{cpp,java,go}_features.proto).
+    CppStringType,
+    CppLegacyClosedEnum,
+    CppEnumNameUsesStringView,
+    JavaUtf8Validation,
+    JavaLegacyClosedEnum,
+    JavaLargeEnum,
+    JavaNestInFileClass,
+    GoApiLevel,
+    GoStripEnumPrefix,
+    GoLegacyUnmarshalJsonEnum,
 }
 
 impl Feature {
     fn read(self) -> (&'static str, fn(&FeatureSet) -> Option<String>) {
-        fn name(value: Option<i32>, names: [&str; 2]) -> Option<String> {
+        fn name<const N: usize>(value: Option<i32>, names: [&str; N]) -> Option<String> {
             let i = usize::try_from(value? - 1).ok()?;
             names.get(i).map(|s| s.to_string())
         }
@@ -93,6 +104,49 @@ impl Feature {
             Feature::JsonFormat => ("features.json_format", |f| {
                 name(f.json_format, ["ALLOW", "LEGACY_BEST_EFFORT"])
             }),
+            Feature::CppStringType => ("features.(pb.cpp).string_type", |f| {
+                name(f.cpp?.string_type, ["VIEW", "CORD", "STRING"])
+            }),
+            Feature::CppLegacyClosedEnum => ("features.(pb.cpp).legacy_closed_enum", |f| {
+                Some(f.cpp?.legacy_closed_enum?.to_string())
+            }),
+            Feature::CppEnumNameUsesStringView => {
+                ("features.(pb.cpp).enum_name_uses_string_view", |f| {
+                    Some(f.cpp?.enum_name_uses_string_view?.to_string())
+                })
+            }
+            Feature::JavaUtf8Validation => ("features.(pb.java).utf8_validation", |f| {
+                name(f.java?.utf8_validation, ["DEFAULT", "VERIFY"])
+            }),
+            Feature::JavaLegacyClosedEnum => ("features.(pb.java).legacy_closed_enum", |f| {
+                Some(f.java?.legacy_closed_enum?.to_string())
+            }),
+            Feature::JavaLargeEnum => ("features.(pb.java).large_enum", |f| {
+                Some(f.java?.large_enum?.to_string())
+            }),
+            Feature::JavaNestInFileClass => ("features.(pb.java).nest_in_file_class", |f| {
+                let value = f.java?.nest_in_file_class;
+                name(value, ["NO", "YES"]).or(value.map(|_| "LEGACY".to_string()))
+            }),
+            Feature::GoApiLevel => ("features.(pb.go).api_level", |f| {
+                let all = [
+                    "API_LEVEL_UNSPECIFIED",
+                    "API_OPEN",
+                    "API_HYBRID",
+                    "API_OPAQUE",
+                ];
+                all.get(usize::try_from(f.go?.api_level?).ok()?)
+                    .map(|s| s.to_string())
+            }),
+            Feature::GoStripEnumPrefix => ("features.(pb.go).strip_enum_prefix", |f| {
+                let all = ["KEEP", "GENERATE_BOTH", "STRIP"];
+                name(f.go?.strip_enum_prefix, all).map(|s| format!("STRIP_ENUM_PREFIX_{s}"))
+            }),
+            Feature::GoLegacyUnmarshalJsonEnum => {
+                ("features.(pb.go).legacy_unmarshal_json_enum", |f| {
+                    Some(f.go?.legacy_unmarshal_json_enum?.to_string())
+                })
+            }
         }
     }
 }
