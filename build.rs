@@ -1,9 +1,11 @@
 //! Embeds the files protogen copies verbatim into generated workspaces into the protogen binary,
 //! so an installed protogen needs no source tree: the production runtime (`templates/runtime/`,
-//! into every api crate) and the protoc-free prost-protovalidate-types (`templates/vendor/`,
-//! into workspaces whose contract validates). Also names the protobuf compiler crates it links
-//! (from Cargo.lock), for the keys of the cache of compiled files. And lists the corpus cases
-//! of fixtures/{breaking,lint} for the differential tests (one #[test] each).
+//! into every api crate), the protoc-free prost-protovalidate-types (`templates/vendor/`, into
+//! workspaces whose contract validates) and the patched protox-parse, protox and prost-reflect
+//! (`patches/`, into workspaces whose contract has editions files). Also names the protobuf
+//! compiler crates it links (from Cargo.lock), for the keys of the cache of compiled files. And
+//! lists the corpus cases of fixtures/{breaking,lint} for the differential tests (one #[test]
+//! each).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,7 @@ fn main() {
     for (constant, folder) in [
         ("RUNTIME_FILES", "templates/runtime"),
         ("VENDOR_FILES", "templates/vendor"),
+        ("PATCHED_CRATES", "patches"),
     ] {
         let dir = root.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());
@@ -20,6 +23,14 @@ fn main() {
         if dir.is_dir() {
             collect(&dir, &dir, &mut files);
         }
+        // patches/: the crate folders alone, not the .diff files beside them, and without
+        // the descriptor sets of prost-reflect's doctests (text files only: sync diffs them).
+        files.retain(|(relative, _)| {
+            folder != "patches"
+                || (relative.contains('/')
+                    && !relative.ends_with(".bin")
+                    && !relative.ends_with(".orig"))
+        });
         files.sort();
         out.push_str(&format!(
             "/// Files of `{folder}/`, relative to it, sorted.\npub const {constant}: &[(&str, &[u8])] = &[\n"

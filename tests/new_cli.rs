@@ -361,22 +361,54 @@ fn force_keeps_edited_handlers_and_foreign_files() {
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), edited);
 }
 
-/// An editions contract is refused, naming the file, until the generated crates can compile
-/// it (their build.rs uses protox and prost-build as published).
+/// An editions contract: the workspace carries protogen's patched protox-parse, protox and
+/// prost-reflect (byte for byte the project's patches/, doctests' descriptor sets aside),
+/// patches crates.io's copies with them, and its api crate lowers the editions files before
+/// prost-build (editions.rs). The file list, the manifests and the build script.
 #[test]
-fn refuses_an_editions_contract_naming_the_file() {
-    let dir = sandbox("compile/editions");
-    refused(
-        dir.path(),
-        &[
-            "new",
-            "shop",
-            "--proto",
-            "proto/features/v1/features_2023.proto",
-        ],
-        &[
-            "features/v1/features_2023.proto is an editions file",
-            "cannot scaffold editions contracts yet",
-        ],
+fn an_editions_workspace_carries_the_patched_compiler_and_lowers_for_prost() {
+    let dir = sandbox("editions");
+    protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto"])
+        .assert()
+        .success();
+    let workspace = dir.path().join("shop");
+    let patches = common::project_root().join("patches");
+    let mut vendored = 0;
+    for krate in ["protox-parse", "protox", "prost-reflect"] {
+        for path in files(&patches.join(krate)) {
+            let copy = workspace.join("vendor").join(krate).join(&path);
+            if path.ends_with(".bin") || path.ends_with(".orig") {
+                assert!(!copy.exists(), "{path}");
+                continue;
+            }
+            let original = std::fs::read(patches.join(krate).join(&path)).unwrap();
+            assert_eq!(
+                std::fs::read(&copy).ok(),
+                Some(original),
+                "vendor/{krate}/{path}"
+            );
+            vendored += 1;
+        }
+    }
+    assert_eq!(
+        vendored, 76,
+        "the published crates' files, PATCH.md included"
     );
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("shop-api/editions.rs")).unwrap(),
+        std::fs::read_to_string(common::project_root().join("templates/new/api/editions.rs"))
+            .unwrap()
+    );
+    let mut out: Vec<String> = files(&workspace)
+        .into_iter()
+        .filter(|f| !f.starts_with("vendor/") && !f.starts_with("shop-api/src/runtime/"))
+        .collect();
+    out.push(String::new());
+    let mut out = out.join("\n");
+    for path in ["Cargo.toml", "shop-api/Cargo.toml", "shop-api/build.rs"] {
+        let text = std::fs::read_to_string(workspace.join(path)).unwrap();
+        out.push_str(&format!("== {path} ==\n{text}\n"));
+    }
+    insta::assert_snapshot!("editions_tree", out);
 }

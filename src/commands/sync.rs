@@ -89,6 +89,10 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
                     ),
                 }
             }
+            Note::Patched { name, entry } => format!(
+                "{} Cargo.toml [patch.crates-io] {name} = {entry}: the contract has editions files",
+                verb("added", "would add")
+            ),
             Note::Dependency {
                 name,
                 action,
@@ -166,7 +170,7 @@ fn rank(note: &Note) -> u8 {
         Note::HandlerGone { .. } | Note::ServiceGone { .. } | Note::EntryGone { .. } => 2,
         Note::LockWritten { .. } | Note::LockBehind { .. } => 3,
         Note::Owned { .. } => 4,
-        Note::Dependency { .. } => 5,
+        Note::Dependency { .. } | Note::Patched { .. } => 5,
     }
 }
 

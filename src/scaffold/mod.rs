@@ -7,6 +7,12 @@ pub(crate) mod render;
 pub mod sync;
 mod write;
 
+#[cfg(test)]
+#[path = "../../templates/new/api/editions.rs"]
+mod editions;
+#[cfg(test)]
+mod editions_tests;
+
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -53,19 +59,17 @@ pub(crate) const VALIDATE_TYPES_DIR: &str = "vendor/prost-protovalidate-types";
 /// Where `--vendor` puts the .proto files, relative to the workspace.
 const VENDOR_DIR: &str = "proto";
 
-/// Editions contracts are not scaffolded yet: the generated api crate compiles the contract
-/// with protox and prost-build as published, which read proto2 and proto3 only, so the
-/// workspace would not build. Refused before anything is written, naming the file.
-pub(crate) fn refuse_editions(contract: &Contract) -> anyhow::Result<()> {
-    if let Some(file) = contract.files.iter().find(|f| f.syntax() == "editions") {
-        bail!(
-            "{} is an editions file (`edition = ...`): `protogen new` and `sync` cannot scaffold editions contracts yet, \
-             as the generated crates compile the contract with protox and prost-build, which read proto2 and proto3 only \
-             (prost issue #1031). `protogen build`, `check`, `diff` and `lint` handle it.",
-            contract.path_of(file.name())
-        );
-    }
-    Ok(())
+/// Where an editions workspace carries the patched compiler crates (the embedded `patches/`
+/// goes to `vendor/`, beside prost-protovalidate-types).
+pub(crate) const PATCHED_CRATE_NAMES: [&str; 3] = ["protox-parse", "protox", "prost-reflect"];
+
+/// The lowering of editions files for prost-build, run by an editions workspace's build.rs
+/// (written next to it) and tested here; one copy of it.
+const EDITIONS_LOWERING: &str = include_str!("../../templates/new/api/editions.rs");
+
+/// Whether a file of the contract is an editions file (`edition = "2023";`).
+pub(crate) fn has_editions(contract: &Contract) -> bool {
+    contract.files.iter().any(|f| f.syntax() == "editions")
 }
 
 /// Plans the workspace for `contract`. Fails, before anything is written, on an invalid name
@@ -73,7 +77,6 @@ pub(crate) fn refuse_editions(contract: &Contract) -> anyhow::Result<()> {
 pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
     names::check_crate_name(&request.name)
         .map_err(|why| anyhow::anyhow!("invalid workspace name: {why}"))?;
-    refuse_editions(contract)?;
     let named: Vec<_> = contract
         .files
         .iter()
@@ -136,6 +139,7 @@ pub fn plan(contract: &Contract, request: &NewRequest) -> anyhow::Result<Plan> {
             .iter()
             .any(|(path, _)| *path == "mod.rs"),
         has_validation: false,
+        editions: has_editions(contract),
         events: Vec::new(),
         events_broker: "nats".to_string(),
     };
@@ -217,6 +221,20 @@ pub(crate) fn files(
             contents: text.as_bytes().to_vec(),
             owner: Owner::Protogen,
         });
+    }
+    if workspace.editions {
+        files.push(RenderedFile {
+            path: format!("{}/editions.rs", workspace.api_crate),
+            contents: EDITIONS_LOWERING.as_bytes().to_vec(),
+            owner: Owner::Protogen,
+        });
+        for (path, contents) in embedded::PATCHED_CRATES {
+            files.push(RenderedFile {
+                path: format!("vendor/{path}"),
+                contents: contents.to_vec(),
+                owner: Owner::Protogen,
+            });
+        }
     }
     // Each crate records the contract it was built against (see consumers::lock).
     for (path, text) in sync::initial_locks(contract, workspace)? {

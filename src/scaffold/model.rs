@@ -37,6 +37,10 @@ pub struct Workspace {
     /// Whether the contract imports `buf/validate/validate.proto`: the api crate then carries
     /// that file and validates requests by default (its `validate` feature).
     pub has_validation: bool,
+    /// Whether the contract has editions files: the workspace then carries protogen's patched
+    /// protox-parse, protox and prost-reflect (`vendor/`, patched in by the root Cargo.toml),
+    /// and the api crate's build.rs lowers those files for prost-build (`editions.rs`).
+    pub editions: bool,
     /// The events the contract declares, sorted by subject, with what this workspace does
     /// with each (protogen.toml's `[events]`).
     pub events: Vec<EventModel>,

@@ -135,6 +135,9 @@ pub(super) fn plan(
             yours,
         });
     }
+    if loaded.workspace.editions {
+        changed |= patch_compiler(&mut doc, out);
+    }
     if changed {
         out.changes.push(Change {
             path: CARGO.to_string(),
@@ -143,6 +146,55 @@ pub(super) fn plan(
         });
     }
     Ok(())
+}
+
+/// An editions contract compiles with protogen's patched protox-parse, protox and
+/// prost-reflect (vendor/, among protogen's files): a workspace whose contract became editions
+/// after `protogen new` gets their `[patch.crates-io]` entries, and `vendor` in the
+/// workspace's `exclude`. Entries that are there already are the user's and kept.
+fn patch_compiler(doc: &mut toml_edit::DocumentMut, out: &mut SyncPlan) -> bool {
+    let mut changed = false;
+    if let Some(workspace) = doc
+        .get_mut("workspace")
+        .and_then(toml_edit::Item::as_table_like_mut)
+    {
+        let exclude = workspace
+            .entry("exclude")
+            .or_insert_with(|| toml_edit::value(toml_edit::Array::new()));
+        if let Some(list) = exclude.as_array_mut() {
+            if !list.iter().any(|v| v.as_str() == Some("vendor")) {
+                list.push("vendor");
+                changed = true;
+            }
+        }
+    }
+    let patch = doc.entry("patch").or_insert_with(|| {
+        let mut table = toml_edit::Table::new();
+        table.set_implicit(true);
+        toml_edit::Item::Table(table)
+    });
+    let Some(crates) = patch
+        .as_table_like_mut()
+        .map(|p| p.entry("crates-io").or_insert_with(toml_edit::table))
+        .and_then(toml_edit::Item::as_table_like_mut)
+    else {
+        return changed; // restructured by hand
+    };
+    for name in crate::scaffold::PATCHED_CRATE_NAMES {
+        if crates.contains_key(name) {
+            continue;
+        }
+        let mut entry = toml_edit::InlineTable::new();
+        entry.insert("path", format!("vendor/{name}").into());
+        let item = toml_edit::value(entry);
+        out.notes.push(Note::Patched {
+            name: name.to_string(),
+            entry: show(&item),
+        });
+        crates.insert(name, item);
+        changed = true;
+    }
+    changed
 }
 
 /// An entry as one line: `{ version = "0.14", features = [...] }`.

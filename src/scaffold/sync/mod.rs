@@ -100,6 +100,9 @@ pub enum Note {
         added: usize,
         removed: usize,
     },
+    /// A `[patch.crates-io]` entry added to the workspace's Cargo.toml: the contract has
+    /// editions files, compiled with protogen's patched crates under vendor/.
+    Patched { name: String, entry: String },
     /// A `[workspace.dependencies]` entry of the workspace's Cargo.toml: what this protogen
     /// writes, and what the file had.
     Dependency {
@@ -122,7 +125,6 @@ pub struct SyncPlan {
 /// `force` replaces protogen's files even where a person edited them.
 pub fn plan(loaded: &Loaded, refresh_locks: bool, force: bool) -> anyhow::Result<SyncPlan> {
     let mut out = SyncPlan::default();
-    super::refuse_editions(&loaded.contract)?;
     owned::plan(loaded, force, &mut out)?;
     let new_services = stubs::existing(loaded, &mut out)?;
     if !new_services.is_empty() {

@@ -183,6 +183,7 @@ pub fn load(dir: &Path) -> anyhow::Result<Loaded> {
         has_validation: has_runtime
             && crate::scaffold::imports_validation(&contract)
             && dir.join(crate::scaffold::VALIDATE_TYPES_DIR).is_dir(),
+        editions: crate::scaffold::has_editions(&contract),
         events: Vec::new(),
         events_broker: config
             .events

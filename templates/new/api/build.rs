@@ -76,6 +76,12 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     // Also for gRPC server reflection: `{{ ws.api_ident }}::FILE_DESCRIPTOR_SET`.
     let descriptor_set = out_dir.join("file_descriptor_set.bin");
     let encoded = compiler.encode_file_descriptor_set();
+{%- if ws.editions %}
+    // prost-build reads proto2 and proto3 only: editions files become the proto2 or proto3
+    // files that mean the same (editions.rs). The runtime (reflection, REST, validation) sees
+    // the same lowered set as the generated types.
+    let encoded = editions::lower(&compiler.descriptor_pool(), &encoded)?;
+{%- endif %}
     #[cfg(feature = "validate")]
     check_rules(&encoded)?;
     std::fs::write(&descriptor_set, encoded)?;
@@ -96,6 +102,11 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+{%- if ws.editions %}
+#[path = "editions.rs"]
+mod editions;
+
+{% endif -%}
 {%- if ws.has_runtime %}
 // The runtime's own parser of google.api.http rules, so the build and the server agree.
 #[allow(dead_code)]

@@ -1,0 +1,165 @@
+//! Tests of the lowering of editions files (templates/new/api/editions.rs, which editions
+//! workspaces run in their build.rs): the lowered descriptors mean what the features said.
+
+use prost::Message;
+use prost_reflect::DescriptorPool;
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{FileDescriptorProto, FileDescriptorSet};
+
+use super::editions::lower;
+
+/// fixtures/editions compiled as an editions workspace's build.rs compiles it: the pool and
+/// the encoded set with source info.
+fn compiled(root: &std::path::Path, files: &[&str]) -> (DescriptorPool, Vec<u8>) {
+    let mut compiler = protox::Compiler::new([root]).unwrap();
+    compiler.include_imports(true).include_source_info(true);
+    for file in files {
+        compiler.open_file(file).unwrap();
+    }
+    (
+        compiler.descriptor_pool(),
+        compiler.encode_file_descriptor_set(),
+    )
+}
+
+fn fixture() -> (DescriptorPool, Vec<u8>) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/editions");
+    compiled(&root, &["editions/v1/echo.proto"])
+}
+
+fn file<'a>(set: &'a FileDescriptorSet, name: &str) -> &'a FileDescriptorProto {
+    set.file.iter().find(|f| f.name() == name).unwrap()
+}
+
+#[test]
+fn each_feature_becomes_what_prost_build_reads() {
+    let (pool, encoded) = fixture();
+    let lowered = lower(&pool, &encoded).unwrap();
+    let set = FileDescriptorSet::decode(lowered.as_slice()).unwrap();
+
+    // Every field has presence: proto2, where `optional` is Option<T> and enums are closed.
+    let shapes = file(&set, "editions/v1/shapes.proto");
+    assert_eq!(shapes.syntax(), "proto2");
+    let shape = &shapes.message_type[1];
+    let field = |name: &str| shape.field.iter().find(|f| f.name() == name).unwrap();
+    assert_eq!(field("id").label(), Label::Required);
+    assert_eq!(field("sides").label(), Label::Optional);
+    assert_eq!(field("size").default_value(), "SIZE_LARGE");
+    assert_eq!(field("ratio").default_value(), "1.5");
+    assert_eq!(
+        field("packed_numbers").options.as_ref().unwrap().packed,
+        Some(true)
+    );
+    assert_eq!(
+        field("expanded_numbers").options.as_ref().unwrap().packed,
+        Some(false)
+    );
+    assert_eq!(field("part").r#type(), Type::Group);
+    assert_eq!(field("parts").r#type(), Type::Group);
+    assert_eq!(field("parts").label(), Label::Repeated);
+    // The features are gone from the options, which stay otherwise.
+    assert_eq!(field("part").options, None);
+    assert_eq!(shapes.enum_type[0].options, None);
+
+    // An implicit field: proto3, explicit presence as proto3_optional in a synthetic oneof
+    // after the real one.
+    let echo = file(&set, "editions/v1/echo.proto");
+    assert_eq!(echo.syntax(), "proto3");
+    assert_eq!(echo.options, None, "the file's features are dropped");
+    let request = &echo.message_type[0];
+    let field = |name: &str| request.field.iter().find(|f| f.name() == name).unwrap();
+    assert_eq!(field("count").proto3_optional, None);
+    assert_eq!(field("count").oneof_index, None);
+    assert_eq!(field("limit").proto3_optional, Some(true));
+    assert_eq!(field("limit").oneof_index, Some(1));
+    let oneofs: Vec<_> = request.oneof_decl.iter().map(|o| o.name()).collect();
+    assert_eq!(oneofs, ["choice", "_limit"]);
+    assert_eq!(field("label").oneof_index, Some(0));
+    assert_eq!(field("label").proto3_optional, None);
+    assert_eq!(
+        field("shape").proto3_optional,
+        None,
+        "messages have presence in proto3"
+    );
+    assert_eq!(field("modes").options.as_ref().unwrap().packed, Some(true));
+
+    // Comments and locations survive, for the generated doc comments.
+    let original = FileDescriptorSet::decode(encoded.as_slice()).unwrap();
+    for name in ["editions/v1/shapes.proto", "editions/v1/echo.proto"] {
+        assert_eq!(
+            file(&set, name).source_code_info,
+            file(&original, name).source_code_info
+        );
+    }
+}
+
+/// The lowered contract, read by a descriptor pool as proto2/proto3, means what the editions
+/// contract meant: presence, cardinality, packing and groups of every field, field for field.
+#[test]
+fn the_lowered_pool_agrees_with_the_editions_pool() {
+    let (pool, encoded) = fixture();
+    let lowered = DescriptorPool::decode(lower(&pool, &encoded).unwrap().as_slice()).unwrap();
+    let mut compared = 0;
+    for message in pool.all_messages() {
+        if !message.package_name().starts_with("editions") {
+            continue;
+        }
+        let twin = lowered.get_message_by_name(message.full_name()).unwrap();
+        for field in message.fields() {
+            let other = twin.get_field(field.number()).unwrap();
+            let facts = |f: &prost_reflect::FieldDescriptor| {
+                (
+                    f.cardinality(),
+                    f.supports_presence(),
+                    f.is_packed(),
+                    f.is_group(),
+                    // (A message's default names its pool: not comparable.)
+                    f.kind().as_message().is_none().then(|| f.default_value()),
+                    f.json_name().to_string(),
+                )
+            };
+            assert_eq!(facts(&field), facts(&other), "{}", field.full_name());
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 20);
+    // The wire agrees too: a message encoded under one decodes to the same under the other.
+    let shape = pool.get_message_by_name("editions.v1.Shape").unwrap();
+    let json = r#"{"id":"s","sides":0,"packedNumbers":[1,2],"expandedNumbers":[3,4],
+        "part":{"name":"p"},"parts":[{"name":"q"}]}"#;
+    let mut de = serde_json::Deserializer::from_str(json);
+    let message = prost_reflect::DynamicMessage::deserialize(shape, &mut de).unwrap();
+    let bytes = message.encode_to_vec();
+    let twin = lowered.get_message_by_name("editions.v1.Shape").unwrap();
+    let decoded = prost_reflect::DynamicMessage::decode(twin, bytes.as_slice()).unwrap();
+    assert_eq!(decoded.encode_to_vec(), bytes);
+}
+
+#[test]
+fn proto2_and_proto3_files_pass_through_untouched() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/proto");
+    let (pool, encoded) = compiled(&root, &["orders/v1/orders.proto"]);
+    assert_eq!(lower(&pool, &encoded).unwrap(), encoded);
+}
+
+/// A closed enum that does not start at 0 cannot live in a file lowered to proto3.
+#[test]
+fn a_closed_enum_in_an_implicit_file_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.proto"),
+        r#"edition = "2023";
+package m;
+option features.field_presence = IMPLICIT;
+enum Level { option features.enum_type = CLOSED; LEVEL_LOW = 1; }
+message M { int32 n = 1; }
+"#,
+    )
+    .unwrap();
+    let (pool, encoded) = compiled(dir.path(), &["m.proto"]);
+    let error = lower(&pool, &encoded).unwrap_err();
+    assert!(
+        error.contains("m.proto: the closed enum m.Level starts at 1"),
+        "{error}"
+    );
+}
