@@ -384,3 +384,148 @@ fn google_pubsub_compiles() {
         "testing the Pub/Sub workspace",
     );
 }
+
+/// The handlers of fixtures/editions' EchoService: EchoShape answers with the shape as prost
+/// decoded it; Inspect says what it decoded, with the types the features give (the
+/// annotations do not compile otherwise), and answers with an implicit zero, an explicit zero
+/// and a number the closed enum Size does not have.
+const EDITIONS_HANDLERS: [(&str, &str); 2] = [
+    (
+        "editions.v1.EchoService/EchoShape",
+        "        Ok(Response::new(request.into_inner()))\n",
+    ),
+    (
+        "editions.v1.EchoService/Inspect",
+        r#"        let message = request.into_inner();
+        let count: i32 = message.count;
+        let limit: Option<i32> = message.limit;
+        let shape = message.shape.clone().unwrap_or_default();
+        let id: String = shape.id.clone();
+        let sides: Option<i32> = shape.sides;
+        let part: Option<pb::Part> = shape.part.clone();
+        let parts: Vec<pb::Part> = shape.parts.clone();
+        let seen = format!(
+            "count={count} limit={limit:?} mode={:?} modes={:?} choice={:?} id={id} sides={sides:?} \
+             size={:?} ratio={} packed={:?} expanded={:?} part={:?} parts={}",
+            message.mode(),
+            message.modes().collect::<Vec<_>>(),
+            message.choice,
+            shape.size(),
+            shape.ratio(),
+            shape.packed_numbers,
+            shape.expanded_numbers,
+            part.and_then(|p| p.name),
+            parts.len(),
+        );
+        Ok(Response::new(pb::InspectResponse { seen, count, limit, size: Some(99) }))
+"#,
+    ),
+];
+
+/// An editions contract (edition 2023 and 2024 files using each feature, fixtures/editions):
+/// scaffolded, synced, its stubs fail the build at their lines, it builds with its handlers,
+/// serves, and a client not written in Rust (Python's protobuf on upb with grpcio, its
+/// messages from buf's image of the editions files) gets its bytes back unchanged and reads
+/// presence and a closed enum's unknown value as the features say.
+#[test]
+fn an_editions_contract_serves_a_python_client() {
+    let (Some(buf), Some(python)) = (
+        common::native_buf(),
+        common::python_with(
+            "import grpc; from google.protobuf import descriptor_pb2; descriptor_pb2.EDITION_2024",
+        ),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &common::project_root().join("fixtures/editions"),
+        &dir.path().join("proto"),
+    );
+    protogen(dir.path(), &["new", "edition", "--proto", "proto"]);
+    let workspace = dir.path().join("edition");
+    let synced = Command::new(env!("CARGO_BIN_EXE_protogen"))
+        .current_dir(&workspace)
+        .arg("sync")
+        .output()
+        .unwrap();
+    let synced = String::from_utf8_lossy(&succeeded(synced, "protogen sync").stdout).into_owned();
+    assert!(synced.contains("nothing to change"), "{synced}");
+
+    let stubs = stubs(&workspace, "edition-server");
+    assert_eq!(stubs.len(), 2, "{stubs:?}");
+    assert_fails_at_every_stub(&cargo(&workspace, &["build"]), &stubs);
+    let handlers = workspace.join("edition-server/src/handlers/editions_v1_echo_service.rs");
+    let mut text = std::fs::read_to_string(&handlers).unwrap();
+    for (route, body) in EDITIONS_HANDLERS {
+        let stub = format!(
+            "        let _ = request;\n        edition_api::unimplemented_rpc!(\"{route}\")\n"
+        );
+        assert!(text.contains(&stub), "no stub for {route}");
+        text = text.replace(&stub, body);
+    }
+    std::fs::write(&handlers, text).unwrap();
+    succeeded(cargo(&workspace, &["build"]), "cargo build");
+
+    let image = dir.path().join("image.binpb");
+    let built = Command::new(&buf)
+        .arg("build")
+        .arg(dir.path().join("proto"))
+        .arg("-o")
+        .arg(&image)
+        .output()
+        .unwrap();
+    succeeded(built, "buf build");
+    let mut server = Command::new(generated_target_dir().join("debug/edition-server"))
+        .env("EDITION_ADDR", "127.0.0.1:0")
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let addr = first_line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let client = Command::new(python)
+        .arg(common::project_root().join("tests/interop/editions.py"))
+        .arg(&addr)
+        .arg(&image)
+        .output()
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let client = succeeded(client, "the Python client");
+    let seen: serde_json::Value = serde_json::from_slice(&client.stdout).unwrap();
+
+    // Python's bytes of the editions Shape: required id, explicit sides = 0 (10 00), the
+    // closed enum (18 01), packed (22 04 01 02 ac 02) and expanded (28 03 28 04) numbers, a
+    // delimited part (33 .. 34) and parts (3b .. 3c), ratio 0.0; prost's answer is the same.
+    let sent =
+        "0a0273311000180122040102ac0228032804330a0170343b0a01713c3b0a01723c410000000000000000";
+    assert_eq!(seen["shape_sent"], sent, "{seen}");
+    assert_eq!(seen["shape_answer"], sent, "{seen}");
+    assert_eq!(seen["shape_back_equal"], true);
+    assert_eq!(seen["shape_back_has_sides"], true);
+    // What prost decoded from Python's bytes: presence of zeros, enums, a oneof's zero, the
+    // closed enum's and the double's defaults, both encodings, the group.
+    assert_eq!(
+        seen["seen"],
+        "count=0 limit=Some(0) mode=Fast modes=[Fast, Unspecified] choice=Some(Code(0)) id=s2 \
+         sides=None size=Large ratio=1.5 packed=[5] expanded=[6, 7] part=Some(\"g\") parts=0",
+        "{seen}"
+    );
+    // prost's answer: no implicit count (0), the explicit limit 0 (18 00), size 99 (20 63),
+    // which Python keeps among the unknown fields of the closed enum's field.
+    assert_eq!(seen["after_seen"], "18002063", "{seen}");
+    assert_eq!(seen["count_has_presence"], false);
+    assert_eq!(seen["has_limit"], true);
+    assert_eq!(seen["has_size"], false, "{seen}");
+    assert_eq!(seen["size"], 1, "the closed enum's first value");
+    assert_eq!(seen["unknown"], serde_json::json!([[4, 99]]), "{seen}");
+}

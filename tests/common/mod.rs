@@ -78,6 +78,20 @@ pub fn system_peer(program: &str) -> Option<PathBuf> {
     found.or_else(|| missing(&format!("{program} is missing")))
 }
 
+/// python3, when `check` (Python, e.g. `import grpc`) runs: the modules `cargo xtask setup`
+/// installs with pip; see [`peers_required`].
+pub fn python_with(check: &str) -> Option<PathBuf> {
+    let python = peer_command("python3")?;
+    let ok = Command::new(&python)
+        .args(["-c", check])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if ok {
+        return Some(python);
+    }
+    missing(&format!("python3 cannot run `{check}`"))
+}
+
 /// The unpacked `package/` folder of google-proto-files at `version` (5.0.0 or 6.0.1).
 pub fn google_protos(version: &str) -> Option<PathBuf> {
     peer(&format!(".cache/google-proto-files-{version}/package"))

@@ -176,10 +176,19 @@ fn setup(root: &Path) -> anyhow::Result<()> {
                 .env("DEBIAN_FRONTEND", "noninteractive"))?;
         }
     }
-    // The non-Rust event clients of tests/events_e2e.rs (Kafka, RabbitMQ).
-    for (module, package) in [("pika", "pika"), ("confluent_kafka", "confluent-kafka")] {
+    // The non-Rust event clients of tests/events_e2e.rs (Kafka, RabbitMQ), and the editions
+    // client of tests/new_e2e.rs (grpcio, and a protobuf that reads edition 2024: 5.29+).
+    for (check, package) in [
+        ("import pika", "pika"),
+        ("import confluent_kafka", "confluent-kafka"),
+        ("import grpc", "grpcio"),
+        (
+            "from google.protobuf import descriptor_pb2; descriptor_pb2.EDITION_2024",
+            "protobuf>=5.29",
+        ),
+    ] {
         let present = Command::new("python3")
-            .args(["-c", &format!("import {module}")])
+            .args(["-c", check])
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|status| status.success());
