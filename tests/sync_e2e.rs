@@ -830,3 +830,63 @@ fn sync_adds_and_updates_protogens_dependencies_and_keeps_the_users() {
         "a pin is reported every time:\n{out}"
     );
 }
+
+/// A contract that becomes editions: sync brings the patched compiler crates (vendor/), the
+/// lowering (editions.rs) and a build.rs that runs it, and adds their `[patch.crates-io]`
+/// entries and `vendor` to the workspace's exclude, keeping the rest of the user's Cargo.toml;
+/// a second sync changes nothing. (The e2e of an editions workspace's build is new_e2e's.)
+#[test]
+fn sync_brings_a_contract_that_became_editions_its_patched_compiler() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
+    let shop = tmp.path().join("shop");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    let cargo = shop.join("Cargo.toml");
+    let before = std::fs::read_to_string(&cargo).unwrap();
+    assert!(!before.contains("[patch.crates-io]") && !shop.join("vendor").exists());
+
+    copy_dir(
+        &common::project_root().join("fixtures/editions/editions"),
+        &proto.join("editions"),
+    );
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "added Cargo.toml [patch.crates-io] prost-reflect = { path = \"vendor/prost-reflect\" }: the contract has editions files",
+        "created shop-api/editions.rs",
+        "updated shop-api/build.rs",
+        "created vendor/protox/src/lib.rs",
+        "created shop-server/src/handlers/editions_v1_echo_service.rs",
+    ] {
+        assert!(out.contains(line), "{line:?} in:\n{out}");
+    }
+    let after = std::fs::read_to_string(&cargo).unwrap();
+    assert!(
+        after.starts_with(&before.replace(
+            "members = [\"shop-api\", \"shop-server\", \"shop-client\"]\n",
+            "members = [\"shop-api\", \"shop-server\", \"shop-client\"]\nexclude = [\"vendor\"]\n"
+        )),
+        "{after}"
+    );
+    assert!(after.ends_with(
+        "\n[patch.crates-io]\nprotox-parse = { path = \"vendor/protox-parse\" }\n\
+         protox = { path = \"vendor/protox\" }\nprost-reflect = { path = \"vendor/prost-reflect\" }\n"
+    ), "{after}");
+    let build = std::fs::read_to_string(shop.join("shop-api/build.rs")).unwrap();
+    assert!(build.contains("editions::lower(&compiler.descriptor_pool(), &encoded)?"));
+    assert!(shop
+        .join("vendor/prost-reflect/src/descriptor/build/features.rs")
+        .is_file());
+
+    let files = snapshot(&shop);
+    let (code, out, err) = run(protogen().arg("sync").arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("nothing to change"), "{out}");
+    assert_eq!(snapshot(&shop), files);
+}
