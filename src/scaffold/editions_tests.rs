@@ -11,7 +11,9 @@ use super::editions::lower;
 /// fixtures/editions compiled as an editions workspace's build.rs compiles it: the pool and
 /// the encoded set with source info.
 fn compiled(root: &std::path::Path, files: &[&str]) -> (DescriptorPool, Vec<u8>) {
-    let mut compiler = protox::Compiler::new([root]).unwrap();
+    // The carried files (google/protobuf/cpp_features.proto), as the api crate's proto/.
+    let known = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/contract/known");
+    let mut compiler = protox::Compiler::new([root, known.as_path()]).unwrap();
     compiler.include_imports(true).include_source_info(true);
     for file in files {
         compiler.open_file(file).unwrap();
