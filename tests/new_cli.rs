@@ -412,3 +412,31 @@ fn an_editions_workspace_carries_the_patched_compiler_and_lowers_for_prost() {
     }
     insta::assert_snapshot!("editions_tree", out);
 }
+
+/// An editions contract the generated crates could not build (a closed enum that does not
+/// start at 0, in a file that prost reads as proto3) is refused before anything is written,
+/// naming the file and the enum.
+#[test]
+fn refuses_an_editions_contract_prost_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("proto")).unwrap();
+    std::fs::write(
+        dir.path().join("proto/m.proto"),
+        r#"edition = "2023";
+package m.v1;
+option features.field_presence = IMPLICIT;
+enum Level { option features.enum_type = CLOSED; LEVEL_LOW = 1; }
+message M { int32 n = 1; }
+service S { rpc Get(M) returns (M); }
+"#,
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "proto"],
+        &[
+            "the generated crates could not build this contract",
+            "m.proto: the closed enum m.v1.Level starts at 1",
+        ],
+    );
+}

@@ -165,3 +165,51 @@ message M { int32 n = 1; }
         "{error}"
     );
 }
+
+/// Maps stay maps: their entries are neither groups nor proto3_optional, whatever the file's
+/// features, and their fields keep prost's map shape.
+#[test]
+fn maps_are_lowered_as_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.proto"),
+        r#"edition = "2023";
+package m;
+option features.message_encoding = DELIMITED;
+option features.field_presence = IMPLICIT;
+message V { int32 n = 1; }
+message M {
+  map<string, V> by_name = 1;
+  map<int32, int32> counts = 2;
+  V one = 3;
+}
+"#,
+    )
+    .unwrap();
+    let (pool, encoded) = compiled(dir.path(), &["m.proto"]);
+    let set = FileDescriptorSet::decode(lower(&pool, &encoded).unwrap().as_slice()).unwrap();
+    let file = file(&set, "m.proto");
+    assert_eq!(file.syntax(), "proto3");
+    let m = &file.message_type[1];
+    assert_eq!(
+        m.field[0].r#type(),
+        Type::Message,
+        "a map field is no group"
+    );
+    assert_eq!(m.field[2].r#type(), Type::Group, "a message field is");
+    for entry in &m.nested_type {
+        assert!(entry.options.as_ref().unwrap().map_entry());
+        assert!(entry.oneof_decl.is_empty(), "{entry:?}");
+        for field in &entry.field {
+            assert_eq!(field.proto3_optional, None);
+            assert_ne!(field.r#type(), Type::Group, "{entry:?}");
+        }
+    }
+    let lowered = DescriptorPool::decode(lower(&pool, &encoded).unwrap().as_slice()).unwrap();
+    assert!(lowered
+        .get_message_by_name("m.M")
+        .unwrap()
+        .get_field(1)
+        .unwrap()
+        .is_map());
+}

@@ -7,7 +7,6 @@ pub(crate) mod render;
 pub mod sync;
 mod write;
 
-#[cfg(test)]
 #[path = "../../templates/new/api/editions.rs"]
 mod editions;
 #[cfg(test)]
@@ -64,8 +63,29 @@ const VENDOR_DIR: &str = "proto";
 pub(crate) const PATCHED_CRATE_NAMES: [&str; 3] = ["protox-parse", "protox", "prost-reflect"];
 
 /// The lowering of editions files for prost-build, run by an editions workspace's build.rs
-/// (written next to it) and tested here; one copy of it.
+/// (written next to it), and by `new` and `sync` first (`check_lowering`); one copy of it.
 const EDITIONS_LOWERING: &str = include_str!("../../templates/new/api/editions.rs");
+
+/// Lowers the contract as the workspace's build.rs will, so that a contract the generated
+/// crates cannot build (a closed enum that proto3 cannot hold) stops `new` and `sync` before
+/// anything is written, rather than the first `cargo build`.
+fn check_lowering(contract: &Contract) -> anyhow::Result<()> {
+    let names: Vec<&str> = contract
+        .files
+        .iter()
+        .map(|f| f.name())
+        .filter(|name| contract.sources.contains_key(*name))
+        .collect();
+    // It compiled once already; should this compile fail, the build reports it.
+    let Some(pool) = contract::reflect::descriptor_pool(&contract.sources, &names) else {
+        return Ok(());
+    };
+    editions::lower(&pool, &pool.encode_to_vec())
+        .map(drop)
+        .map_err(|error| {
+            anyhow::anyhow!("the generated crates could not build this contract: {error}")
+        })
+}
 
 /// Whether a file of the contract is an editions file (`edition = "2023";`).
 pub(crate) fn has_editions(contract: &Contract) -> bool {
@@ -223,6 +243,7 @@ pub(crate) fn files(
         });
     }
     if workspace.editions {
+        check_lowering(contract)?;
         files.push(RenderedFile {
             path: format!("{}/editions.rs", workspace.api_crate),
             contents: EDITIONS_LOWERING.as_bytes().to_vec(),
