@@ -556,8 +556,9 @@ fn bad_input_is_exit_2() {
     assert!(!decode(&out).file.is_empty());
 }
 
-/// protoc's rules of editions files (each case the body of an edition 2023 file, and what
-/// protogen's message says): exit 2, and buf refuses the same file. buf accepts one protoc
+/// protoc's rules of editions files (each case the body of an edition 2023 file, or 2024's
+/// when named `2024-...`, and what protogen's message says): exit 2, and buf refuses the
+/// same file. buf accepts one protoc
 /// refuses (`presence-default`, protoc: "Implicit presence fields can't specify defaults"),
 /// where protogen follows protoc.
 const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
@@ -641,6 +642,38 @@ const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
         r#"message M { int32 foo_bar = 1; int32 fooBar = 2; }"#,
         "conflicts with field",
     ),
+    (
+        "java-check-utf8",
+        r#"option java_string_check_utf8 = true;"#,
+        "cannot set `java_string_check_utf8` in editions mode",
+    ),
+    (
+        "2024-ctype",
+        r#"message M { string s = 1 [ctype = CORD]; }"#,
+        "`ctype` is not supported in Edition 2024",
+    ),
+    (
+        "2024-java-multiple-files",
+        r#"option java_multiple_files = true;"#,
+        "`java_multiple_files` is not supported in Edition 2024",
+    ),
+    // Language features: only where their `targets` allow, from the edition that introduced
+    // them.
+    (
+        "language-target-enum",
+        r#"import "google/protobuf/cpp_features.proto"; enum E { option features.(pb.cpp).legacy_closed_enum = true; E_ZERO = 0; }"#,
+        "features.(pb.cpp).legacy_closed_enum cannot be set here",
+    ),
+    (
+        "2024-language-target-file",
+        r#"import "google/protobuf/java_features.proto"; option features.(pb.java).nest_in_file_class = YES;"#,
+        "features.(pb.java).nest_in_file_class cannot be set here",
+    ),
+    (
+        "language-introduced-2024",
+        r#"import "google/protobuf/go_features.proto"; option features.(pb.go).strip_enum_prefix = STRIP_ENUM_PREFIX_STRIP;"#,
+        "features.(pb.go).strip_enum_prefix is not supported in Edition 2023",
+    ),
 ];
 
 #[test]
@@ -657,12 +690,18 @@ fn editions_rules_refuse_what_buf_refuses() {
             .expect("protogen runs")
     };
     for (name, body, message) in EDITIONS_REFUSED {
+        // Each case is an edition 2023 file, but those named `2024-...`.
+        let edition = if name.starts_with("2024-") {
+            "2024"
+        } else {
+            "2023"
+        };
         let dir = work.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
         std::fs::write(
             dir.join("e.proto"),
-            format!("edition = \"2023\";\npackage p;\n{body}\n"),
+            format!("edition = \"{edition}\";\npackage p;\n{body}\n"),
         )
         .unwrap();
         let refused = run(&dir);

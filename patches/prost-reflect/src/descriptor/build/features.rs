@@ -189,6 +189,12 @@ impl DescriptorPoolInner {
             })
             .collect();
 
+        for (index, set) in file_features.iter().enumerate() {
+            if set.is_some() {
+                check_file(files, &mut errors, index as FileIndex);
+            }
+        }
+
         // Closed enums, from editions files (resolved below) and proto2 files.
         let mut closed: HashSet<EnumIndex> = enums
             .iter()
@@ -360,11 +366,300 @@ impl DescriptorPoolInner {
             extension.is_packed = is_packed(extension.cardinality, kind, &resolved);
         }
 
+        let language = LanguageFeatures {
+            files,
+            messages,
+            extensions,
+        };
+        for (index, set) in file_features.iter().enumerate() {
+            if set.is_some() {
+                language.check_file(&mut errors, index as FileIndex);
+            }
+        }
+
         if errors.is_empty() {
             Ok(())
         } else {
             Err(DescriptorError::new(errors))
         }
+    }
+}
+
+/// `FieldOptions.OptionTargetType` of the elements whose features are checked.
+mod target_type {
+    pub(super) const FILE: u64 = 1;
+    pub(super) const MESSAGE: u64 = 3;
+    pub(super) const FIELD: u64 = 4;
+    pub(super) const ONEOF: u64 = 5;
+    pub(super) const ENUM: u64 = 6;
+    pub(super) const ENUM_ENTRY: u64 = 7;
+}
+
+/// The fields of an encoded message: number, and the value (a varint, or the bytes of a
+/// length-delimited field; other wire types are skipped).
+fn encoded_fields(mut bytes: &[u8]) -> Vec<(u32, Result<u64, &[u8]>)> {
+    let mut out = Vec::new();
+    while bytes.has_remaining() {
+        let Ok((number, wire_type)) = decode_key(&mut bytes) else {
+            break;
+        };
+        match wire_type {
+            WireType::Varint => match prost::encoding::decode_varint(&mut bytes) {
+                Ok(v) => out.push((number, Ok(v))),
+                Err(_) => break,
+            },
+            WireType::LengthDelimited => {
+                let Ok(len) = prost::encoding::decode_varint(&mut bytes) else {
+                    break;
+                };
+                let Some(value) = bytes.get(..len as usize) else {
+                    break;
+                };
+                out.push((number, Err(value)));
+                bytes = &bytes[len as usize..];
+            }
+            _ => {
+                if skip_field(wire_type, number, &mut bytes, DecodeContext::default()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// protoc's checks of the language features (`features.(pb.cpp)`, `(pb.java)`, `(pb.go)`:
+/// extensions of FeatureSet): each feature set only where its `targets` allow, and only in
+/// the editions its `feature_support` says.
+struct LanguageFeatures<'a> {
+    files: &'a [FileDescriptorInner],
+    messages: &'a [crate::descriptor::MessageDescriptorInner],
+    extensions: &'a [crate::descriptor::ExtensionDescriptorInner],
+}
+
+impl LanguageFeatures<'_> {
+    fn check_file(&self, errors: &mut Vec<DescriptorErrorKind>, file: FileIndex) {
+        let raw = &self.files[file as usize].raw;
+        let edition = raw.edition.unwrap_or(0);
+        let mut check = |options: Option<&Vec<u8>>, tag: u32, target: u64, path: Vec<i32>| {
+            if let Some(options) = options {
+                self.check(errors, options, tag, target, edition, file, &path);
+            }
+        };
+        check(
+            raw.options.as_ref().map(|o| &o.encoded),
+            features_tag::FILE,
+            target_type::FILE,
+            vec![],
+        );
+        for (i, field) in raw.extension.iter().enumerate() {
+            let path = vec![tag::file::EXTENSION, i as i32];
+            check(
+                field.options.as_ref().map(|o| &o.encoded),
+                features_tag::FIELD,
+                target_type::FIELD,
+                path,
+            );
+        }
+        let mut enums: Vec<(Vec<i32>, &crate::descriptor::types::EnumDescriptorProto)> = raw
+            .enum_type
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (vec![tag::file::ENUM_TYPE, i as i32], e))
+            .collect();
+        let mut pending: Vec<(Vec<i32>, &DescriptorProto)> = raw
+            .message_type
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (vec![tag::file::MESSAGE_TYPE, i as i32], m))
+            .collect();
+        while let Some((path, message)) = pending.pop() {
+            let at = |tail: &[i32]| join_path(&path, tail).to_vec();
+            check(
+                message.options.as_ref().map(|o| &o.encoded),
+                features_tag::MESSAGE,
+                target_type::MESSAGE,
+                path.clone(),
+            );
+            for (i, field) in message.field.iter().enumerate() {
+                check(
+                    field.options.as_ref().map(|o| &o.encoded),
+                    features_tag::FIELD,
+                    target_type::FIELD,
+                    at(&[tag::message::FIELD, i as i32]),
+                );
+            }
+            for (i, field) in message.extension.iter().enumerate() {
+                check(
+                    field.options.as_ref().map(|o| &o.encoded),
+                    features_tag::FIELD,
+                    target_type::FIELD,
+                    at(&[tag::message::EXTENSION, i as i32]),
+                );
+            }
+            for (i, oneof) in message.oneof_decl.iter().enumerate() {
+                check(
+                    oneof.options.as_ref().map(|o| &o.encoded),
+                    features_tag::ONEOF,
+                    target_type::ONEOF,
+                    at(&[tag::message::ONEOF_DECL, i as i32]),
+                );
+            }
+            for (i, nested) in message.nested_type.iter().enumerate() {
+                pending.push((at(&[tag::message::NESTED_TYPE, i as i32]), nested));
+            }
+            for (i, e) in message.enum_type.iter().enumerate() {
+                enums.push((at(&[tag::message::ENUM_TYPE, i as i32]), e));
+            }
+        }
+        for (path, e) in enums {
+            check(
+                e.options.as_ref().map(|o| &o.encoded),
+                features_tag::ENUM,
+                target_type::ENUM,
+                path.clone(),
+            );
+            for (i, value) in e.value.iter().enumerate() {
+                check(
+                    value.options.as_ref().map(|o| &o.encoded),
+                    2, // EnumValueOptions.features
+                    target_type::ENUM_ENTRY,
+                    join_path(&path, &[tag::enum_::VALUE, i as i32]).to_vec(),
+                );
+            }
+        }
+    }
+
+    /// Checks the language features set in `options` (an encoded options message whose
+    /// `features` field is `tag`) of the element at `path`, of target type `target`.
+    #[allow(clippy::too_many_arguments)]
+    fn check(
+        &self,
+        errors: &mut Vec<DescriptorErrorKind>,
+        options: &[u8],
+        tag: u32,
+        target: u64,
+        edition: i32,
+        file: FileIndex,
+        path: &[i32],
+    ) {
+        for (number, value) in encoded_fields(options) {
+            let (true, Err(features)) = (number == tag, value) else {
+                continue;
+            };
+            for (extension_number, value) in encoded_fields(features) {
+                let Err(language) = value else { continue };
+                if extension_number < 1000 {
+                    continue;
+                }
+                let Some(extension) = self.extensions.iter().find(|e| {
+                    e.number == extension_number
+                        && &*self.messages[e.extendee as usize].id.full_name
+                            == "google.protobuf.FeatureSet"
+                }) else {
+                    continue;
+                };
+                let KindIndex::Message(message) = extension.kind else {
+                    continue;
+                };
+                let message = &self.messages[message as usize];
+                for (feature_number, _) in encoded_fields(language) {
+                    let Some(feature) = message.fields.iter().find(|f| f.number == feature_number)
+                    else {
+                        continue;
+                    };
+                    let raw = field_at(&self.files[feature.id.file as usize].raw, &feature.id.path);
+                    let Some(feature_options) = raw.options.as_ref() else {
+                        continue;
+                    };
+                    let name = format!(
+                        "features.({}).{}",
+                        extension.id.full_name,
+                        feature.id.full_name.rsplit('.').next().unwrap_or_default()
+                    );
+                    if let Some(message) = refusal(&feature_options.encoded, target, edition, &name)
+                    {
+                        // At the option where it is set, when located; else the element.
+                        let options_field = match target {
+                            target_type::FILE => tag::file::OPTIONS,
+                            target_type::MESSAGE => 7,
+                            target_type::FIELD => 8,
+                            target_type::ONEOF => 2,
+                            _ => 3, // enum, enum value
+                        };
+                        let option = join_path(
+                            path,
+                            &[
+                                options_field,
+                                tag as i32,
+                                extension_number as i32,
+                                feature_number as i32,
+                            ],
+                        );
+                        let located = self.files[file as usize]
+                            .raw
+                            .source_code_info
+                            .as_ref()
+                            .is_some_and(|s| s.location.iter().any(|l| *l.path == *option));
+                        let at = if located { option } else { path.into() };
+                        errors.push(DescriptorErrorKind::InvalidFeature {
+                            message,
+                            found: Label::new(self.files, "defined here", file, at),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why a language feature with these (encoded) FieldOptions may not be set on target type
+/// `target` in edition `edition`, if it may not.
+fn refusal(feature_options: &[u8], target: u64, edition: i32, name: &str) -> Option<String> {
+    let fields = encoded_fields(feature_options);
+    let targets: Vec<u64> = fields
+        .iter()
+        .filter(|(n, _)| *n == 19)
+        .flat_map(|(_, v)| match v {
+            Ok(t) => vec![*t],
+            // Packed.
+            Err(bytes) => {
+                let mut bytes = *bytes;
+                let mut all = Vec::new();
+                while let Ok(t) = prost::encoding::decode_varint(&mut bytes) {
+                    all.push(t);
+                }
+                all
+            }
+        })
+        .collect();
+    if !targets.is_empty() && !targets.contains(&target) {
+        return Some(format!("{name} cannot be set here"));
+    }
+    let support = fields.iter().find_map(|(n, v)| match (n, v) {
+        (22, Err(bytes)) => Some(encoded_fields(bytes)),
+        _ => None,
+    })?;
+    let edition_of = |number: u32| {
+        support
+            .iter()
+            .find_map(|(n, v)| (*n == number).then(|| v.ok()).flatten())
+    };
+    let named = |e: u64| match e {
+        1000 => "2023".to_string(),
+        1001 => "2024".to_string(),
+        e => e.to_string(),
+    };
+    match (edition_of(1), edition_of(4)) {
+        (Some(introduced), _) if (edition as u64) < introduced => Some(format!(
+            "{name} is not supported in Edition {}: it was introduced in Edition {}",
+            named(edition as u64),
+            named(introduced)
+        )),
+        (_, Some(removed)) if (edition as u64) >= removed => {
+            Some(format!("{name} was removed in Edition {}", named(removed)))
+        }
+        _ => None,
     }
 }
 
@@ -451,7 +746,55 @@ fn check_field(
     if raw.label() == field_descriptor_proto::Label::Required {
         error("the `required` label is not allowed in editions: use features.field_presence = LEGACY_REQUIRED");
     }
+    if files[file as usize].raw.edition >= Some(EDITION_2024)
+        && raw
+            .options
+            .as_ref()
+            .is_some_and(|o| o.value.ctype.is_some())
+    {
+        error("`ctype` is not supported in Edition 2024: use features.(pb.cpp).string_type");
+    }
     resolved
+}
+
+/// `Edition.EDITION_2024`.
+const EDITION_2024: i32 = 1001;
+
+/// protoc's file options that editions files may not set: `java_string_check_utf8` (use
+/// `features.(pb.java).utf8_validation`) in any edition, `java_multiple_files` (use
+/// `features.(pb.java).nest_in_file_class`) from edition 2024.
+fn check_file(
+    files: &[FileDescriptorInner],
+    errors: &mut Vec<DescriptorErrorKind>,
+    file: FileIndex,
+) {
+    let raw = &files[file as usize].raw;
+    let Some(options) = raw.options.as_ref() else {
+        return;
+    };
+    let mut refuse = |set: bool, message: &str, number: i32| {
+        if set {
+            errors.push(DescriptorErrorKind::InvalidFeature {
+                message: message.into(),
+                found: Label::new(
+                    files,
+                    "set here",
+                    file,
+                    join_path(&[tag::file::OPTIONS], &[number]),
+                ),
+            });
+        }
+    };
+    refuse(
+        options.value.java_string_check_utf8.is_some(),
+        "cannot set `java_string_check_utf8` in editions mode: use features.(pb.java).utf8_validation",
+        27,
+    );
+    refuse(
+        raw.edition >= Some(EDITION_2024) && options.value.java_multiple_files.is_some(),
+        "`java_multiple_files` is not supported in Edition 2024: use features.(pb.java).nest_in_file_class",
+        10,
+    );
 }
 
 /// protoc's check of proto3 (and of editions with JSON format ALLOW): no two fields whose
