@@ -2,7 +2,7 @@
 //! workspaces run in their build.rs): the lowered descriptors mean what the features said.
 
 use prost::Message;
-use prost_reflect::DescriptorPool;
+use prost_reflect::{DescriptorPool, ReflectMessage};
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{FileDescriptorProto, FileDescriptorSet};
 
@@ -212,4 +212,39 @@ message M {
         .get_field(1)
         .unwrap()
         .is_map());
+}
+
+/// Options lose their features and nothing else: an extension set beside them (as
+/// buf.validate's or google.api.http's) is still there, with `packed` added.
+#[test]
+fn option_extensions_survive_the_lowering() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("x.proto"),
+        r#"edition = "2023";
+package x;
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.FieldOptions { int32 mark = 50001; }
+message M {
+  repeated int32 a = 1 [(mark) = 7, features.repeated_field_encoding = EXPANDED];
+}
+"#,
+    )
+    .unwrap();
+    let (pool, encoded) = compiled(dir.path(), &["x.proto"]);
+    let lowered = DescriptorPool::decode(lower(&pool, &encoded).unwrap().as_slice()).unwrap();
+    let field = lowered
+        .get_message_by_name("x.M")
+        .unwrap()
+        .get_field(1)
+        .unwrap();
+    assert!(!field.is_packed());
+    let options = field.options();
+    let mark = lowered.get_extension_by_name("x.mark").unwrap();
+    assert_eq!(options.get_extension(&mark).as_i32(), Some(7));
+    let set = FileDescriptorSet::decode(lower(&pool, &encoded).unwrap().as_slice()).unwrap();
+    let raw = &file(&set, "x.proto").message_type[0].field[0];
+    assert_eq!(raw.options.as_ref().unwrap().packed, Some(false));
+    let features = options.descriptor().get_field_by_name("features").unwrap();
+    assert!(!options.has_field(&features), "{options:?}");
 }
