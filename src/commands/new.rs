@@ -228,11 +228,23 @@ fn print_summary(
     ] {
         let (vendored, others): (Vec<_>, Vec<_>) =
             paths.iter().partition(|p| p.starts_with("proto/"));
-        for path in others {
+        // The patched compiler crates of an editions workspace: one line each.
+        let patched = |path: &str| {
+            crate::scaffold::PATCHED_CRATE_NAMES
+                .into_iter()
+                .find(|name| path.starts_with(&format!("vendor/{name}/")))
+        };
+        for path in others.iter().filter(|p| patched(p).is_none()) {
             println!("  {label:>8} {path}");
         }
         if !vendored.is_empty() {
             println!("  {label:>8} proto/ ({} .proto files)", vendored.len());
+        }
+        for name in crate::scaffold::PATCHED_CRATE_NAMES {
+            let count = others.iter().filter(|p| patched(p) == Some(name)).count();
+            if count > 0 {
+                println!("  {label:>8} vendor/{name}/ ({count} files: protogen's patched {name}, for editions)");
+            }
         }
     }
     let first = &ws.services[0];
