@@ -861,7 +861,7 @@ fn sync_brings_a_contract_that_became_editions_its_patched_compiler() {
         "added Cargo.toml [patch.crates-io] prost-reflect = { path = \"vendor/prost-reflect\" }: the contract has editions files",
         "created shop-api/editions.rs",
         "updated shop-api/build.rs",
-        "created vendor/protox/src/lib.rs",
+        "created vendor/protox/ (16 files, +",
         "created shop-server/src/handlers/editions_v1_echo_service.rs",
     ] {
         assert!(out.contains(line), "{line:?} in:\n{out}");

@@ -15,7 +15,8 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         sync::apply(&args.dir, &plan)?;
     }
     let verb = |done: &'static str, would: &'static str| if args.dry_run { would } else { done };
-    let mut notes: Vec<&Note> = plan.notes.iter().collect();
+    let (crates, notes) = patched_crates(&plan.notes);
+    let mut notes: Vec<&Note> = notes;
     notes.sort_by_key(|n| rank(n));
     let mut lines = Vec::new();
     for note in notes {
@@ -123,6 +124,20 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             ),
         });
     }
+    for ((name, action), (files, added, removed)) in crates {
+        let version = sync::owned::VERSION;
+        let (done, would, why) = match action {
+            OwnedAction::Created => ("created", "would create", "new in"),
+            OwnedAction::Updated => ("updated", "would update", "now as"),
+            OwnedAction::Replaced => ("replaced", "would replace", "edited by hand, replaced by"),
+            OwnedAction::Removed => ("removed", "would remove", "no longer written by"),
+        };
+        lines.push(format!(
+            "{} vendor/{name}/ ({files} file{}, +{added} -{removed}): the patched {name} of editions workspaces, {why} protogen {version}",
+            verb(done, would),
+            plural(files)
+        ));
+    }
     if plan.changes.is_empty() {
         lines.push(
             "nothing to change: the workspace is in step with the contract and this protogen"
@@ -161,6 +176,40 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The notes on the files of an editions workspace's patched compiler crates, one line per
+/// crate and action (files, lines added, removed), and the other notes.
+#[allow(clippy::type_complexity)]
+fn patched_crates(
+    notes: &[Note],
+) -> (
+    std::collections::BTreeMap<(&'static str, OwnedAction), (usize, usize, usize)>,
+    Vec<&Note>,
+) {
+    let mut crates = std::collections::BTreeMap::new();
+    let mut others = Vec::new();
+    for note in notes {
+        let crate_of = |file: &str| {
+            crate::scaffold::PATCHED_CRATE_NAMES
+                .into_iter()
+                .find(|name| file.starts_with(&format!("vendor/{name}/")))
+        };
+        match note {
+            Note::Owned {
+                file,
+                action,
+                added,
+                removed,
+            } if crate_of(file).is_some() => {
+                let name = crate_of(file).unwrap_or_default();
+                let entry = crates.entry((name, *action)).or_insert((0, 0, 0));
+                *entry = (entry.0 + 1, entry.1 + added, entry.2 + removed);
+            }
+            note => others.push(note),
+        }
+    }
+    (crates, others)
 }
 
 fn rank(note: &Note) -> u8 {

@@ -29,7 +29,7 @@ pub struct Change {
 }
 
 /// What sync does to one of protogen's own files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OwnedAction {
     /// New in this protogen.
     Created,
