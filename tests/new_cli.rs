@@ -413,9 +413,9 @@ fn an_editions_workspace_carries_the_patched_compiler_and_lowers_for_prost() {
     insta::assert_snapshot!("editions_tree", out);
 }
 
-/// An editions contract the generated crates could not build (a closed enum that does not
-/// start at 0, in a file that prost reads as proto3) is refused before anything is written,
-/// naming the file and the enum.
+/// An editions contract the generated crates could not build or serve (a closed enum that
+/// does not start at 0, or JSON names that collide, in a file that prost reads as proto3) is
+/// refused before anything is written, naming what.
 #[test]
 fn refuses_an_editions_contract_prost_cannot_hold() {
     let dir = tempfile::tempdir().unwrap();
@@ -437,6 +437,29 @@ service S { rpc Get(M) returns (M); }
         &[
             "the generated crates could not build this contract",
             "m.proto: the closed enum m.v1.Level starts at 1",
+        ],
+    );
+    // JSON names that collide, allowed by LEGACY_BEST_EFFORT, in a file lowered to proto3.
+    std::fs::write(
+        dir.path().join("proto/m.proto"),
+        r#"edition = "2023";
+package m.v1;
+option features.field_presence = IMPLICIT;
+message M {
+  option features.json_format = LEGACY_BEST_EFFORT;
+  int32 foo_bar = 1;
+  int32 fooBar = 2;
+}
+service S { rpc Get(M) returns (M); }
+"#,
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["new", "shop", "--proto", "proto"],
+        &[
+            "the generated crates could not serve this contract",
+            "camel-case name of field 'foo_bar' conflicts with field 'fooBar'",
         ],
     );
 }

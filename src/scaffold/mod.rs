@@ -80,11 +80,16 @@ fn check_lowering(contract: &Contract) -> anyhow::Result<()> {
     let Some(pool) = contract::reflect::descriptor_pool(&contract.sources, &names) else {
         return Ok(());
     };
-    editions::lower(&pool, &pool.encode_to_vec())
-        .map(drop)
-        .map_err(|error| {
-            anyhow::anyhow!("the generated crates could not build this contract: {error}")
-        })
+    let lowered = editions::lower(&pool, &pool.encode_to_vec()).map_err(|error| {
+        anyhow::anyhow!("the generated crates could not build this contract: {error}")
+    })?;
+    // The server reads the lowered set at start (REST, validation): it must be a valid pool.
+    prost_reflect::DescriptorPool::decode(lowered.as_slice()).map_err(|error| {
+        anyhow::anyhow!(
+            "the generated crates could not serve this contract: lowered to proto2/proto3 for prost, it reads {error}"
+        )
+    })?;
+    Ok(())
 }
 
 /// Whether a file of the contract is an editions file (`edition = "2023";`).
