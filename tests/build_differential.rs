@@ -674,7 +674,76 @@ const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
         r#"import "google/protobuf/go_features.proto"; option features.(pb.go).strip_enum_prefix = STRIP_ENUM_PREFIX_STRIP;"#,
         "features.(pb.go).strip_enum_prefix is not supported in Edition 2023",
     ),
+    (
+        "visibility-2023",
+        r#"option features.default_symbol_visibility = EXPORT_ALL;"#,
+        "`default_symbol_visibility` is not supported in Edition 2023",
+    ),
 ];
+
+/// Edition 2024's symbol visibility across files (`a.proto` declares, `b.proto` refers):
+/// nested types are local to their file by default, every type under LOCAL_ALL; buf refuses
+/// the reference, and so does protogen (exit 2, naming it).
+#[test]
+fn edition_2024_local_symbols_are_refused_across_files() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "",
+            "Pub.Inner",
+            "found unexported message type `v.Pub.Inner`",
+        ),
+        ("", "Pub.Kind", "found unexported enum type `v.Pub.Kind`"),
+        (
+            "option features.default_symbol_visibility = LOCAL_ALL;",
+            "Pub",
+            "found unexported message type `v.Pub`",
+        ),
+    ];
+    for (i, (option, used, message)) in cases.iter().enumerate() {
+        let dir = work.path().join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        std::fs::write(
+            dir.join("a.proto"),
+            format!(
+                "edition = \"2024\";\npackage v;\n{option}\nmessage Pub {{ message Inner {{}} enum Kind {{ KIND_UNSPECIFIED = 0; }} }}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("b.proto"),
+            format!("edition = \"2023\";\npackage v;\nimport \"a.proto\";\nmessage U {{ {used} u = 1; }}\n"),
+        )
+        .unwrap();
+        let refused = Command::new(env!("CARGO_BIN_EXE_protogen"))
+            .arg("build")
+            .arg(&dir)
+            .arg("-o")
+            .arg(dir.join("image.binpb"))
+            .output()
+            .expect("protogen runs");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{used}: {stderr}");
+        assert!(
+            stderr.contains(message) && stderr.contains("b.proto:4:"),
+            "{stderr}"
+        );
+        if let Some(buf) = buf.as_deref() {
+            let theirs = Command::new(buf)
+                .current_dir(&dir)
+                .args(["build", "-o", "/dev/null"])
+                .output()
+                .expect("buf runs");
+            assert!(
+                String::from_utf8_lossy(&theirs.stderr).contains(message),
+                "{used}: buf says {}",
+                String::from_utf8_lossy(&theirs.stderr)
+            );
+        }
+    }
+}
 
 #[test]
 fn editions_rules_refuse_what_buf_refuses() {

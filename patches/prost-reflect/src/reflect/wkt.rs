@@ -3924,9 +3924,72 @@ fn make_descriptor() -> FileDescriptorSet {
                                 })),
                                 proto3_optional: None,
                             },
+                            // protogen patch: edition 2024's default symbol visibility.
+                            FieldDescriptorProto {
+                                name: Some("default_symbol_visibility".into()),
+                                number: Some(8),
+                                label: Some(Optional.into()),
+                                r#type: Some(Enum.into()),
+                                type_name: Some(
+                                    ".google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility"
+                                        .into(),
+                                ),
+                                extendee: None,
+                                default_value: None,
+                                oneof_index: None,
+                                json_name: Some("defaultSymbolVisibility".into()),
+                                options: None,
+                                proto3_optional: None,
+                            },
                         ],
                         extension: vec![],
-                        nested_type: vec![],
+                        nested_type: vec![DescriptorProto {
+                            name: Some("VisibilityFeature".into()),
+                            field: vec![],
+                            extension: vec![],
+                            nested_type: vec![],
+                            enum_type: vec![EnumDescriptorProto {
+                                name: Some("DefaultSymbolVisibility".into()),
+                                value: vec![
+                                    EnumValueDescriptorProto {
+                                        name: Some("DEFAULT_SYMBOL_VISIBILITY_UNKNOWN".into()),
+                                        number: Some(0),
+                                        options: None,
+                                    },
+                                    EnumValueDescriptorProto {
+                                        name: Some("EXPORT_ALL".into()),
+                                        number: Some(1),
+                                        options: None,
+                                    },
+                                    EnumValueDescriptorProto {
+                                        name: Some("EXPORT_TOP_LEVEL".into()),
+                                        number: Some(2),
+                                        options: None,
+                                    },
+                                    EnumValueDescriptorProto {
+                                        name: Some("LOCAL_ALL".into()),
+                                        number: Some(3),
+                                        options: None,
+                                    },
+                                    EnumValueDescriptorProto {
+                                        name: Some("STRICT".into()),
+                                        number: Some(4),
+                                        options: None,
+                                    },
+                                ],
+                                options: None,
+                                reserved_range: vec![],
+                                reserved_name: vec![],
+                            }],
+                            extension_range: vec![],
+                            oneof_decl: vec![],
+                            options: None,
+                            reserved_range: vec![ReservedRange {
+                                start: Some(1),
+                                end: Some(536870912),
+                            }],
+                            reserved_name: vec![],
+                        }],
                         enum_type: vec![
                             EnumDescriptorProto {
                                 name: Some("FieldPresence".into()),

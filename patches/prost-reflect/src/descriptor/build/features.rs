@@ -385,6 +385,50 @@ impl DescriptorPoolInner {
     }
 }
 
+/// Edition 2024's symbol visibility, for a reference from file `from` to a message or enum
+/// whose name is at `path` of file `declared`: `Some("message")` (or `"enum"`) when it is local to
+/// its file. protox-parse reads no `export`/`local` keyword, so a symbol has its file's
+/// default (`features.default_symbol_visibility`: EXPORT_TOP_LEVEL unless set; EXPORT_ALL
+/// exports every symbol, LOCAL_ALL and STRICT none); files before edition 2024 export all.
+pub(super) fn unexported(
+    files: &[FileDescriptorInner],
+    from: FileIndex,
+    declared: FileIndex,
+    path: &[i32],
+    kind: &crate::descriptor::DefinitionKind,
+) -> Option<&'static str> {
+    use crate::descriptor::DefinitionKind;
+    let kind = match kind {
+        DefinitionKind::Message(_) => "message",
+        DefinitionKind::Enum(_) => "enum",
+        _ => return None,
+    };
+    let raw = &files[declared as usize].raw;
+    if from == declared || raw.edition < Some(EDITION_2024) {
+        return None;
+    }
+    let default = raw
+        .options
+        .as_ref()
+        .and_then(|o| {
+            encoded_fields(&o.encoded)
+                .into_iter()
+                .filter_map(|(n, v)| (n == features_tag::FILE).then_some(v.err()).flatten())
+                .flat_map(encoded_fields)
+                .filter_map(|(n, v)| (n == 8).then_some(v.ok()).flatten())
+                .last()
+        })
+        .unwrap_or(2); // EXPORT_TOP_LEVEL
+                       // The path of its name: [4, i, 1] or [5, i, 1] at the top level.
+    let nested = path.len() > 3;
+    let local = match default {
+        1 => false,  // EXPORT_ALL
+        2 => nested, // EXPORT_TOP_LEVEL
+        _ => true,   // LOCAL_ALL, STRICT
+    };
+    local.then_some(kind)
+}
+
 /// `FieldOptions.OptionTargetType` of the elements whose features are checked.
 mod target_type {
     pub(super) const FILE: u64 = 1;
@@ -772,7 +816,7 @@ fn check_file(
     let Some(options) = raw.options.as_ref() else {
         return;
     };
-    let mut refuse = |set: bool, message: &str, number: i32| {
+    let mut refuse = |set: bool, message: &str, option: &[i32]| {
         if set {
             errors.push(DescriptorErrorKind::InvalidFeature {
                 message: message.into(),
@@ -780,7 +824,7 @@ fn check_file(
                     files,
                     "set here",
                     file,
-                    join_path(&[tag::file::OPTIONS], &[number]),
+                    join_path(&[tag::file::OPTIONS], option),
                 ),
             });
         }
@@ -788,12 +832,21 @@ fn check_file(
     refuse(
         options.value.java_string_check_utf8.is_some(),
         "cannot set `java_string_check_utf8` in editions mode: use features.(pb.java).utf8_validation",
-        27,
+        &[27],
+    );
+    let visibility_set = encoded_fields(&options.encoded)
+        .into_iter()
+        .filter_map(|(n, v)| (n == features_tag::FILE).then_some(v.err()).flatten())
+        .any(|features| encoded_fields(features).iter().any(|(n, _)| *n == 8));
+    refuse(
+        raw.edition < Some(EDITION_2024) && visibility_set,
+        "`default_symbol_visibility` is not supported in Edition 2023",
+        &[50, 8],
     );
     refuse(
         raw.edition >= Some(EDITION_2024) && options.value.java_multiple_files.is_some(),
         "`java_multiple_files` is not supported in Edition 2024: use features.(pb.java).nest_in_file_class",
-        10,
+        &[10],
     );
 }
 

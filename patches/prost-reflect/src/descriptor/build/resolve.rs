@@ -759,6 +759,21 @@ impl ResolveVisitor<'_> {
             }
         };
 
+        // protogen patch: edition 2024's symbol visibility (see build/features.rs).
+        if let Some(kind) =
+            super::features::unexported(&self.pool.files, file, def.file, &def.path, &def.kind)
+        {
+            self.errors.push(DescriptorErrorKind::InvalidFeature {
+                message: format!("found unexported {kind} type `{type_name}`"),
+                found: Label::new(
+                    &self.pool.files,
+                    "found here",
+                    file,
+                    join_path(path, &[tag]),
+                ),
+            });
+        }
+
         let ty = if matches!(
             def,
             Definition {
