@@ -26,7 +26,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
 use tokio::sync::mpsc;
 
-use super::{Broker, Client, Declared, Delivery, EventHeaders, EventsConfig, Headers};
+use super::{Broker, Client, Declared, Deliveries, Delivery, EventHeaders, EventsConfig, Headers};
 use crate::runtime::BoxError;
 
 /// The topic of `workspace`'s dead letters of `subject`.
@@ -246,7 +246,7 @@ impl Broker for Kafka {
         workspace: &str,
         subjects: &[&str],
         prefetch: usize,
-    ) -> Result<mpsc::Receiver<KafkaDelivery>, BoxError> {
+    ) -> Result<Deliveries<KafkaDelivery>, BoxError> {
         let session = self.session_timeout.as_millis().max(1000);
         let consumer: StreamConsumer<KafkaContext> = self
             .config()
@@ -291,7 +291,7 @@ impl Broker for Kafka {
                 }
             }
         });
-        Ok(receiver)
+        Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver)))
     }
 
     async fn dead_letter(
@@ -303,7 +303,7 @@ impl Broker for Kafka {
     ) -> Result<(), BoxError> {
         let topic = dead_letter_topic(workspace, subject);
         self.ensure_topics(std::slice::from_ref(&topic), true).await?;
-        let pairs = headers.iter().map(|(name, value)| (name.as_str(), value.as_str()));
+        let pairs = headers.iter();
         self.produce(&topic, pairs, payload).await
     }
 

@@ -22,7 +22,7 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Exchange
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 
-use super::{Broker, Client, Declared, Delivery, EventHeaders, EventsConfig, Headers};
+use super::{Broker, Client, Declared, Deliveries, Delivery, EventHeaders, EventsConfig, Headers};
 use crate::runtime::BoxError;
 
 /// The exchange every event is published to.
@@ -201,7 +201,7 @@ impl Broker for Rabbitmq {
         workspace: &str,
         subjects: &[&str],
         prefetch: usize,
-    ) -> Result<mpsc::Receiver<RabbitmqDelivery>, BoxError> {
+    ) -> Result<Deliveries<RabbitmqDelivery>, BoxError> {
         let channel = self.connection.create_channel().await?;
         channel
             .basic_qos(
@@ -252,7 +252,7 @@ impl Broker for Rabbitmq {
                 }
             });
         }
-        Ok(receiver)
+        Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver)))
     }
 
     async fn dead_letter(
@@ -262,7 +262,7 @@ impl Broker for Rabbitmq {
         headers: &Headers,
         payload: &[u8],
     ) -> Result<(), BoxError> {
-        let pairs = headers.iter().map(|(name, value)| (name.as_str(), value.as_str()));
+        let pairs = headers.iter();
         self.publish_to(DEAD_LETTER_EXCHANGE, &queue_name(workspace, subject), pairs, payload)
             .await
     }
