@@ -70,6 +70,16 @@ pub(crate) enum ParseErrorKind {
         #[label("defined here")]
         span: Span,
     },
+    #[error("edition 2024's `{keyword}` is not supported yet")]
+    #[diagnostic(help(
+        "protogen does not read symbol visibility (`export`, `local`) or `import option` yet; \
+         use `features.default_symbol_visibility` and a plain `import`"
+    ))]
+    Edition2024Unsupported {
+        keyword: String,
+        #[label("found here")]
+        span: Span,
+    },
     #[error("reserved names must be identifiers in editions, not string literals")]
     EditionsReservedString {
         #[label("defined here")]
@@ -288,6 +298,7 @@ impl ParseError {
             ParseErrorKind::NestedBlockComment { span } => Some(span.clone()),
             ParseErrorKind::UnknownSyntax { span, .. } => Some(span.clone()),
             ParseErrorKind::UnknownEdition { span, .. } => Some(span.clone()),
+            ParseErrorKind::Edition2024Unsupported { span, .. } => Some(span.clone()),
             ParseErrorKind::EditionsReservedString { span } => Some(span.clone()),
             ParseErrorKind::ReservedIdentOutsideEditions { span } => Some(span.clone()),
             ParseErrorKind::EditionsLabel { span, .. } => Some(span.clone()),

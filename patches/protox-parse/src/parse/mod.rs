@@ -202,6 +202,14 @@ impl<'a> Parser<'a> {
             Some((Token::MESSAGE, _)) => Ok(Some(Statement::Message(self.parse_message()?))),
             Some((Token::ENUM, _)) => Ok(Some(Statement::Enum(self.parse_enum()?))),
             Some((Token::SERVICE, _)) => Ok(Some(Statement::Service(self.parse_service()?))),
+            // protogen patch: edition 2024's visibility keywords, named as such.
+            Some((Token::Ident(keyword @ ("export" | "local")), span)) if self.editions => {
+                self.add_error(ParseErrorKind::Edition2024Unsupported {
+                    keyword: keyword.to_owned(),
+                    span,
+                });
+                Err(())
+            }
             None => Ok(None),
             _ => self.unexpected_token(
                 "'enum', 'extend', 'import', 'message', 'option', 'service', 'package' or ';'",
@@ -242,6 +250,16 @@ impl<'a> Parser<'a> {
                 Some((ast::ImportKind::Public, span))
             }
             Some((Token::StringLiteral(_), _)) => None,
+            // protogen patch: edition 2024's `import option`, named as such.
+            Some((Token::OPTION, span)) if self.editions => {
+                self.add_error(ParseErrorKind::Edition2024Unsupported {
+                    keyword: "import option".to_owned(),
+                    span,
+                });
+                // Past `option`, so that recovery does not read it as an option statement.
+                self.bump();
+                return Err(());
+            }
             _ => self.unexpected_token("a string literal, 'public' or 'weak'")?,
         };
 
