@@ -53,9 +53,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let compat::Judged {
         judgement,
+        baseline: judged_baseline,
         mut current,
         quoted,
-        ..
     } = compat::judge_loaded(&config, &baseline, &loaded, true, decode)?;
     drop(baseline);
     // Only text reports quote source lines: the others need no file read for them.
@@ -115,6 +115,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Format::Junit => report::junit(&report),
     };
     print!("{out}");
+    // The process ends next: freeing the decoded contracts one descriptor at a time was 5%
+    // of a cold run, for memory the exit gives back at once.
+    std::mem::forget((judged_baseline, current, loaded, report));
     Ok(if judgement.errors() > 0 || broken_consumers > 0 {
         ExitCode::from(1)
     } else {

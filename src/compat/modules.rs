@@ -166,10 +166,11 @@ pub fn judge_loaded(
             None => (baseline_files, current_files) = (None, None),
         },
     }
-    // The two sides decode on two cores.
+    // The two sides decode on two cores, each freeing its compiled files as it goes (nothing
+    // decodes them again).
     let (baseline_contract, current_contract) = std::thread::scope(|scope| {
-        let old = scope.spawn(|| baseline.contract(baseline_files.as_ref()));
-        let new = current.contract(current_files.as_ref());
+        let old = scope.spawn(|| baseline.contract_releasing(baseline_files.as_ref()));
+        let new = current.contract_releasing(current_files.as_ref());
         (old.join().expect("decoding a contract does not panic"), new)
     });
     let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);

@@ -3,8 +3,9 @@
 //!
 //! A module is first *prepared*: every file gets its [`Fingerprint`] (from its bytes and its
 //! imports' fingerprints, known from the cache without compiling), the files the cache lacks
-//! are compiled, in chunks whose descriptor pools are dropped in turn, and kept encoded. Only
-//! then are the files a command needs decoded ([`Prepared::contract`]).
+//! are compiled by two workers, in chunks whose descriptor pools are dropped in turn, and kept
+//! encoded; a file identical on both sides of a comparison is compiled once ([`Shared`]).
+//! Only then are the files a command needs decoded ([`Prepared::contract`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -117,7 +118,11 @@ pub fn import_name_in(path: &str, options: &LoadOptions) -> Option<String> {
 /// Reads every `.proto` file under `root` (skipping hidden folders, `options.excludes` and
 /// the vendored dependencies) and compiles them under their import roots (`root` itself
 /// unless `options.roots` names others).
-pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Prepared> {
+pub fn compile_dir(
+    root: &Path,
+    options: &LoadOptions,
+    sharing: Option<Sharing>,
+) -> anyhow::Result<Prepared> {
     // Files whose stat is as the last run left them are known by their blob id, unread.
     let mut stats = StatCache::open(root);
     let placed = read_dir_with(root, options, stats.as_mut())?;
@@ -132,6 +137,7 @@ pub fn compile_dir(root: &Path, options: &LoadOptions) -> anyhow::Result<Prepare
         placed,
         root,
         options,
+        sharing,
     )?;
     if let Some(mut stats) = stats {
         for (name, path) in &by_name {
@@ -240,7 +246,7 @@ pub fn compile_module(
     root: &Path,
     options: &LoadOptions,
 ) -> anyhow::Result<Contract> {
-    prepare(origin, placed, root, options)?.contract(None)
+    prepare(origin, placed, root, options, None)?.contract(None)
 }
 
 /// What a file's bytes alone decide: its package, its imports (in order), and whether its
@@ -264,18 +270,20 @@ pub struct Prepared {
     ids: BTreeMap<String, String>,
     meta: HashMap<String, Meta>,
     fingerprints: HashMap<String, Fingerprint>,
-    compiled: HashMap<String, Arc<[u8]>>,
+    /// Emptied by [`Prepared::contract_releasing`], as it decodes them.
+    compiled: std::sync::Mutex<HashMap<String, Arc<[u8]>>>,
     root: PathBuf,
     options: LoadOptions,
 }
 
-/// Compiles the files of `placed` that the cache does not hold, with the cached ones as their
-/// imports, and stores them.
+/// Compiles the files of `placed` that the cache does not hold (nor the other side of a
+/// comparison, when `sharing`), with the cached ones as their imports, and stores them.
 pub fn prepare(
     origin: String,
     placed: Placed,
     root: &Path,
     options: &LoadOptions,
+    sharing: Option<Sharing>,
 ) -> anyhow::Result<Prepared> {
     let Placed {
         sources,
@@ -295,12 +303,13 @@ pub fn prepare(
             ids,
             meta: HashMap::new(),
             fingerprints: HashMap::new(),
-            compiled: HashMap::new(),
+            compiled: Default::default(),
             root: root.to_path_buf(),
             options: options.clone(),
         },
         cache::current(),
         remembered,
+        sharing,
     )
 }
 
@@ -308,6 +317,7 @@ fn prepare_with(
     mut module: Prepared,
     store: Option<&cache::Cache>,
     remembered: HashMap<String, Remembered>,
+    sharing: Option<Sharing>,
 ) -> anyhow::Result<Prepared> {
     let outside = Outside::of(&module.root, &module.options);
     let mut meta: HashMap<String, Meta> = HashMap::new();
@@ -333,31 +343,135 @@ fn prepare_with(
             .collect(),
         None => HashMap::new(),
     };
-    let misses: Vec<&String> = module
+    let pending: Vec<&String> = module
         .sources
         .keys()
         .filter(|n| !hits.contains_key(*n))
         .collect();
     let mut compiled: HashMap<String, Arc<[u8]>> = HashMap::new();
     let mut all = known;
-    if !misses.is_empty() {
-        // In chunks, each with its own compiler whose pool is dropped before the next: files
-        // of earlier chunks come back as encoded imports. Holding one pool for the whole
-        // module (and a decoded copy of it) was most of a cold run's memory.
-        let wanted: HashSet<&str> = misses.iter().map(|n| n.as_str()).collect();
+    if !pending.is_empty() {
         // Read at once what will be compiled (git blobs through one process).
-        texts::load(&module.sources, misses.iter().copied())?;
-        let hits = Arc::new(hits.clone());
-        for chunk in misses.chunks(CHUNK) {
+        texts::load(&module.sources, pending.iter().copied())?;
+        let work = Work {
+            module: &module,
+            store,
+            hits: Arc::new(hits),
+            wanted: pending.iter().map(|n| n.as_str()).collect(),
+            outside: &outside,
+        };
+        let local = Shared::default();
+        let (shared, from_end) = match sharing {
+            Some(sharing) => (sharing.shared, sharing.from_end),
+            None => (&local, false),
+        };
+        let parts = match pending.len() >= SPLIT {
+            // Two workers, each on half of the files (protox is single-threaded); with the
+            // other side's two, each half is walked from both ends.
+            true => {
+                let (front, back) = pending.split_at(pending.len() / 2);
+                let (mut front, mut back) = (front.to_vec(), back.to_vec());
+                if from_end {
+                    front.reverse();
+                } else {
+                    back.reverse();
+                }
+                std::thread::scope(|scope| {
+                    let second = scope.spawn(|| work.run(back, &meta, &all, shared));
+                    let first = work.run(front, &meta, &all, shared);
+                    let second = second.join().expect("compiling does not panic");
+                    first.and_then(|first| Ok(vec![first, second?]))
+                })
+            }
+            false => work
+                .run(pending.clone(), &meta, &all, shared)
+                .map(|p| vec![p]),
+        };
+        drop(local);
+        // A compile error is reported as a single walk in name order finds it, whichever
+        // worker met which error first.
+        let parts = match parts {
+            Ok(parts) => parts,
+            Err(_) => vec![work.run(pending, &meta, &all, &Shared::default())?],
+        };
+        // Files compiled here (those borrowed from the other side are written to the store
+        // by that side).
+        let mut own: HashSet<String> = HashSet::new();
+        for part in parts {
+            own.extend(part.own);
+            meta.extend(part.meta);
+            compiled.extend(part.compiled);
+        }
+        extend_fingerprints(&module.ids, &meta, &outside, &mut all, module.ids.keys());
+        if let Some(store) = store {
+            let mut entries = Vec::with_capacity(2 * own.len());
+            for (name, bytes) in compiled.iter().filter(|(n, _)| own.contains(*n)) {
+                let (Some(id), Some(fingerprint)) = (module.ids.get(name), all.get(name)) else {
+                    continue;
+                };
+                entries.push((meta_key(id), encode_meta(&meta[name]).into()));
+                entries.push((*fingerprint, bytes.clone()));
+            }
+            store.put_all_in_background(entries);
+        }
+    }
+    module.meta = meta;
+    module.fingerprints = all;
+    module.compiled = compiled.into();
+    Ok(module)
+}
+
+/// What a worker compiling part of a module's misses reads.
+struct Work<'a> {
+    module: &'a Prepared,
+    store: Option<&'a cache::Cache>,
+    hits: Arc<HashMap<String, Fingerprint>>,
+    /// Every file to compile (a part's imports among them are kept too).
+    wanted: HashSet<&'a str>,
+    outside: &'a Outside,
+}
+
+/// What one worker compiled (and learnt).
+struct Part {
+    compiled: HashMap<String, Arc<[u8]>>,
+    meta: HashMap<String, Meta>,
+    /// The files of `compiled` this worker compiled itself (the others came from `shared`).
+    own: HashSet<String>,
+}
+
+impl Work<'_> {
+    /// Compiles `pending` in this order, in chunks, each with its own compiler whose pool is
+    /// dropped before the next: files of earlier chunks come back as encoded imports (holding
+    /// one pool for the whole module, and a decoded copy of it, was most of a cold run's
+    /// memory). Before each chunk, the files another worker compiled are taken from `shared`;
+    /// after it, this worker's are put there.
+    fn run(
+        &self,
+        mut pending: Vec<&String>,
+        meta: &HashMap<String, Meta>,
+        known: &HashMap<String, Fingerprint>,
+        shared: &Shared,
+    ) -> anyhow::Result<Part> {
+        let module = self.module;
+        let (mut meta, mut known) = (meta.clone(), known.clone());
+        let mut compiled: HashMap<String, Arc<[u8]>> = HashMap::new();
+        let mut own = HashSet::new();
+        while !pending.is_empty() {
+            // Compiled as imports of earlier chunks.
+            pending.retain(|n| !compiled.contains_key(*n));
+            let taken = shared.take(&module.ids, &mut meta, self.outside, &mut known, &pending);
+            compiled.extend(taken);
+            pending.retain(|n| !compiled.contains_key(*n));
+            let chunk: Vec<&String> = pending.drain(..CHUNK.min(pending.len())).collect();
             let mut resolver = ChainFileResolver::new();
             // Compiled files first: an import that is compiled is decoded, not parsed again.
             resolver.add(EncodedResolver {
                 files: compiled.clone(),
             });
-            if let Some(store) = store {
+            if let Some(store) = self.store {
                 resolver.add(CachedResolver {
                     store: store.clone(),
-                    hits: hits.clone(),
+                    hits: self.hits.clone(),
                 });
             }
             resolver.add(TextResolver {
@@ -369,10 +483,7 @@ fn prepare_with(
             resolve_the_rest(&mut resolver);
             let mut compiler = protox::Compiler::with_file_resolver(resolver);
             compiler.include_source_info(true).include_imports(false);
-            for name in chunk {
-                if compiled.contains_key(*name) {
-                    continue; // compiled as an import of an earlier chunk
-                }
+            for name in &chunk {
                 compiler.open_file(name).map_err(|e| {
                     let missing = e.is_file_not_found();
                     let mut message = render_diagnostic(e);
@@ -388,8 +499,9 @@ fn prepare_with(
             let pool = compiler.descriptor_pool();
             drop(compiler);
             // Misses compiled here, as opened files or as imports (with source info either way).
+            let mut fresh = Vec::new();
             for file in pool.files() {
-                if !wanted.contains(file.name()) || compiled.contains_key(file.name()) {
+                if !self.wanted.contains(file.name()) || compiled.contains_key(file.name()) {
                     continue;
                 }
                 let proto = file.file_descriptor_proto();
@@ -414,25 +526,19 @@ fn prepare_with(
                     proto.encode_to_vec()
                 };
                 compiled.insert(file.name().to_string(), bytes.into());
+                fresh.push(file.name().to_string());
             }
+            drop(pool);
+            extend_fingerprints(&module.ids, &meta, self.outside, &mut known, fresh.iter());
+            shared.publish(&module.ids, &meta, &known, &compiled, &fresh);
+            own.extend(fresh);
         }
-        all = fingerprints(&module.ids, &meta, &outside);
-        if let Some(store) = store {
-            let mut entries = Vec::with_capacity(2 * compiled.len());
-            for (name, bytes) in &compiled {
-                let (Some(id), Some(fingerprint)) = (module.ids.get(name), all.get(name)) else {
-                    continue;
-                };
-                entries.push((meta_key(id), encode_meta(&meta[name]).into()));
-                entries.push((*fingerprint, bytes.clone()));
-            }
-            store.put_all_in_background(entries);
-        }
+        Ok(Part {
+            compiled,
+            meta,
+            own,
+        })
     }
-    module.meta = meta;
-    module.fingerprints = all;
-    module.compiled = compiled;
-    Ok(module)
 }
 
 impl Prepared {
@@ -483,7 +589,14 @@ impl Prepared {
     /// entry that fails to decode (damaged after it was found) is deleted and the module
     /// prepared again, so a damaged cache never changes a result.
     pub fn contract(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
-        self.contract_with(keep, cache::current(), 2)
+        self.contract_with(keep, cache::current(), 2, false)
+    }
+
+    /// [`Prepared::contract`], dropping the encoded files as they are decoded (and those not
+    /// decoded): a cold run's peak memory held both forms of every file. Meant for the last
+    /// decoding: files compiled in this run are then read from the cache, or compiled again.
+    pub fn contract_releasing(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
+        self.contract_with(keep, cache::current(), 2, true)
     }
 
     fn contract_with(
@@ -491,6 +604,7 @@ impl Prepared {
         keep: Option<&BTreeSet<String>>,
         store: Option<&cache::Cache>,
         attempts: u8,
+        release: bool,
     ) -> anyhow::Result<Contract> {
         let wanted = |name: &str| keep.is_none_or(|k| k.contains(name));
         let mut files = Vec::new();
@@ -504,9 +618,15 @@ impl Prepared {
             }
             Some(file)
         };
+        let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         for name in self.sources.keys().filter(|n| wanted(n)) {
             let fingerprint = self.fingerprints.get(name);
-            let file = match self.compiled.get(name) {
+            let bytes = match release {
+                true => compiled.remove(name),
+                false => compiled.get(name).cloned(),
+            };
+            let was_compiled = bytes.is_some();
+            let file = match bytes {
                 Some(bytes) => decode(&bytes[..]),
                 None => fingerprint
                     .and_then(|f| store.and_then(|s| s.get(f)))
@@ -514,12 +634,16 @@ impl Prepared {
             };
             match file {
                 Some(file) if file.name() == name => files.push(file),
-                _ if !self.compiled.contains_key(name) && fingerprint.is_some() => {
+                _ if !was_compiled && fingerprint.is_some() => {
                     damaged.extend(fingerprint);
                 }
                 _ => bail!("internal error: {name} was compiled but cannot be decoded"),
             }
         }
+        if release {
+            *compiled = HashMap::new();
+        }
+        drop(compiled);
         if !damaged.is_empty() {
             // Entries found when preparing but unreadable now (damaged, or trimmed by another
             // run): delete them and prepare again, which compiles and rewrites them; should
@@ -539,15 +663,16 @@ impl Prepared {
                 ids: self.ids.clone(),
                 meta: HashMap::new(),
                 fingerprints: HashMap::new(),
-                compiled: HashMap::new(),
+                compiled: Default::default(),
                 root: self.root.clone(),
                 options: self.options.clone(),
             };
             let store = store.filter(|_| attempts > 1);
-            return prepare_with(again, store, HashMap::new())?.contract_with(
+            return prepare_with(again, store, HashMap::new(), None)?.contract_with(
                 keep,
                 store,
                 attempts - 1,
+                release,
             );
         }
         let names: Vec<&String> = self.sources.keys().filter(|n| wanted(n)).collect();
@@ -568,9 +693,91 @@ impl Prepared {
     }
 }
 
-/// Files per compiler: small enough that one pool is a fraction of the module, large enough
-/// that decoding the imports each chunk shares (google/api/..., common types) stays cheap.
-const CHUNK: usize = 1000;
+/// Files per compiler: small enough that one pool is a fraction of the module, and that a
+/// worker sees soon what the others compiled; large enough that decoding the imports each
+/// chunk shares (google/api/..., common types) stays cheap.
+const CHUNK: usize = 400;
+
+/// From this many files to compile, two workers share them.
+const SPLIT: usize = 200;
+
+/// What the workers compiling a module, and the other side's when two are prepared at once,
+/// share (in memory, with or without the cache): the package and imports of each blob, and
+/// each compiled file by fingerprint, as the cache holds them. A file identical on both sides
+/// with identical imports (one fingerprint) is compiled once, by the worker that reaches it
+/// first: each half of the files is walked from one end by one side, from the other end by
+/// the other, and each worker looks here before each chunk.
+#[derive(Default)]
+pub struct Shared {
+    meta: std::sync::Mutex<HashMap<String, Meta>>,
+    compiled: std::sync::Mutex<HashMap<Fingerprint, Arc<[u8]>>>,
+}
+
+/// One side's part in a [`Shared`] preparation.
+#[derive(Clone, Copy)]
+pub struct Sharing<'a> {
+    pub shared: &'a Shared,
+    /// Whether this side walks each half of its files from the end towards the other.
+    pub from_end: bool,
+}
+
+impl Shared {
+    /// The files of `pending` that the other side compiled, by name, with the meta learnt on
+    /// the way (into `meta`) and the fingerprints it lets this side compute (into `known`).
+    fn take(
+        &self,
+        ids: &BTreeMap<String, String>,
+        meta: &mut HashMap<String, Meta>,
+        outside: &Outside,
+        known: &mut HashMap<String, Fingerprint>,
+        pending: &[&String],
+    ) -> Vec<(String, Arc<[u8]>)> {
+        {
+            let shared = self.meta.lock().unwrap_or_else(|e| e.into_inner());
+            for (name, id) in ids {
+                if !meta.contains_key(name) {
+                    if let Some(m) = shared.get(id) {
+                        meta.insert(name.clone(), m.clone());
+                    }
+                }
+            }
+        }
+        extend_fingerprints(ids, meta, outside, known, pending.iter().copied());
+        let compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        pending
+            .iter()
+            .filter_map(|name| {
+                let bytes = compiled.get(known.get(*name)?)?;
+                Some(((*name).clone(), bytes.clone()))
+            })
+            .collect()
+    }
+
+    /// Makes the files `fresh`, just compiled, known to the other side.
+    fn publish(
+        &self,
+        ids: &BTreeMap<String, String>,
+        meta: &HashMap<String, Meta>,
+        known: &HashMap<String, Fingerprint>,
+        compiled: &HashMap<String, Arc<[u8]>>,
+        fresh: &[String],
+    ) {
+        {
+            let mut shared = self.meta.lock().unwrap_or_else(|e| e.into_inner());
+            for name in fresh {
+                if let (Some(id), Some(m)) = (ids.get(name), meta.get(name)) {
+                    shared.entry(id.clone()).or_insert_with(|| m.clone());
+                }
+            }
+        }
+        let mut shared = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        for name in fresh {
+            if let (Some(f), Some(bytes)) = (known.get(name), compiled.get(name)) {
+                shared.entry(*f).or_insert_with(|| bytes.clone());
+            }
+        }
+    }
+}
 
 /// Compile options and resolution order that shape every compiled file of a module.
 const OPTIONS: &[u8] =
@@ -659,26 +866,48 @@ fn fingerprints(
     meta: &HashMap<String, Meta>,
     outside: &Outside,
 ) -> HashMap<String, Fingerprint> {
+    let mut known = HashMap::new();
+    extend_fingerprints(ids, meta, outside, &mut known, ids.keys());
+    known
+}
+
+/// Adds to `known` the fingerprints of `names` (and of what they import) that can be computed
+/// now; those already in `known` are not computed again (meta only grows, so they stay true).
+fn extend_fingerprints<'n>(
+    ids: &BTreeMap<String, String>,
+    meta: &HashMap<String, Meta>,
+    outside: &Outside,
+    known: &mut HashMap<String, Fingerprint>,
+    names: impl Iterator<Item = &'n String>,
+) {
     struct Walk<'a> {
         ids: &'a BTreeMap<String, String>,
         meta: &'a HashMap<String, Meta>,
         outside: &'a Outside,
-        done: HashMap<String, Option<Fingerprint>>,
+        known: &'a mut HashMap<String, Fingerprint>,
+        /// Files found without a fingerprint in this walk.
+        unknown: HashSet<String>,
         visiting: HashSet<String>,
         /// By import name, for imports from outside the module (the same few, many times).
         outside_parts: HashMap<String, cache::Key>,
     }
     impl Walk<'_> {
         fn visit(&mut self, name: &str) -> Option<Fingerprint> {
-            if let Some(known) = self.done.get(name) {
-                return *known;
+            if let Some(known) = self.known.get(name) {
+                return Some(*known);
             }
-            if !self.visiting.insert(name.to_string()) {
+            if self.unknown.contains(name) || !self.visiting.insert(name.to_string()) {
                 return None;
             }
             let result = self.compute(name);
             self.visiting.remove(name);
-            self.done.insert(name.to_string(), result);
+            match result {
+                Some(f) => self.known.insert(name.to_string(), f),
+                None => {
+                    self.unknown.insert(name.to_string());
+                    None
+                }
+            };
             result
         }
 
@@ -707,17 +936,14 @@ fn fingerprints(
         ids,
         meta,
         outside,
-        done: HashMap::new(),
+        known,
+        unknown: HashSet::new(),
         visiting: HashSet::new(),
         outside_parts: HashMap::new(),
     };
-    for name in ids.keys() {
+    for name in names {
         walk.visit(name);
     }
-    walk.done
-        .into_iter()
-        .filter_map(|(name, f)| Some((name, f?)))
-        .collect()
 }
 
 /// How to make imports from buf dependencies (`deps:`), which protogen does not download,

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
 
-use super::compile::{import_name, prepare, Placed, Prepared, SourceFiles};
+use super::compile::{import_name, prepare, Placed, Prepared, Sharing, SourceFiles};
 use super::texts::Text;
 use super::LoadOptions;
 
@@ -56,6 +56,7 @@ pub fn load(
     reference: &str,
     subdir: &Path,
     options: &LoadOptions,
+    sharing: Option<Sharing>,
 ) -> anyhow::Result<Prepared> {
     let prefix = import_name(subdir);
     let tree = if prefix.is_empty() {
@@ -94,7 +95,7 @@ pub fn load(
         })?;
     }
     // Vendored dependencies are read from the work tree: they are pinned, not versioned here.
-    prepare(origin, placed, &repo.join(subdir), options)
+    prepare(origin, placed, &repo.join(subdir), options, sharing)
 }
 
 /// The text of the file at `relative` (to the module root `subdir`) at `reference`, `None`

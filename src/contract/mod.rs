@@ -273,10 +273,26 @@ impl Loaded {
 
     /// The contract of the files named in `keep`, or of every file.
     pub fn contract(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
+        self.contract_with(keep, false)
+    }
+
+    /// [`Loaded::contract`] for the last decoding, which frees the compiled files as it reads
+    /// them ([`Prepared::contract_releasing`]).
+    pub fn contract_releasing(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
+        self.contract_with(keep, true)
+    }
+
+    fn contract_with(
+        &self,
+        keep: Option<&BTreeSet<String>>,
+        release: bool,
+    ) -> anyhow::Result<Contract> {
         match &self.inner {
-            LoadedInner::Prepared(prepared) => {
-                prepared.contract(keep).with_context(|| self.label.clone())
+            LoadedInner::Prepared(prepared) => match release {
+                true => prepared.contract_releasing(keep),
+                false => prepared.contract(keep),
             }
+            .with_context(|| self.label.clone()),
             LoadedInner::Done(contract) => Ok(match keep {
                 Some(keep) => contract.subset(|f| keep.contains(f.name())),
                 None => contract.clone(),
@@ -287,21 +303,30 @@ impl Loaded {
 
 /// Reads a source and compiles what the cache lacks, without decoding (see [`Loaded`]).
 pub fn prepare(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Result<Loaded> {
+    prepare_sharing(source, side, options, None)
+}
+
+/// [`prepare`], sharing compiled files with the other side of a comparison.
+fn prepare_sharing(
+    source: &Source,
+    side: Side,
+    options: &LoadOptions,
+    sharing: Option<compile::Sharing>,
+) -> anyhow::Result<Loaded> {
     let label = format!(
         "the {} contract ({source}) could not be loaded",
         side.label()
     );
     let inner = match source {
         Source::Dir(root) => {
-            compile::compile_dir(root, options).map(|p| LoadedInner::Prepared(Box::new(p)))
+            compile::compile_dir(root, options, sharing).map(|p| LoadedInner::Prepared(Box::new(p)))
         }
         Source::GitRef {
             repo,
             reference,
             subdir,
-        } => {
-            git::load(repo, reference, subdir, options).map(|p| LoadedInner::Prepared(Box::new(p)))
-        }
+        } => git::load(repo, reference, subdir, options, sharing)
+            .map(|p| LoadedInner::Prepared(Box::new(p))),
         Source::DescriptorSet(path) => descriptor_set::load(path).map(LoadedInner::Done),
     };
     let inner = inner.with_context(|| label.clone())?;
@@ -309,14 +334,23 @@ pub fn prepare(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Re
 }
 
 /// Prepares a baseline and a current contract on two cores (protox is single-threaded), each
-/// laid out with its own options.
+/// laid out with its own options; a file identical on both sides is compiled once
+/// ([`compile::Shared`]).
 pub fn prepare_both(
     (baseline, baseline_options): (&Source, &LoadOptions),
     (current, current_options): (&Source, &LoadOptions),
 ) -> anyhow::Result<(Loaded, Loaded)> {
+    let shared = compile::Shared::default();
+    let sharing = |from_end| {
+        Some(compile::Sharing {
+            shared: &shared,
+            from_end,
+        })
+    };
     std::thread::scope(|scope| {
-        let old = scope.spawn(|| prepare(baseline, Side::Baseline, baseline_options));
-        let new = prepare(current, Side::Current, current_options);
+        let old = scope
+            .spawn(|| prepare_sharing(baseline, Side::Baseline, baseline_options, sharing(true)));
+        let new = prepare_sharing(current, Side::Current, current_options, sharing(false));
         let old = old.join().expect("loading a contract does not panic");
         Ok((old?, new?))
     })
