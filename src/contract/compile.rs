@@ -1039,3 +1039,170 @@ impl FileResolver for EncodedResolver {
             .ok_or_else(|| protox::Error::file_not_found(name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module of `files` (name, text, blob id: a test may give two texts one id, to see
+    /// which side's text a compiled file came from).
+    fn placed(files: &[(&str, &str, &str)]) -> Placed {
+        let mut placed = Placed::default();
+        for (name, text, id) in files {
+            placed
+                .add_with_id(name, &LoadOptions::default(), || {
+                    Ok((Text::loaded(Arc::from(*text)), id.to_string()))
+                })
+                .unwrap();
+        }
+        placed
+    }
+
+    fn messages(prepared: &Prepared, file: &str) -> Vec<String> {
+        let contract = prepared.contract(None).unwrap();
+        let file = contract.file(file).unwrap();
+        file.message_type
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_file_identical_on_both_sides_with_identical_imports_is_compiled_once() {
+        let shared = Shared::default();
+        let sharing = |from_end| {
+            Some(Sharing {
+                shared: &shared,
+                from_end,
+            })
+        };
+        let root = Path::new(".");
+        let old = placed(&[
+            (
+                "a.proto",
+                "syntax = \"proto3\"; import \"b.proto\"; message A { B b = 1; }",
+                "a1",
+            ),
+            ("b.proto", "syntax = \"proto3\"; message B {}", "b1"),
+            (
+                "c.proto",
+                "syntax = \"proto3\"; import \"d.proto\"; message C { D d = 1; }",
+                "c1",
+            ),
+            ("d.proto", "syntax = \"proto3\"; message D {}", "d1"),
+        ]);
+        let old = prepare(
+            "old".into(),
+            old,
+            root,
+            &LoadOptions::default(),
+            sharing(true),
+        );
+        let old = old.unwrap();
+        // The same ids with other texts: a file taken from the other side keeps its message
+        // names; one compiled here gets the new ones.
+        let new = placed(&[
+            (
+                "a.proto",
+                "syntax = \"proto3\"; import \"b.proto\"; message A2 { B b = 1; }",
+                "a1",
+            ),
+            (
+                "b.proto",
+                "syntax = \"proto3\"; message B2 {} message B {}",
+                "b1",
+            ),
+            (
+                "c.proto",
+                "syntax = \"proto3\"; import \"d.proto\"; message C2 { D d = 1; }",
+                "c1",
+            ),
+            (
+                "d.proto",
+                "syntax = \"proto3\"; message D2 {} message D {}",
+                "d2",
+            ),
+        ]);
+        let new = prepare(
+            "new".into(),
+            new,
+            root,
+            &LoadOptions::default(),
+            sharing(false),
+        );
+        let new = new.unwrap();
+        assert_eq!(messages(&old, "a.proto"), ["A"]);
+        // Same blob, imports alike: compiled once.
+        assert_eq!(messages(&new, "a.proto"), ["A"]);
+        assert_eq!(messages(&new, "b.proto"), ["B"]);
+        // Same blob, but it imports a file that differs: compiled on each side.
+        assert_eq!(messages(&new, "c.proto"), ["C2"]);
+        assert_eq!(messages(&new, "d.proto"), ["D2", "D"]);
+        assert_eq!(
+            new.fingerprints.get("a.proto"),
+            old.fingerprints.get("a.proto")
+        );
+        assert_ne!(
+            new.fingerprints.get("c.proto"),
+            old.fingerprints.get("c.proto")
+        );
+    }
+
+    #[test]
+    fn two_workers_compile_a_large_module_and_report_the_first_error_by_name() {
+        let texts: Vec<(String, String)> = (0..2 * SPLIT)
+            .map(|i| {
+                let name = format!("m{i:03}.proto");
+                // Each file imports the one before it: the halves import across.
+                let text = match i {
+                    0 => "syntax = \"proto3\"; message M000 {}".to_string(),
+                    i => format!(
+                        "syntax = \"proto3\"; import \"m{:03}.proto\"; message M{i:03} {{ M{:03} m = 1; }}",
+                        i - 1,
+                        i - 1
+                    ),
+                };
+                (name, text)
+            })
+            .collect();
+        let module = |texts: &[(String, String)]| {
+            let mut placed = Placed::default();
+            for (name, text) in texts {
+                placed
+                    .add(name, &LoadOptions::default(), || {
+                        Ok(Arc::from(text.as_str()))
+                    })
+                    .unwrap();
+            }
+            prepare(
+                "m".into(),
+                placed,
+                Path::new("."),
+                &LoadOptions::default(),
+                None,
+            )
+        };
+        let prepared = module(&texts).unwrap();
+        let contract = prepared.contract(None).unwrap();
+        assert_eq!(contract.files.len(), 2 * SPLIT);
+        let last = contract
+            .file(&format!("m{:03}.proto", 2 * SPLIT - 1))
+            .unwrap();
+        assert_eq!(
+            last.message_type[0].field[0].type_name(),
+            format!(".M{:03}", 2 * SPLIT - 2)
+        );
+
+        // One broken file in each half: the error is the one a walk in name order meets first.
+        let mut broken = texts.clone();
+        for i in [SPLIT / 2, SPLIT + SPLIT / 2] {
+            broken[i].1 = format!("syntax = \"proto3\"; message Broken{i} {{ Missing{i} m = 1; }}");
+        }
+        let error = module(&broken).err().unwrap().to_string();
+        assert!(error.contains(&format!("Missing{}", SPLIT / 2)), "{error}");
+        assert!(
+            !error.contains(&format!("Missing{}", SPLIT + SPLIT / 2)),
+            "{error}"
+        );
+    }
+}

@@ -20,7 +20,8 @@ pub fn lint_loaded(
             return Ok(linted);
         }
     }
-    let contract = loaded.contract(None)?;
+    // The only decoding: the compiled files are freed as they are read.
+    let contract = loaded.contract_releasing(None)?;
     Ok(Linted {
         findings: lint_whole(&contract, modules),
         contract,
