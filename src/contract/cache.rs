@@ -127,8 +127,9 @@ impl Cache {
         let cache = self.clone();
         let writer = std::thread::spawn(move || {
             let mut written = 0;
-            for (key, payload) in &entries {
-                cache.put(key, payload);
+            // Each payload is dropped once written: the run may have freed its own copy.
+            for (key, payload) in entries {
+                cache.put(&key, &payload);
                 written += payload.len() as u64;
             }
             cache.wrote(written);
