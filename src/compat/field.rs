@@ -29,7 +29,8 @@ impl<'x, 'a> Deref for Field<'x, 'a> {
 }
 
 impl Field<'_, '_> {
-    /// The type on the wire: in editions, a message field with delimited encoding is a group.
+    /// The type on the wire: in editions, a message field with delimited encoding is a group,
+    /// but not a map field nor a map entry's value (protoc and buf keep those length-prefixed).
     fn kind(&self) -> Type {
         let written = self.desc.r#type();
         let delimited = || {
@@ -38,6 +39,9 @@ impl Field<'_, '_> {
         if written == Type::Message
             && self.syntax() == model::Syntax::Editions
             && self.map_entry().is_none()
+            && !self
+                .message
+                .is_some_and(|m| self.model.messages[m].is_map_entry())
             && delimited()
         {
             Type::Group

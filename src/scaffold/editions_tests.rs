@@ -2,7 +2,7 @@
 //! workspaces run in their build.rs): the lowered descriptors mean what the features said.
 
 use prost::Message;
-use prost_reflect::{DescriptorPool, ReflectMessage};
+use prost_reflect::{DescriptorPool, DynamicMessage, MapKey, ReflectMessage};
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{FileDescriptorProto, FileDescriptorSet};
 
@@ -212,6 +212,19 @@ message M {
         .get_field(1)
         .unwrap()
         .is_map());
+    // The editions pool itself (prost-reflect patch): the entry's value stays length-prefixed,
+    // so a map written by protoc or upb decodes. M { by_name: {"a": V { n: 7 }} }:
+    let entry = pool.get_message_by_name("m.M.ByNameEntry").unwrap();
+    assert!(!entry.get_field(2).unwrap().is_group());
+    let bytes = [0x0a, 0x07, 0x0a, 0x01, b'a', 0x12, 0x02, 0x08, 0x07];
+    let m = DynamicMessage::decode(pool.get_message_by_name("m.M").unwrap(), &bytes[..]).unwrap();
+    let by_name = m.get_field_by_name("by_name").unwrap();
+    let v = by_name.as_map().unwrap()[&MapKey::String("a".into())]
+        .as_message()
+        .unwrap()
+        .get_field_by_name("n")
+        .unwrap();
+    assert_eq!(v.as_i32(), Some(7));
 }
 
 /// Options lose their features and nothing else: an extension set beside them (as

@@ -116,8 +116,7 @@ fn lower_message(
             field,
             &resolved.cardinality(),
             &resolved.kind(),
-            // A map entry's value is length-prefixed whatever the features (protoc, upb).
-            resolved.is_group() && !map_entry,
+            resolved.is_group(),
             resolved.is_packed(),
         );
         // proto3 says explicit presence of a singular field with `proto3_optional` and a

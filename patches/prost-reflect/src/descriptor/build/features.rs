@@ -286,6 +286,10 @@ impl DescriptorPoolInner {
             };
             let file = messages[index].id.file;
             let raw_message = message_at(&files[file as usize].raw, &messages[index].id.path);
+            let in_map_entry = raw_message
+                .options
+                .as_ref()
+                .is_some_and(|o| o.value.map_entry());
             for (field_index, raw) in raw_message.field.iter().enumerate() {
                 let inner = &messages[index].fields[field_index];
                 let parent = match inner.oneof {
@@ -322,7 +326,7 @@ impl DescriptorPoolInner {
                     file,
                     &path,
                 );
-                let kind = lowered_kind(kind, &resolved, raw, messages, files);
+                let kind = lowered_kind(kind, &resolved, in_map_entry, raw, messages, files);
                 let field = &mut messages[index].fields[field_index];
                 field.kind = kind;
                 field.cardinality = cardinality(field.cardinality, &resolved);
@@ -359,7 +363,7 @@ impl DescriptorPoolInner {
                 file,
                 &path,
             );
-            let kind = lowered_kind(extension.kind, &resolved, raw, messages, files);
+            let kind = lowered_kind(extension.kind, &resolved, false, raw, messages, files);
             let extension = &mut extensions[index];
             extension.kind = kind;
             extension.cardinality = cardinality(extension.cardinality, &resolved);
@@ -923,16 +927,21 @@ fn message_oneof_first(message: &DescriptorProto, oneof: OneofIndex) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// A message field with delimited encoding is a group on the wire (not a map's entries).
+/// A message field with delimited encoding is a group on the wire, except a map's entries and
+/// the fields of a map entry (its value): protoc (PostProcessFieldFeatures) and upb keep those
+/// length-prefixed.
 fn lowered_kind(
     kind: KindIndex,
     features: &FeatureSet,
+    in_map_entry: bool,
     raw: &FieldDescriptorProto,
     messages: &[crate::descriptor::MessageDescriptorInner],
     files: &[FileDescriptorInner],
 ) -> KindIndex {
     match kind {
-        KindIndex::Message(message) if features.message_encoding == Some(DELIMITED) => {
+        KindIndex::Message(message)
+            if features.message_encoding == Some(DELIMITED) && !in_map_entry =>
+        {
             let target: MessageIndex = message;
             let id = &messages[target as usize].id;
             let map_entry = raw.label() == field_descriptor_proto::Label::Repeated
