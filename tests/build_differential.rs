@@ -799,21 +799,18 @@ fn editions_rules_refuse_what_buf_refuses() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown edition '2022'"));
 }
 
-/// Edition 2024's `export`/`local` and `import option`, which buf compiles, are not read yet
-/// (README): exit 2 naming the keyword, not a generic parse error.
+/// Edition 2024's `import option`, which buf compiles, is not read yet (README): exit 2 naming
+/// the keyword, not a generic parse error.
 #[test]
 fn edition_2024_keywords_not_read_yet_are_named() {
     let buf = common::native_buf();
     let work = tempfile::tempdir().unwrap();
-    for (name, body, keyword) in [
-        ("export", "export message A {}", "`export`"),
-        ("local", "local enum E { E_UNSPECIFIED = 0; }", "`local`"),
-        (
-            "import-option",
-            "import option \"o.proto\";\nmessage A {}",
-            "`import option`",
-        ),
-    ] {
+    let (name, body, keyword) = (
+        "import-option",
+        "import option \"o.proto\";\nmessage A {}",
+        "`import option`",
+    );
+    {
         let dir = work.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
@@ -850,6 +847,76 @@ fn edition_2024_keywords_not_read_yet_are_named() {
                 .output()
                 .expect("buf runs");
             assert!(theirs.status.success(), "{name}: buf refuses it");
+        }
+    }
+}
+
+/// Edition 2024's `export` / `local` as buf reads them: an explicit `local` hides a top-level
+/// message from other files (the fixtures' visibility_explicit_2024.proto holds `export` and
+/// the descriptors' `visibility`), and both keywords are refused before 2024 with protoc's
+/// message.
+#[test]
+fn edition_2024_export_and_local_as_buf() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "2024",
+            "local message Pub {}",
+            "message U { Pub u = 1; }",
+            "found unexported message type `v.Pub`",
+            "b.proto:4:",
+        ),
+        (
+            "2023",
+            "export message Pub {}",
+            "",
+            "`export` is not supported in Edition 2023",
+            "a.proto:3:",
+        ),
+        (
+            "2023",
+            "message Pub { local enum E { E_UNSPECIFIED = 0; } }",
+            "",
+            "`local` is not supported in Edition 2023",
+            "a.proto:3:",
+        ),
+    ];
+    for (i, (edition, declared, user, message, at)) in cases.iter().enumerate() {
+        let dir = work.path().join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        std::fs::write(
+            dir.join("a.proto"),
+            format!("edition = \"{edition}\";\npackage v;\n{declared}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("b.proto"),
+            format!("edition = \"2024\";\npackage v;\nimport \"a.proto\";\n{user}\n"),
+        )
+        .unwrap();
+        let refused = Command::new(env!("CARGO_BIN_EXE_protogen"))
+            .arg("build")
+            .arg(&dir)
+            .arg("-o")
+            .arg(dir.join("image.binpb"))
+            .output()
+            .expect("protogen runs");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{declared}: {stderr}");
+        assert!(stderr.contains(message) && stderr.contains(at), "{stderr}");
+        if let Some(buf) = buf.as_deref() {
+            let theirs = Command::new(buf)
+                .current_dir(&dir)
+                .args(["build", "-o", "/dev/null"])
+                .output()
+                .expect("buf runs");
+            assert!(
+                String::from_utf8_lossy(&theirs.stderr).contains(message),
+                "{declared}: buf says {}",
+                String::from_utf8_lossy(&theirs.stderr)
+            );
         }
     }
 }

@@ -71,11 +71,14 @@ pub(crate) enum ParseErrorKind {
         span: Span,
     },
     #[error("edition 2024's `{keyword}` is not supported yet")]
-    #[diagnostic(help(
-        "protogen does not read symbol visibility (`export`, `local`) or `import option` yet; \
-         use `features.default_symbol_visibility` and a plain `import`"
-    ))]
+    #[diagnostic(help("protogen does not read `import option` yet; use a plain `import`"))]
     Edition2024Unsupported {
+        keyword: String,
+        #[label("found here")]
+        span: Span,
+    },
+    #[error("`{keyword}` is not supported in Edition 2023")]
+    VisibilityBefore2024 {
         keyword: String,
         #[label("found here")]
         span: Span,
@@ -299,6 +302,7 @@ impl ParseError {
             ParseErrorKind::UnknownSyntax { span, .. } => Some(span.clone()),
             ParseErrorKind::UnknownEdition { span, .. } => Some(span.clone()),
             ParseErrorKind::Edition2024Unsupported { span, .. } => Some(span.clone()),
+            ParseErrorKind::VisibilityBefore2024 { span, .. } => Some(span.clone()),
             ParseErrorKind::EditionsReservedString { span } => Some(span.clone()),
             ParseErrorKind::ReservedIdentOutsideEditions { span } => Some(span.clone()),
             ParseErrorKind::EditionsLabel { span, .. } => Some(span.clone()),

@@ -84,6 +84,18 @@ pub fn parse_with_edition(
     name: &str,
     source: &str,
 ) -> Result<(FileDescriptorProto, Option<i32>), ParseError> {
+    parse_editions(name, source).map(|(file, edition, _)| (file, edition))
+}
+
+/// protogen patch: [`parse_with_edition`], and edition 2024's symbol visibility: the path of
+/// each message or enum written `export` (2) or `local` (1), `google.protobuf.SymbolVisibility`
+/// (fields `DescriptorProto.visibility` = 11 and `EnumDescriptorProto.visibility` = 6, which
+/// prost-types lacks).
+#[allow(clippy::type_complexity)]
+pub fn parse_editions(
+    name: &str,
+    source: &str,
+) -> Result<(FileDescriptorProto, Option<i32>, Vec<(Vec<i32>, i32)>), ParseError> {
     if source.len() > MAX_FILE_LEN {
         return Err(ParseError::new(
             vec![error::ParseErrorKind::FileTooLarge],
@@ -100,7 +112,7 @@ pub fn parse_with_edition(
         _ => None,
     };
     generate::generate_file(ast, name, source)
-        .map(|file| (file, edition))
+        .map(|(file, visibility)| (file, edition, visibility))
         .map_err(|errors| ParseError::new(errors, name, source.to_owned()))
 }
 

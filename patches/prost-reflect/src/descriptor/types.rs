@@ -71,6 +71,9 @@ pub(crate) struct DescriptorProto {
     pub reserved_range: Vec<descriptor_proto::ReservedRange>,
     #[prost(string, repeated, tag = "10")]
     pub reserved_name: Vec<String>,
+    // protogen patch: edition 2024's `export` (2) / `local` (1) (prost-types has no field).
+    #[prost(int32, optional, tag = "11")]
+    pub visibility: Option<i32>,
 }
 
 pub(crate) mod descriptor_proto {
@@ -135,6 +138,9 @@ pub(crate) struct EnumDescriptorProto {
     pub reserved_range: Vec<enum_descriptor_proto::EnumReservedRange>,
     #[prost(string, repeated, tag = "5")]
     pub reserved_name: Vec<String>,
+    // protogen patch: edition 2024's `export` (2) / `local` (1) (prost-types has no field).
+    #[prost(int32, optional, tag = "6")]
+    pub visibility: Option<i32>,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -285,6 +291,7 @@ impl DescriptorProto {
             options: file.options.map(Options::from_prost),
             reserved_range: file.reserved_range,
             reserved_name: file.reserved_name,
+            visibility: None,
         }
     }
 
@@ -410,6 +417,7 @@ impl EnumDescriptorProto {
             options: file.options.map(Options::from_prost),
             reserved_range: file.reserved_range,
             reserved_name: file.reserved_name,
+            visibility: None,
         }
     }
 

@@ -65,6 +65,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 enum_type: vec![],
                 service: vec![],
@@ -125,6 +126,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 enum_type: vec![],
                 service: vec![],
@@ -271,6 +273,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Field".into()),
@@ -511,6 +514,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("Cardinality".into()),
@@ -539,6 +543,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                         ],
                         extension_range: vec![],
@@ -546,6 +551,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Enum".into()),
@@ -637,6 +643,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("EnumValue".into()),
@@ -689,6 +696,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Option".into()),
@@ -728,6 +736,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                 ],
                 enum_type: vec![EnumDescriptorProto {
@@ -752,6 +761,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 service: vec![],
                 extension: vec![],
@@ -895,6 +905,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Method".into()),
@@ -999,6 +1010,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Mixin".into()),
@@ -1038,6 +1050,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                 ],
                 enum_type: vec![],
@@ -1100,6 +1113,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FileDescriptorProto".into()),
@@ -1282,6 +1296,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("DescriptorProto".into()),
@@ -1420,6 +1435,20 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 proto3_optional: None,
                             },
+                            // protogen patch: edition 2024's `export` / `local`.
+                            FieldDescriptorProto {
+                                name: Some("visibility".into()),
+                                number: Some(11),
+                                label: Some(Optional.into()),
+                                r#type: Some(Enum.into()),
+                                type_name: Some(".google.protobuf.SymbolVisibility".into()),
+                                extendee: None,
+                                default_value: None,
+                                oneof_index: None,
+                                json_name: Some("visibility".into()),
+                                options: None,
+                                proto3_optional: None,
+                            },
                         ],
                         extension: vec![],
                         nested_type: vec![
@@ -1476,6 +1505,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             DescriptorProto {
                                 name: Some("ReservedRange".into()),
@@ -1515,6 +1545,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                         ],
                         enum_type: vec![],
@@ -1523,6 +1554,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("ExtensionRangeOptions".into()),
@@ -1674,6 +1706,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 end: Some(5),
                             }],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![EnumDescriptorProto {
                             name: Some("VerificationState".into()),
@@ -1692,6 +1725,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         extension_range: vec![ExtensionRange {
                             start: Some(1000),
@@ -1702,6 +1736,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FieldDescriptorProto".into()),
@@ -1954,6 +1989,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("Label".into()),
@@ -1977,6 +2013,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                         ],
                         extension_range: vec![],
@@ -1984,6 +2021,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("OneofDescriptorProto".into()),
@@ -2023,6 +2061,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("EnumDescriptorProto".into()),
@@ -2094,6 +2133,20 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 proto3_optional: None,
                             },
+                            // protogen patch: edition 2024's `export` / `local`.
+                            FieldDescriptorProto {
+                                name: Some("visibility".into()),
+                                number: Some(6),
+                                label: Some(Optional.into()),
+                                r#type: Some(Enum.into()),
+                                type_name: Some(".google.protobuf.SymbolVisibility".into()),
+                                extendee: None,
+                                default_value: None,
+                                oneof_index: None,
+                                json_name: Some("visibility".into()),
+                                options: None,
+                                proto3_optional: None,
+                            },
                         ],
                         extension: vec![],
                         nested_type: vec![DescriptorProto {
@@ -2134,6 +2187,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![],
                         extension_range: vec![],
@@ -2141,6 +2195,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("EnumValueDescriptorProto".into()),
@@ -2193,6 +2248,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("ServiceDescriptorProto".into()),
@@ -2245,6 +2301,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("MethodDescriptorProto".into()),
@@ -2336,6 +2393,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FileOptions".into()),
@@ -2659,6 +2717,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         extension_range: vec![ExtensionRange {
                             start: Some(1000),
@@ -2672,6 +2731,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             end: Some(39),
                         }],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("MessageOptions".into()),
@@ -2809,6 +2869,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             },
                         ],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FieldOptions".into()),
@@ -3086,6 +3147,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             DescriptorProto {
                                 name: Some("EditionDefault".into()),
@@ -3125,6 +3187,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                         ],
                         enum_type: vec![
@@ -3150,6 +3213,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("JSType".into()),
@@ -3173,6 +3237,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("OptionRetention".into()),
@@ -3196,6 +3261,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("OptionTargetType".into()),
@@ -3254,6 +3320,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                         ],
                         extension_range: vec![ExtensionRange {
@@ -3274,6 +3341,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             },
                         ],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("OneofOptions".into()),
@@ -3317,6 +3385,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("EnumOptions".into()),
@@ -3410,6 +3479,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             end: Some(6),
                         }],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("EnumValueOptions".into()),
@@ -3495,6 +3565,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("ServiceOptions".into()),
@@ -3551,6 +3622,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("MethodOptions".into()),
@@ -3634,6 +3706,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         extension_range: vec![ExtensionRange {
                             start: Some(1000),
@@ -3644,6 +3717,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("UninterpretedOption".into()),
@@ -3781,6 +3855,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![],
                         extension_range: vec![],
@@ -3788,6 +3863,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FeatureSet".into()),
@@ -3980,6 +4056,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             }],
                             extension_range: vec![],
                             oneof_decl: vec![],
@@ -3989,6 +4066,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 end: Some(536870912),
                             }],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![
                             EnumDescriptorProto {
@@ -4018,6 +4096,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("EnumType".into()),
@@ -4041,6 +4120,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("RepeatedFieldEncoding".into()),
@@ -4064,6 +4144,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("Utf8Validation".into()),
@@ -4089,6 +4170,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("MessageEncoding".into()),
@@ -4112,6 +4194,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                             EnumDescriptorProto {
                                 name: Some("JsonFormat".into()),
@@ -4135,6 +4218,7 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             },
                         ],
                         // protogen patch: the extension ranges of buf's (and protoc's)
@@ -4164,6 +4248,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             end: Some(1000),
                         }],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FeatureSetDefaults".into()),
@@ -4250,6 +4335,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![],
                         extension_range: vec![],
@@ -4257,6 +4343,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("SourceCodeInfo".into()),
@@ -4367,6 +4454,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![],
                         extension_range: vec![],
@@ -4374,6 +4462,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("GeneratedCodeInfo".into()),
@@ -4495,12 +4584,14 @@ fn make_descriptor() -> FileDescriptorSet {
                                 options: None,
                                 reserved_range: vec![],
                                 reserved_name: vec![],
+                                visibility: None,
                             }],
                             extension_range: vec![],
                             oneof_decl: vec![],
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![],
                         extension_range: vec![],
@@ -4508,9 +4599,11 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                 ],
-                enum_type: vec![EnumDescriptorProto {
+                enum_type: vec![
+                EnumDescriptorProto {
                     name: Some("Edition".into()),
                     value: vec![
                         EnumValueDescriptorProto {
@@ -4580,6 +4673,33 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
+                },
+                // protogen patch: edition 2024's `SymbolVisibility` (DescriptorProto and
+                // EnumDescriptorProto field `visibility`).
+                EnumDescriptorProto {
+                    name: Some("SymbolVisibility".into()),
+                    value: vec![
+                        EnumValueDescriptorProto {
+                            name: Some("VISIBILITY_UNSET".into()),
+                            number: Some(0),
+                            options: None,
+                        },
+                        EnumValueDescriptorProto {
+                            name: Some("VISIBILITY_LOCAL".into()),
+                            number: Some(1),
+                            options: None,
+                        },
+                        EnumValueDescriptorProto {
+                            name: Some("VISIBILITY_EXPORT".into()),
+                            number: Some(2),
+                            options: None,
+                        },
+                    ],
+                    options: None,
+                    reserved_range: vec![],
+                    reserved_name: vec![],
+                    visibility: None,
                 }],
                 service: vec![],
                 extension: vec![],
@@ -4654,6 +4774,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 enum_type: vec![],
                 service: vec![],
@@ -4702,6 +4823,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 enum_type: vec![],
                 service: vec![],
@@ -4762,6 +4884,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 enum_type: vec![],
                 service: vec![],
@@ -4860,6 +4983,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             })),
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![],
                         extension_range: vec![],
@@ -4867,6 +4991,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Value".into()),
@@ -4961,6 +5086,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("ListValue".into()),
@@ -4985,6 +5111,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                 ],
                 enum_type: vec![EnumDescriptorProto {
@@ -4997,6 +5124,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 service: vec![],
                 extension: vec![],
@@ -5071,6 +5199,7 @@ fn make_descriptor() -> FileDescriptorSet {
                     options: None,
                     reserved_range: vec![],
                     reserved_name: vec![],
+                    visibility: None,
                 }],
                 enum_type: vec![],
                 service: vec![],
@@ -5132,6 +5261,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("FloatValue".into()),
@@ -5156,6 +5286,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Int64Value".into()),
@@ -5180,6 +5311,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("UInt64Value".into()),
@@ -5204,6 +5336,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("Int32Value".into()),
@@ -5228,6 +5361,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("UInt32Value".into()),
@@ -5252,6 +5386,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("BoolValue".into()),
@@ -5276,6 +5411,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("StringValue".into()),
@@ -5300,6 +5436,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("BytesValue".into()),
@@ -5324,6 +5461,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                 ],
                 enum_type: vec![],
@@ -5427,6 +5565,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("CodeGeneratorRequest".into()),
@@ -5505,6 +5644,7 @@ fn make_descriptor() -> FileDescriptorSet {
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                     DescriptorProto {
                         name: Some("CodeGeneratorResponse".into()),
@@ -5616,6 +5756,7 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         enum_type: vec![EnumDescriptorProto {
                             name: Some("Feature".into()),
@@ -5639,12 +5780,14 @@ fn make_descriptor() -> FileDescriptorSet {
                             options: None,
                             reserved_range: vec![],
                             reserved_name: vec![],
+                            visibility: None,
                         }],
                         extension_range: vec![],
                         oneof_decl: vec![],
                         options: None,
                         reserved_range: vec![],
                         reserved_name: vec![],
+                        visibility: None,
                     },
                 ],
                 enum_type: vec![],

@@ -145,6 +145,8 @@ pub(crate) struct Message {
     pub body: MessageBody,
     pub comments: Comments,
     pub span: Span,
+    /// protogen patch: edition 2024's `export` (2) or `local` (1).
+    pub visibility: std::option::Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -280,6 +282,8 @@ pub(crate) struct Enum {
     pub reserved: Vec<Reserved>,
     pub comments: Comments,
     pub span: Span,
+    /// protogen patch: edition 2024's `export` (2) or `local` (1).
+    pub visibility: std::option::Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

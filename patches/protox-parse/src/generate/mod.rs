@@ -20,13 +20,14 @@ pub(crate) fn generate_file(
     ast: ast::File,
     name: &str,
     source: &str,
-) -> Result<FileDescriptorProto, Vec<ParseErrorKind>> {
+) -> Result<(FileDescriptorProto, Vec<(Vec<i32>, i32)>), Vec<ParseErrorKind>> {
     let mut ctx = Context {
         syntax: ast.syntax,
         errors: vec![],
         path: vec![],
         locations: vec![],
         lines: LineResolver::new(source),
+        visibility: vec![],
     };
 
     let file = ctx.generate_file_descriptor(name, ast);
@@ -34,12 +35,15 @@ pub(crate) fn generate_file(
     if ctx.errors.is_empty() {
         ctx.locations.sort_unstable_by(|l, r| l.path.cmp(&r.path));
 
-        Ok(FileDescriptorProto {
-            source_code_info: Some(SourceCodeInfo {
-                location: ctx.locations,
-            }),
-            ..file
-        })
+        Ok((
+            FileDescriptorProto {
+                source_code_info: Some(SourceCodeInfo {
+                    location: ctx.locations,
+                }),
+                ..file
+            },
+            ctx.visibility,
+        ))
     } else {
         Err(ctx.errors)
     }
@@ -51,6 +55,8 @@ struct Context {
     path: Vec<i32>,
     locations: Vec<Location>,
     lines: LineResolver,
+    /// protogen patch: each message's or enum's path, with its `export` (2) or `local` (1).
+    visibility: Vec<(Vec<i32>, i32)>,
 }
 
 enum FieldScope {
@@ -179,6 +185,9 @@ impl Context {
 
     fn generate_message_descriptor(&mut self, ast: ast::Message) -> DescriptorProto {
         self.add_comments(ast.span, ast.comments);
+        if let Some(visibility) = ast.visibility {
+            self.visibility.push((self.path.clone(), visibility));
+        }
 
         let name = Some(ast.name.value.to_string());
         self.add_span_for(&[tag::message::NAME], ast.name.span);
@@ -948,6 +957,9 @@ impl Context {
 
     fn generate_enum_descriptor(&mut self, ast: ast::Enum) -> EnumDescriptorProto {
         self.add_comments(ast.span, ast.comments);
+        if let Some(visibility) = ast.visibility {
+            self.visibility.push((self.path.clone(), visibility));
+        }
         self.add_span_for(&[tag::enum_::NAME], ast.name.span);
 
         let name = Some(ast.name.value);

@@ -40,6 +40,8 @@ struct Parser<'a> {
     message_depth: u32,
     // protogen patch: editions take identifiers, not strings, as reserved names.
     editions: bool,
+    // protogen patch: edition 2024 reads `export` / `local` before `message` and `enum`.
+    edition_2024: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +69,7 @@ impl<'a> Parser<'a> {
             peek: None,
             message_depth: 0,
             editions: false,
+            edition_2024: false,
         }
     }
 
@@ -79,6 +82,7 @@ impl<'a> Parser<'a> {
             Some((Token::SYNTAX | Token::EDITION, _)) => {
                 let (parsed_syntax, span, comments) = self.parse_syntax()?;
                 self.editions = matches!(parsed_syntax, ast::Syntax::Editions(_));
+                self.edition_2024 = parsed_syntax == ast::Syntax::Editions(EDITION_2024);
                 file_span = span.clone();
                 syntax = parsed_syntax;
                 syntax_span = Some((span, comments));
@@ -202,13 +206,12 @@ impl<'a> Parser<'a> {
             Some((Token::MESSAGE, _)) => Ok(Some(Statement::Message(self.parse_message()?))),
             Some((Token::ENUM, _)) => Ok(Some(Statement::Enum(self.parse_enum()?))),
             Some((Token::SERVICE, _)) => Ok(Some(Statement::Service(self.parse_service()?))),
-            // protogen patch: edition 2024's visibility keywords, named as such.
-            Some((Token::Ident(keyword @ ("export" | "local")), span)) if self.editions => {
-                self.add_error(ParseErrorKind::Edition2024Unsupported {
-                    keyword: keyword.to_owned(),
-                    span,
-                });
-                Err(())
+            // protogen patch: edition 2024's `export` / `local` before a message or an enum.
+            Some((Token::Ident("export" | "local"), _)) if self.editions => {
+                match self.after_visibility() {
+                    Some(Token::ENUM) => Ok(Some(Statement::Enum(self.parse_enum()?))),
+                    _ => Ok(Some(Statement::Message(self.parse_message()?))),
+                }
             }
             None => Ok(None),
             _ => self.unexpected_token(
@@ -286,6 +289,7 @@ impl<'a> Parser<'a> {
     fn parse_message(&mut self) -> Result<ast::Message, ()> {
         let leading_comments = self.parse_leading_comments();
 
+        let visibility = self.parse_visibility()?;
         let start = self.expect_eq(Token::MESSAGE)?;
 
         let name = self.parse_ident()?;
@@ -300,6 +304,7 @@ impl<'a> Parser<'a> {
             body,
             comments,
             span: join_span(start, end),
+            visibility,
         })
     }
 
@@ -328,6 +333,23 @@ impl<'a> Parser<'a> {
                 Some((Token::ENUM, _)) => items.push(ast::MessageItem::Enum(self.parse_enum()?)),
                 Some((Token::MESSAGE, _)) => {
                     items.push(ast::MessageItem::Message(self.parse_message()?))
+                }
+                // protogen patch: `export` / `local` before a nested message or enum (a field
+                // whose type is named `local` still parses as a field). The flag first: proto2 and
+                // proto3 fields cost no string comparison.
+                Some((Token::Ident(keyword), _))
+                    if self.editions
+                        && matches!(keyword, "export" | "local")
+                        && matches!(
+                            self.after_visibility(),
+                            Some(Token::MESSAGE | Token::ENUM)
+                        ) =>
+                {
+                    if self.after_visibility() == Some(Token::ENUM) {
+                        items.push(ast::MessageItem::Enum(self.parse_enum()?))
+                    } else {
+                        items.push(ast::MessageItem::Message(self.parse_message()?))
+                    }
                 }
                 Some((Token::EXTEND, _)) => {
                     items.push(ast::MessageItem::Extend(self.parse_extend()?))
@@ -653,6 +675,7 @@ impl<'a> Parser<'a> {
     fn parse_enum(&mut self) -> Result<ast::Enum, ()> {
         let leading_comments = self.parse_leading_comments();
 
+        let visibility = self.parse_visibility()?;
         let start = self.expect_eq(Token::ENUM)?;
 
         let name = self.parse_ident()?;
@@ -691,6 +714,7 @@ impl<'a> Parser<'a> {
             values,
             comments,
             span: join_span(start, end),
+            visibility,
         })
     }
 
@@ -1182,6 +1206,40 @@ impl<'a> Parser<'a> {
         }
 
         Ok(result)
+    }
+
+    /// protogen patch: edition 2024's `export` (2) or `local` (1) before `message` or `enum`
+    /// (`google.protobuf.SymbolVisibility`); refused before 2024 with protoc's message.
+    fn parse_visibility(&mut self) -> Result<Option<i32>, ()> {
+        if !self.editions {
+            return Ok(None);
+        }
+        let (keyword, span) = match self.peek()? {
+            Some((Token::Ident(keyword @ ("export" | "local")), span)) => (keyword, span),
+            _ => return Ok(None),
+        };
+        if !self.edition_2024 {
+            self.add_error(ParseErrorKind::VisibilityBefore2024 {
+                keyword: keyword.to_owned(),
+                span,
+            });
+            return Err(());
+        }
+        self.bump();
+        Ok(Some(if keyword == "export" { 2 } else { 1 }))
+    }
+
+    /// protogen patch: the token after the peeked one, comments skipped (whether an
+    /// `export` / `local` starts a message, an enum or neither).
+    fn after_visibility(&self) -> Option<Token<'a>> {
+        let mut lexer = Token::lexer(self.lexer.remainder());
+        loop {
+            match lexer.next()? {
+                Ok(Token::LineComment(_) | Token::BlockComment(_) | Token::Newline) => continue,
+                Ok(token) => return Some(token),
+                Err(_) => return None,
+            }
+        }
     }
 
     fn parse_leading_comments(&mut self) -> (Vec<String>, Option<String>) {

@@ -255,14 +255,68 @@ impl File {
 /// protogen patch: parses a source file; an editions file is also kept encoded with its
 /// `edition` (field 14, which `prost_types::FileDescriptorProto` lacks), so that the compiler
 /// builds it from those bytes (as it does for any encoded file) and the edition is not lost.
+/// Edition 2024's `export` / `local` are kept the same way, as each message's `visibility`
+/// (field 11) and each enum's (field 6).
 fn parse(name: &str, source: &str) -> Result<(FileDescriptorProto, Option<Bytes>), Error> {
-    let (descriptor, edition) = protox_parse::parse_with_edition(name, source)?;
+    let (descriptor, edition, visibility) = protox_parse::parse_editions(name, source)?;
     let encoded = edition.map(|edition| {
-        let mut buf = descriptor.encode_to_vec();
+        let mut buf = if visibility.is_empty() {
+            descriptor.encode_to_vec()
+        } else {
+            encode_with_visibility(&descriptor, &visibility)
+        };
         prost::encoding::int32::encode(14, &edition, &mut buf);
         Bytes::from(buf)
     });
     Ok((descriptor, encoded))
+}
+
+/// `file` encoded with each message's and enum's visibility (path, value) appended to it.
+fn encode_with_visibility(file: &FileDescriptorProto, visibility: &[(Vec<i32>, i32)]) -> Vec<u8> {
+    use prost::encoding::{bytes, int32};
+    use prost_types::{DescriptorProto, EnumDescriptorProto};
+
+    fn enum_(e: &EnumDescriptorProto, path: &[i32], visibility: &[(Vec<i32>, i32)]) -> Vec<u8> {
+        let mut buf = e.encode_to_vec();
+        if let Some((_, v)) = visibility.iter().find(|(p, _)| p == path) {
+            int32::encode(6, v, &mut buf);
+        }
+        buf
+    }
+    fn message(m: &DescriptorProto, path: &[i32], visibility: &[(Vec<i32>, i32)]) -> Vec<u8> {
+        let mut buf = DescriptorProto {
+            nested_type: vec![],
+            enum_type: vec![],
+            ..m.clone()
+        }
+        .encode_to_vec();
+        for (i, nested) in m.nested_type.iter().enumerate() {
+            let path = [path, &[3, i as i32]].concat();
+            bytes::encode(3, &message(nested, &path, visibility), &mut buf);
+        }
+        for (i, e) in m.enum_type.iter().enumerate() {
+            let path = [path, &[4, i as i32]].concat();
+            bytes::encode(4, &enum_(e, &path, visibility), &mut buf);
+        }
+        if let Some((_, v)) = visibility.iter().find(|(p, _)| p == path) {
+            int32::encode(11, v, &mut buf);
+        }
+        buf
+    }
+
+    let mut buf = FileDescriptorProto {
+        message_type: vec![],
+        enum_type: vec![],
+        ..file.clone()
+    }
+    .encode_to_vec();
+    for (i, m) in file.message_type.iter().enumerate() {
+        bytes::encode(4, &message(m, &[4, i as i32], visibility), &mut buf);
+    }
+    for (i, e) in file.enum_type.iter().enumerate() {
+        bytes::encode(5, &enum_(e, &[5, i as i32], visibility), &mut buf);
+    }
+    buf
 }
 
 impl FileMetadata {

@@ -391,9 +391,9 @@ impl DescriptorPoolInner {
 
 /// Edition 2024's symbol visibility, for a reference from file `from` to a message or enum
 /// whose name is at `path` of file `declared`: `Some("message")` (or `"enum"`) when it is local to
-/// its file. protox-parse reads no `export`/`local` keyword, so a symbol has its file's
-/// default (`features.default_symbol_visibility`: EXPORT_TOP_LEVEL unless set; EXPORT_ALL
-/// exports every symbol, LOCAL_ALL and STRICT none); files before edition 2024 export all.
+/// its file: as written (`export`, `local`: the `visibility` field), else its file's default
+/// (`features.default_symbol_visibility`: EXPORT_TOP_LEVEL unless set; EXPORT_ALL exports
+/// every symbol, LOCAL_ALL and STRICT none); files before edition 2024 export all.
 pub(super) fn unexported(
     files: &[FileDescriptorInner],
     from: FileIndex,
@@ -410,6 +410,23 @@ pub(super) fn unexported(
     let raw = &files[declared as usize].raw;
     if from == declared || raw.edition < Some(EDITION_2024) {
         return None;
+    }
+    let element = &path[..path.len() - 1];
+    let written = if kind == "message" {
+        message_at(raw, element).visibility
+    } else {
+        let (scope, last) = element.split_at(element.len() - 2);
+        let enums = if scope.is_empty() {
+            &raw.enum_type
+        } else {
+            &message_at(raw, scope).enum_type
+        };
+        enums[last[1] as usize].visibility
+    };
+    match written {
+        Some(1) => return Some(kind), // VISIBILITY_LOCAL
+        Some(2) => return None,       // VISIBILITY_EXPORT
+        _ => {}
     }
     let default = raw
         .options
