@@ -112,6 +112,11 @@ impl Loaded {
                 pem_error(error)
             )
         })?;
+        // ring, as tonic's client TLS and async-nats, so one crypto library compiles and no C
+        // toolchain is needed. rustls 0.23.48 deprecated ring's provider because its key
+        // exchange has no post-quantum group (X25519MLKEM768 is aws-lc-rs's); the classical
+        // groups it offers are the ones TLS peers have always negotiated.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
