@@ -54,16 +54,7 @@ fn lower_file(pool: &DescriptorPool, file: &mut File) -> Result<(), String> {
     }
     for extension in &mut file.extension {
         let full = scope(extension.name());
-        let descriptor = pool
-            .get_extension_by_name(&full)
-            .ok_or_else(|| format!("{name}: extension {full} is not in the pool"))?;
-        lower_field(
-            extension,
-            &descriptor.cardinality(),
-            &descriptor.kind(),
-            descriptor.is_group(),
-            descriptor.is_packed(),
-        );
+        lower_extension(pool, extension, &full, &name)?;
     }
     for enum_ in &mut file.enum_type {
         lower_enum(enum_, &scope(enum_.name()), proto3, &name)?;
@@ -150,16 +141,7 @@ fn lower_message(
     }
     for extension in &mut message.extension {
         let name = format!("{full}.{}", extension.name());
-        let resolved = pool
-            .get_extension_by_name(&name)
-            .ok_or_else(|| format!("{file}: extension {name} is not in the pool"))?;
-        lower_field(
-            extension,
-            &resolved.cardinality(),
-            &resolved.kind(),
-            resolved.is_group(),
-            resolved.is_packed(),
-        );
+        lower_extension(pool, extension, &name, file)?;
     }
     for nested in &mut message.nested_type {
         let name = format!("{full}.{}", nested.name());
@@ -170,6 +152,26 @@ fn lower_message(
         lower_enum(enum_, &name, proto3, file)?;
     }
     strip(&mut message.options, FEATURES_OF_MESSAGE);
+    Ok(())
+}
+
+/// An extension (`full` is its full name) as its resolved kind, cardinality and packing say.
+fn lower_extension(
+    pool: &DescriptorPool,
+    extension: &mut Field,
+    full: &str,
+    file: &str,
+) -> Result<(), String> {
+    let resolved = pool
+        .get_extension_by_name(full)
+        .ok_or_else(|| format!("{file}: extension {full} is not in the pool"))?;
+    lower_field(
+        extension,
+        &resolved.cardinality(),
+        &resolved.kind(),
+        resolved.is_group(),
+        resolved.is_packed(),
+    );
     Ok(())
 }
 
