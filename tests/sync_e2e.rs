@@ -60,6 +60,22 @@ fn write_bodies(path: &Path) -> String {
     out
 }
 
+/// A copy of fixtures/proto and the workspace `protogen new` scaffolds from it, in a temporary
+/// folder: (the folder, the copy, the workspace).
+fn new_shop() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("proto");
+    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
+    let shop = tmp.path().join("shop");
+    let (code, _, err) = run(protogen()
+        .args(["new", "shop", "--proto"])
+        .arg(&proto)
+        .arg("--out")
+        .arg(&shop));
+    assert_eq!(code, 0, "{err}");
+    (tmp, proto, shop)
+}
+
 fn grow_contract(proto: &Path) {
     let users = proto.join("users/v1/users.proto");
     let text = std::fs::read_to_string(&users).unwrap();
@@ -74,16 +90,7 @@ fn grow_contract(proto: &Path) {
 
 #[test]
 fn sync_appends_stubs_keeps_code_and_fails_the_build_only_on_new_stubs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let proto = tmp.path().join("proto");
-    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
-    let shop = tmp.path().join("shop");
-    let (code, _, err) = run(protogen()
-        .args(["new", "shop", "--proto"])
-        .arg(&proto)
-        .arg("--out")
-        .arg(&shop));
-    assert_eq!(code, 0, "{err}");
+    let (tmp, proto, shop) = new_shop();
     assert!(shop.join("shop-client/protogen.lock").is_file());
     assert!(shop.join("shop-server/protogen.lock").is_file());
 
@@ -305,16 +312,7 @@ fn undo_grow_more(proto: &Path) {
 
 #[test]
 fn sync_reports_what_the_contract_lost_and_refuses_stale_locks_of_vanished_packages() {
-    let tmp = tempfile::tempdir().unwrap();
-    let proto = tmp.path().join("proto");
-    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
-    let shop = tmp.path().join("shop");
-    let (code, _, err) = run(protogen()
-        .args(["new", "shop", "--proto"])
-        .arg(&proto)
-        .arg("--out")
-        .arg(&shop));
-    assert_eq!(code, 0, "{err}");
+    let (_tmp, proto, shop) = new_shop();
     let users = proto.join("users/v1/users.proto");
     let text = std::fs::read_to_string(&users).unwrap();
     std::fs::write(&users, text.replacen("  // Streams every user matching the filter.\n  rpc FindMany (UserFilter) returns (stream User) {\n    option idempotency_level = NO_SIDE_EFFECTS;\n  }\n", "", 1)).unwrap();
@@ -725,16 +723,7 @@ fn replace_in(path: &Path, from: &str, to: &str) {
 
 #[test]
 fn sync_adds_and_updates_protogens_dependencies_and_keeps_the_users() {
-    let tmp = tempfile::tempdir().unwrap();
-    let proto = tmp.path().join("proto");
-    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
-    let shop = tmp.path().join("shop");
-    let (code, _, err) = run(protogen()
-        .args(["new", "shop", "--proto"])
-        .arg(&proto)
-        .arg("--out")
-        .arg(&shop));
-    assert_eq!(code, 0, "{err}");
+    let (tmp, _proto, shop) = new_shop();
     let cargo = shop.join("Cargo.toml");
     let record = shop.join("protogen.owned.toml");
     let written = std::fs::read_to_string(&cargo).unwrap();
@@ -837,16 +826,7 @@ fn sync_adds_and_updates_protogens_dependencies_and_keeps_the_users() {
 /// a second sync changes nothing. (The e2e of an editions workspace's build is new_e2e's.)
 #[test]
 fn sync_brings_a_contract_that_became_editions_its_patched_compiler() {
-    let tmp = tempfile::tempdir().unwrap();
-    let proto = tmp.path().join("proto");
-    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
-    let shop = tmp.path().join("shop");
-    let (code, _, err) = run(protogen()
-        .args(["new", "shop", "--proto"])
-        .arg(&proto)
-        .arg("--out")
-        .arg(&shop));
-    assert_eq!(code, 0, "{err}");
+    let (_tmp, proto, shop) = new_shop();
     let cargo = shop.join("Cargo.toml");
     let before = std::fs::read_to_string(&cargo).unwrap();
     assert!(!before.contains("[patch.crates-io]") && !shop.join("vendor").exists());
