@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Instant;
 
 mod common;
@@ -222,12 +222,10 @@ async fn every_rpc_kind_answers() {
 }
 "#;
 
-/// Starts the built server binary on a free port and runs the client's example against it.
-fn run_server_and_example(workspace: &Path) -> String {
-    let debug = generated_target_dir().join("debug");
-    let mut server = Command::new(debug.join("shop-server"))
-        .current_dir(workspace)
-        .env("SHOP_ADDR", "127.0.0.1:0")
+/// Starts a generated server on free loopback ports; returns it and the gRPC address its
+/// first line announces ("NAME listening on ADDR").
+fn start_server(command: &mut Command, name: &str) -> (Child, String) {
+    let mut server = command
         .env("HTTP_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .spawn()
@@ -236,16 +234,22 @@ fn run_server_and_example(workspace: &Path) -> String {
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut first_line)
         .unwrap();
-    let addr = first_line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     assert!(
-        first_line.starts_with("shop-server listening on"),
+        first_line.starts_with(&format!("{name} listening on")),
         "{first_line:?}"
     );
+    let addr = first_line.trim().rsplit(' ').next().unwrap_or_default();
+    (server, addr.to_string())
+}
+
+/// Starts the built server binary on a free port and runs the client's example against it.
+fn run_server_and_example(workspace: &Path) -> String {
+    let debug = generated_target_dir().join("debug");
+    let mut command = Command::new(debug.join("shop-server"));
+    command
+        .current_dir(workspace)
+        .env("SHOP_ADDR", "127.0.0.1:0");
+    let (mut server, addr) = start_server(&mut command, "shop-server");
     let example = Command::new(debug.join("examples/call"))
         .env("SHOP_ADDR", &addr)
         .output()
@@ -476,22 +480,9 @@ fn an_editions_contract_serves_a_python_client() {
         .output()
         .unwrap();
     succeeded(built, "buf build");
-    let mut server = Command::new(generated_target_dir().join("debug/edition-server"))
-        .env("EDITION_ADDR", "127.0.0.1:0")
-        .env("HTTP_ADDR", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let addr = first_line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let mut command = Command::new(generated_target_dir().join("debug/edition-server"));
+    command.env("EDITION_ADDR", "127.0.0.1:0");
+    let (mut server, addr) = start_server(&mut command, "edition-server");
     let client = Command::new(python)
         .arg(common::project_root().join("tests/interop/editions.py"))
         .arg(&addr)
