@@ -49,14 +49,7 @@ fn compiled_in(name: &str) -> bool {
 }
 
 fn protogen(dir: &Path, out: &Path, extra: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_protogen"))
-        .arg("build")
-        .arg(dir)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("protogen runs");
+    let output = protogen_build_with(dir, out, extra);
     assert!(
         output.status.success(),
         "protogen build {} failed: {}",
@@ -509,16 +502,7 @@ fn bad_input_is_exit_2() {
     )
     .unwrap();
     let out = work.path().join("image.binpb");
-    let run = |dir: &Path, out: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_protogen"))
-            .arg("build")
-            .arg(dir)
-            .arg("-o")
-            .arg(out)
-            .output()
-            .expect("protogen runs")
-    };
-    let compiled = run(&broken, &out);
+    let compiled = protogen_build(&broken, &out);
     assert_eq!(compiled.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&compiled.stderr).contains("a.proto:2:"));
     assert!(!out.exists(), "a failed build wrote {}", out.display());
@@ -532,11 +516,11 @@ fn bad_input_is_exit_2() {
         "syntax = \"proto2\";\nmessage M {\n  optional string a = 1 [json_name = \"x\"];\n  optional string b = 2 [json_name = \"x\"];\n}\n",
     )
     .unwrap();
-    let refused = run(&json_names, &out);
+    let refused = protogen_build(&json_names, &out);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("JSON name 'x' is already defined"));
 
-    let missing = run(&work.path().join("nowhere"), &out);
+    let missing = protogen_build(&work.path().join("nowhere"), &out);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("is not a directory"));
 
@@ -546,13 +530,13 @@ fn bad_input_is_exit_2() {
         "syntax = \"proto3\";\nmessage A {}\n",
     )
     .unwrap();
-    let refused = run(&broken, &broken.join("a.proto"));
+    let refused = protogen_build(&broken, &broken.join("a.proto"));
     assert_eq!(refused.status.code(), Some(2));
     assert_eq!(
         std::fs::read_to_string(broken.join("a.proto")).unwrap(),
         "syntax = \"proto3\";\nmessage A {}\n"
     );
-    assert!(run(&broken, &out).status.success());
+    assert!(protogen_build(&broken, &out).status.success());
     assert!(!decode(&out).file.is_empty());
 }
 
@@ -717,13 +701,7 @@ fn edition_2024_local_symbols_are_refused_across_files() {
             format!("edition = \"2023\";\npackage v;\nimport \"a.proto\";\nmessage U {{ {used} u = 1; }}\n"),
         )
         .unwrap();
-        let refused = Command::new(env!("CARGO_BIN_EXE_protogen"))
-            .arg("build")
-            .arg(&dir)
-            .arg("-o")
-            .arg(dir.join("image.binpb"))
-            .output()
-            .expect("protogen runs");
+        let refused = protogen_build(&dir, &dir.join("image.binpb"));
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert_eq!(refused.status.code(), Some(2), "{used}: {stderr}");
         assert!(
@@ -749,15 +727,6 @@ fn edition_2024_local_symbols_are_refused_across_files() {
 fn editions_rules_refuse_what_buf_refuses() {
     let buf = common::native_buf();
     let work = tempfile::tempdir().unwrap();
-    let run = |dir: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_protogen"))
-            .arg("build")
-            .arg(dir)
-            .arg("-o")
-            .arg(dir.join("image.binpb"))
-            .output()
-            .expect("protogen runs")
-    };
     for (name, body, message) in EDITIONS_REFUSED {
         // Each case is an edition 2023 file, but those named `2024-...`.
         let edition = if name.starts_with("2024-") {
@@ -773,7 +742,7 @@ fn editions_rules_refuse_what_buf_refuses() {
             format!("edition = \"{edition}\";\npackage p;\n{body}\n"),
         )
         .unwrap();
-        let refused = run(&dir);
+        let refused = protogen_build(&dir, &dir.join("image.binpb"));
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert_eq!(refused.status.code(), Some(2), "{name}: {stderr}");
         assert!(
@@ -794,7 +763,7 @@ fn editions_rules_refuse_what_buf_refuses() {
     let dir = work.path().join("unknown");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("e.proto"), "edition = \"2022\";\n").unwrap();
-    let refused = run(&dir);
+    let refused = protogen_build(&dir, &dir.join("image.binpb"));
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown edition '2022'"));
 }
@@ -825,13 +794,7 @@ fn edition_2024_keywords_not_read_yet_are_named() {
             format!("edition = \"2024\";\npackage v;\n{body}\n"),
         )
         .unwrap();
-        let refused = Command::new(env!("CARGO_BIN_EXE_protogen"))
-            .arg("build")
-            .arg(&dir)
-            .arg("-o")
-            .arg(dir.join("image.binpb"))
-            .output()
-            .expect("protogen runs");
+        let refused = protogen_build(&dir, &dir.join("image.binpb"));
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert_eq!(refused.status.code(), Some(2), "{name}: {stderr}");
         assert!(
@@ -896,13 +859,7 @@ fn edition_2024_export_and_local_as_buf() {
             format!("edition = \"2024\";\npackage v;\nimport \"a.proto\";\n{user}\n"),
         )
         .unwrap();
-        let refused = Command::new(env!("CARGO_BIN_EXE_protogen"))
-            .arg("build")
-            .arg(&dir)
-            .arg("-o")
-            .arg(dir.join("image.binpb"))
-            .output()
-            .expect("protogen runs");
+        let refused = protogen_build(&dir, &dir.join("image.binpb"));
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert_eq!(refused.status.code(), Some(2), "{declared}: {stderr}");
         assert!(stderr.contains(message) && stderr.contains(at), "{stderr}");
@@ -919,4 +876,21 @@ fn edition_2024_export_and_local_as_buf() {
             );
         }
     }
+}
+
+/// `protogen build DIR -o OUT`.
+fn protogen_build(dir: &Path, out: &Path) -> std::process::Output {
+    protogen_build_with(dir, out, &[])
+}
+
+/// `protogen build DIR -o OUT EXTRA...`.
+fn protogen_build_with(dir: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_protogen"))
+        .arg("build")
+        .arg(dir)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("protogen runs")
 }
