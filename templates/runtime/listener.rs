@@ -388,6 +388,8 @@ impl Drop for InFlight {
         let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.activity.idle_since_ms.fetch_max(ms, Ordering::Relaxed);
         self.activity.in_flight.fetch_sub(1, Ordering::Release);
+        // The request's buffers were just freed, on the thread that served it.
+        super::memory::collect_if_due();
     }
 }
 
