@@ -544,7 +544,8 @@ fn bad_input_is_exit_2() {
 /// when named `2024-...`, and what protogen's message says): exit 2, and buf refuses the
 /// same file. buf accepts one protoc
 /// refuses (`presence-default`, protoc: "Implicit presence fields can't specify defaults"),
-/// where protogen follows protoc.
+/// where protogen follows protoc. buf lets a service or a method set a feature that does not
+/// target it (e.g. `features.field_presence`), and so does protogen.
 const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
     (
         "optional",
@@ -599,7 +600,7 @@ const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
     (
         "misplaced",
         r#"message M { option features.field_presence = IMPLICIT; int32 a = 1; }"#,
-        "features.field_presence cannot be set here",
+        "unsupported option target for `field_presence`",
     ),
     (
         "closed-implicit",
@@ -662,6 +663,21 @@ const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
         "visibility-2023",
         r#"option features.default_symbol_visibility = EXPORT_ALL;"#,
         "`default_symbol_visibility` is not supported in Edition 2023",
+    ),
+    (
+        "naming-style-2023",
+        r#"message M { int32 a = 1 [features.enforce_naming_style = STYLE_LEGACY]; }"#,
+        "`enforce_naming_style` is not supported in Edition 2023",
+    ),
+    (
+        "2024-visibility-message",
+        r#"message M { option features.default_symbol_visibility = STRICT; }"#,
+        "unsupported option target for `default_symbol_visibility`",
+    ),
+    (
+        "2024-enum-value-target",
+        r#"enum E { E_ZERO = 0 [features.enum_type = OPEN]; }"#,
+        "unsupported option target for `enum_type`",
     ),
 ];
 
@@ -876,6 +892,225 @@ fn edition_2024_export_and_local_as_buf() {
             );
         }
     }
+}
+
+/// Edition 2024's naming style (`features.enforce_naming_style = STYLE2024`, the default): a
+/// name of each kind that breaks it, each refused with buf's words at its name, as buf refuses
+/// them; a scope that sets STYLE_LEGACY lets its elements through and STYLE2024 inside it
+/// turns the check on again. (fixtures/compile/editions' naming_style_2024.proto is the near
+/// miss, held to buf's image.)
+#[test]
+fn edition_2024_naming_style_as_buf() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+    std::fs::write(
+        dir.join("a.proto"),
+        r#"edition = "2024";
+package Bad.v1;
+message my_message {
+  int32 fooBar = 1;
+  int32 field_1 = 2;
+  oneof Choice { string _first = 3; }
+  extensions 100 to 200;
+  message Legacy {
+    option features.enforce_naming_style = STYLE_LEGACY;
+    int32 Ok_Here = 1;
+    int32 Again = 2 [features.enforce_naming_style = STYLE2024];
+  }
+}
+extend my_message { int32 badExt = 100; }
+enum my_enum { unspecified = 0; VALUE_1 = 1; GOOD_VALUE = 2; }
+service my_service { rpc get_thing(my_message) returns (my_message); }
+"#,
+    )
+    .unwrap();
+    let expected: std::collections::BTreeSet<String> = [
+        ("package name should be lower_snake_case", "2:9"),
+        ("message type name should be PascalCase", "3:9"),
+        ("field name should be snake_case", "4:9"),
+        ("field name should be snake_case", "5:9"),
+        ("oneof name should be snake_case", "6:9"),
+        ("field name should be snake_case", "6:25"),
+        ("field name should be snake_case", "11:11"),
+        ("extension name should be snake_case", "14:27"),
+        ("enum type name should be PascalCase", "15:6"),
+        ("enum value name should be SCREAMING_SNAKE_CASE", "15:16"),
+        ("enum value name should be SCREAMING_SNAKE_CASE", "15:33"),
+        ("service name should be PascalCase", "16:9"),
+        ("RPC method name should be PascalCase", "16:26"),
+    ]
+    .into_iter()
+    .map(|(message, at)| format!("a.proto:{at}: {message}"))
+    .collect();
+    assert_eq!(protogen_errors(dir), expected);
+    if let Some(buf) = buf.as_deref() {
+        assert_eq!(buf_errors(buf, dir), expected);
+    }
+}
+
+/// `features` in a proto2 or proto3 file: buf refuses each option that sets them and each
+/// feature so set, and so does protogen, with buf's words at buf's places (a language feature
+/// named by its field; one `features` error for an option that sets two).
+#[test]
+fn features_outside_editions_as_buf() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "syntax = \"proto3\";\npackage p;\noption features.field_presence = EXPLICIT;\n\
+             message M { oneof o { int32 a = 1; } }\nenum E { option features.enum_type = OPEN; E_ZERO = 0; }\n",
+            &[
+                ("`features` cannot be set in \"proto3\"", "3:8"),
+                ("`field_presence` is not supported in \"proto3\"", "3:8"),
+                ("`features` cannot be set in \"proto3\"", "5:17"),
+                ("`enum_type` is not supported in \"proto3\"", "5:17"),
+            ],
+        ),
+        (
+            "syntax = \"proto2\";\npackage p;\nmessage M {\n  optional int32 a = 1 [features.field_presence = EXPLICIT];\n}\n",
+            &[
+                ("`features` cannot be set in \"proto2\"", "4:25"),
+                ("`field_presence` is not supported in \"proto2\"", "4:25"),
+            ],
+        ),
+        (
+            "syntax = \"proto3\";\npackage p;\nimport \"google/protobuf/cpp_features.proto\";\n\
+             message M { string s = 1 [features.(pb.cpp).string_type = VIEW]; }\n",
+            &[
+                ("`features` cannot be set in \"proto3\"", "4:27"),
+                ("`string_type` is not supported in \"proto3\"", "4:27"),
+            ],
+        ),
+    ];
+    for (i, (file, expected)) in cases.into_iter().enumerate() {
+        let dir = work.path().join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        std::fs::write(dir.join("a.proto"), file).unwrap();
+        let expected: std::collections::BTreeSet<String> = expected
+            .iter()
+            .map(|(message, at)| format!("a.proto:{at}: {message}"))
+            .collect();
+        assert_eq!(protogen_errors(&dir), expected, "{file}");
+        if let Some(buf) = buf.as_deref() {
+            assert_eq!(buf_errors(buf, &dir), expected, "{file}");
+        }
+    }
+}
+
+/// Edition 2024's STRICT visibility, as protoc's SymbolChecker and buf: a nested message may
+/// not be written `export`, a nested enum only directly in a top-level local message whose one
+/// reserved range is `1 to max`. Refused with buf's words on buf's line (buf's column is the
+/// `export` keyword, protogen's the `message` or `enum` after it); the near misses compile.
+#[test]
+fn edition_2024_strict_nested_exports_as_buf() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let enum_k = "export enum K { K_UNSPECIFIED = 0; }";
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            "message O {\n  export message M {}\n}".into(),
+            &["5: nested message type marked as exported"],
+        ),
+        (
+            format!("message O {{\n  reserved 1 to 10;\n  {enum_k}\n}}"),
+            &["6: message type `p.O` does not reserve all field numbers"],
+        ),
+        (
+            format!("message O {{\n  reserved 1 to 9, 10 to max;\n  {enum_k}\n}}"),
+            &["6: expected exactly one reserved range"],
+        ),
+        (
+            format!("message O {{\n  reserved 1 to max;\n  message M {{\n    {enum_k}\n  }}\n}}"),
+            &["7: nested enum type marked as exported"],
+        ),
+        (
+            format!("export message O {{\n  reserved 1 to max;\n  {enum_k}\n}}"),
+            &["6: nested enum type marked as exported"],
+        ),
+        // Near misses: the C++ namespace exception, and nested types left local.
+        (
+            format!("message O {{\n  reserved 1 to max;\n  {enum_k}\n}}"),
+            &[],
+        ),
+        (
+            format!("local message O {{\n  reserved 1 to max;\n  {enum_k}\n}}"),
+            &[],
+        ),
+        (
+            "message O {\n  message M {}\n  local message N {}\n}".into(),
+            &[],
+        ),
+    ];
+    for (i, (body, expected)) in cases.iter().enumerate() {
+        let dir = work.path().join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        std::fs::write(
+            dir.join("a.proto"),
+            format!(
+                "edition = \"2024\";\npackage p;\n\
+                 option features.default_symbol_visibility = STRICT;\n{body}\n"
+            ),
+        )
+        .unwrap();
+        // `a.proto:LINE:COL: message` as `LINE: message`.
+        let lines = |errors: std::collections::BTreeSet<String>| -> Vec<String> {
+            errors
+                .iter()
+                .map(|e| {
+                    let parts: Vec<&str> = e.splitn(4, ':').collect();
+                    format!("{}:{}", parts[1], parts[3])
+                })
+                .collect()
+        };
+        if expected.is_empty() {
+            let built = protogen_build(&dir, &dir.join("image.binpb"));
+            let stderr = String::from_utf8_lossy(&built.stderr);
+            assert!(built.status.success(), "{body}: {stderr}");
+        } else {
+            assert_eq!(lines(protogen_errors(&dir)), *expected, "{body}");
+        }
+        if let Some(buf) = buf.as_deref() {
+            assert_eq!(lines(buf_errors(buf, &dir)), *expected, "{body}");
+        }
+    }
+}
+
+/// The errors of `protogen build DIR` (which must exit 2), as `file:line:col: message`.
+fn protogen_errors(dir: &Path) -> std::collections::BTreeSet<String> {
+    let refused = protogen_build(dir, &dir.join("image.binpb"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    // Each error's `× message` line is followed by its `--> file:line:col` line.
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    lines
+        .windows(2)
+        .filter_map(|pair| {
+            let message = pair[0].strip_prefix("× ")?;
+            let at = pair[1].strip_prefix("--> ")?;
+            Some(format!("{at}: {message}"))
+        })
+        .collect()
+}
+
+/// The errors of `buf build` in `dir`, as `file:line:col: message`.
+fn buf_errors(buf: &Path, dir: &Path) -> std::collections::BTreeSet<String> {
+    let theirs = Command::new(buf)
+        .current_dir(dir)
+        .args(["build", "-o", "/dev/null"])
+        .output()
+        .expect("buf runs");
+    String::from_utf8_lossy(&theirs.stderr)
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let (file, line, col) = (parts.next()?, parts.next()?, parts.next()?);
+            Some(format!("{file}:{line}:{col}: {}", parts.next()?))
+        })
+        .collect()
 }
 
 /// `protogen build DIR -o OUT`.

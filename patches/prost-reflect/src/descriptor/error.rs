@@ -836,6 +836,25 @@ impl Label {
                     end_col.saturating_add(1) as _,
                 )
                 .offset();
+                // protogen patch: the locations of the package statement and of an option
+                // statement span `package x.y;` and `option x = y;`; their errors point at the
+                // name, as buf's.
+                let (start, end) = match source.get(start..end) {
+                    Some(statement) if &*self.path == [2] => statement
+                        .strip_prefix("package")
+                        .map(|rest| {
+                            let name = rest.trim_start();
+                            let name_start = end - name.len();
+                            let name = name.trim_end_matches(';').trim_end();
+                            (name_start, name_start + name.len())
+                        })
+                        .unwrap_or((start, end)),
+                    Some(statement) => statement
+                        .strip_prefix("option")
+                        .filter(|rest| rest.starts_with(char::is_whitespace))
+                        .map_or((start, end), |rest| (end - rest.trim_start().len(), end)),
+                    None => (start, end),
+                };
                 self.resolved = Some(miette::SourceSpan::from(start..end));
             }
         }

@@ -4000,6 +4000,22 @@ fn make_descriptor() -> FileDescriptorSet {
                                 })),
                                 proto3_optional: None,
                             },
+                            // protogen patch: edition 2024's naming style.
+                            FieldDescriptorProto {
+                                name: Some("enforce_naming_style".into()),
+                                number: Some(7),
+                                label: Some(Optional.into()),
+                                r#type: Some(Enum.into()),
+                                type_name: Some(
+                                    ".google.protobuf.FeatureSet.EnforceNamingStyle".into(),
+                                ),
+                                extendee: None,
+                                default_value: None,
+                                oneof_index: None,
+                                json_name: Some("enforceNamingStyle".into()),
+                                options: None,
+                                proto3_optional: None,
+                            },
                             // protogen patch: edition 2024's default symbol visibility.
                             FieldDescriptorProto {
                                 name: Some("default_symbol_visibility".into()),
@@ -4211,6 +4227,31 @@ fn make_descriptor() -> FileDescriptorSet {
                                     },
                                     EnumValueDescriptorProto {
                                         name: Some("LEGACY_BEST_EFFORT".into()),
+                                        number: Some(2),
+                                        options: None,
+                                    },
+                                ],
+                                options: None,
+                                reserved_range: vec![],
+                                reserved_name: vec![],
+                                visibility: None,
+                            },
+                            // protogen patch: edition 2024's naming style.
+                            EnumDescriptorProto {
+                                name: Some("EnforceNamingStyle".into()),
+                                value: vec![
+                                    EnumValueDescriptorProto {
+                                        name: Some("ENFORCE_NAMING_STYLE_UNKNOWN".into()),
+                                        number: Some(0),
+                                        options: None,
+                                    },
+                                    EnumValueDescriptorProto {
+                                        name: Some("STYLE2024".into()),
+                                        number: Some(1),
+                                        options: None,
+                                    },
+                                    EnumValueDescriptorProto {
+                                        name: Some("STYLE_LEGACY".into()),
                                         number: Some(2),
                                         options: None,
                                     },

@@ -35,6 +35,10 @@ pub(crate) struct FeatureSet {
     pub message_encoding: Option<i32>,
     #[prost(int32, optional, tag = "6")]
     pub json_format: Option<i32>,
+    #[prost(int32, optional, tag = "7")]
+    pub enforce_naming_style: Option<i32>,
+    #[prost(int32, optional, tag = "8")]
+    pub default_symbol_visibility: Option<i32>,
 }
 
 const EXPLICIT: i32 = 1;
@@ -44,6 +48,7 @@ const OPEN: i32 = 1;
 const PACKED: i32 = 1;
 const DELIMITED: i32 = 2;
 const ALLOW: i32 = 1;
+const STYLE2024: i32 = 1;
 
 /// The `features` field of each options message (descriptor.proto).
 pub(crate) mod features_tag {
@@ -52,6 +57,9 @@ pub(crate) mod features_tag {
     pub(crate) const FIELD: u32 = 21;
     pub(crate) const ONEOF: u32 = 1;
     pub(crate) const ENUM: u32 = 7;
+    pub(crate) const ENUM_VALUE: u32 = 2;
+    pub(crate) const SERVICE: u32 = 34;
+    pub(crate) const METHOD: u32 = 35;
 }
 
 /// Where each feature may be set (its `targets` in descriptor.proto), beyond the file.
@@ -61,24 +69,35 @@ enum Target {
     Field,
     Oneof,
     Enum,
+    EnumValue,
 }
 
 impl FeatureSet {
-    /// The first feature set here that may not be set on `target`.
+    /// The first feature set here that may not be set on `target` (each core feature but
+    /// `enforce_naming_style`, which any element may set, has one target beyond the file).
     fn misplaced(&self, target: Target) -> Option<&'static str> {
         let set = [
-            ("field_presence", self.field_presence, Target::Field),
-            ("enum_type", self.enum_type, Target::Enum),
+            ("field_presence", self.field_presence, Some(Target::Field)),
+            ("enum_type", self.enum_type, Some(Target::Enum)),
             (
                 "repeated_field_encoding",
                 self.repeated_field_encoding,
-                Target::Field,
+                Some(Target::Field),
             ),
-            ("utf8_validation", self.utf8_validation, Target::Field),
-            ("message_encoding", self.message_encoding, Target::Field),
+            ("utf8_validation", self.utf8_validation, Some(Target::Field)),
+            (
+                "message_encoding",
+                self.message_encoding,
+                Some(Target::Field),
+            ),
+            (
+                "default_symbol_visibility",
+                self.default_symbol_visibility,
+                None,
+            ),
         ];
         set.into_iter()
-            .find(|(_, value, allowed)| value.is_some() && *allowed != target)
+            .find(|(_, value, allowed)| value.is_some() && *allowed != Some(target))
             .map(|(name, ..)| name)
             .or_else(|| {
                 (self.json_format.is_some() && !matches!(target, Target::Message | Target::Enum))
@@ -96,6 +115,9 @@ impl FeatureSet {
             utf8_validation: Some(2),  // VERIFY
             message_encoding: Some(1), // LENGTH_PREFIXED
             json_format: Some(1),      // ALLOW
+            // Per edition: see `naming_style`.
+            enforce_naming_style: None,
+            default_symbol_visibility: None,
         }
     }
 
@@ -110,6 +132,10 @@ impl FeatureSet {
             utf8_validation: child.utf8_validation.or(self.utf8_validation),
             message_encoding: child.message_encoding.or(self.message_encoding),
             json_format: child.json_format.or(self.json_format),
+            enforce_naming_style: child.enforce_naming_style.or(self.enforce_naming_style),
+            default_symbol_visibility: child
+                .default_symbol_visibility
+                .or(self.default_symbol_visibility),
         }
     }
 }
@@ -165,11 +191,25 @@ impl DescriptorPoolInner {
         offsets: DescriptorPoolOffsets,
     ) -> Result<(), DescriptorError> {
         let first_file = offsets.file as usize;
+        let mut errors = Vec::new();
+        let pool = LanguageFeatures {
+            files: &self.files,
+            messages: &self.messages,
+            extensions: &self.extensions,
+        };
+        for index in first_file..self.files.len() {
+            if self.files[index].syntax != Syntax::Editions {
+                pool.features_outside_editions(&mut errors, index as FileIndex);
+            }
+        }
         if !self.files[first_file..]
             .iter()
             .any(|f| f.syntax == Syntax::Editions)
         {
-            return Ok(());
+            return match errors.is_empty() {
+                true => Ok(()),
+                false => Err(DescriptorError::new(errors)),
+            };
         }
         let DescriptorPoolInner {
             files,
@@ -178,7 +218,6 @@ impl DescriptorPoolInner {
             enums,
             ..
         } = self;
-        let mut errors = Vec::new();
         let file_features: Vec<Option<FeatureSet>> = files
             .iter()
             .enumerate()
@@ -192,6 +231,8 @@ impl DescriptorPoolInner {
         for (index, set) in file_features.iter().enumerate() {
             if set.is_some() {
                 check_file(files, &mut errors, index as FileIndex);
+                check_elements(files, &mut errors, index as FileIndex);
+                check_strict_exports(files, &mut errors, index as FileIndex);
             }
         }
 
@@ -503,6 +544,90 @@ struct LanguageFeatures<'a> {
 }
 
 impl LanguageFeatures<'_> {
+    /// `features` set in a proto2 or proto3 file, refused as buf refuses them: "`features`
+    /// cannot be set in "proto3"" at each option that sets them, and "`NAME` is not
+    /// supported in "proto3"" for each feature set (every feature came with editions).
+    fn features_outside_editions(&self, errors: &mut Vec<DescriptorErrorKind>, file: FileIndex) {
+        let files = self.files;
+        let syntax = match files[file as usize].syntax {
+            Syntax::Proto2 => "proto2",
+            _ => "proto3",
+        };
+        walk(
+            &files[file as usize].raw,
+            (),
+            &mut |(), element, path, _, options| {
+                let (tag, _) = element.tags();
+                let Some(options) = options else { return };
+                for (number, value) in encoded_fields(options) {
+                    let (true, Err(features)) = (number == tag, value) else {
+                        continue;
+                    };
+                    // Once per option that sets them (`option features.a = ...;` statements are
+                    // merged into one `features`), as buf.
+                    let mut option_reported: Option<Box<[i32]>> = None;
+                    for (feature, value) in encoded_fields(features) {
+                        let at = feature_path(files, file, path, element, Some(feature as i32));
+                        if option_reported.as_ref() != Some(&at) {
+                            option_reported = Some(at.clone());
+                            errors.push(DescriptorErrorKind::InvalidFeature {
+                                message: format!("`features` cannot be set in \"{syntax}\""),
+                                found: Label::new(files, "set here", file, at.clone()),
+                            });
+                        }
+                        let name = match (feature, value) {
+                            (1..=8, _) => [
+                                "field_presence",
+                                "enum_type",
+                                "repeated_field_encoding",
+                                "utf8_validation",
+                                "message_encoding",
+                                "json_format",
+                                "enforce_naming_style",
+                                "default_symbol_visibility",
+                            ][feature as usize - 1]
+                                .to_string(),
+                            (1000.., Err(language)) => {
+                                self.language_feature_names(feature, language)
+                            }
+                            _ => feature.to_string(),
+                        };
+                        errors.push(DescriptorErrorKind::InvalidFeature {
+                            message: format!("`{name}` is not supported in \"{syntax}\""),
+                            found: Label::new(files, "set here", file, at),
+                        });
+                    }
+                }
+            },
+        );
+    }
+
+    /// The names of the features set in `language` (encoded), the value of FeatureSet's
+    /// extension `number` (`pb.cpp`...), joined by `, `.
+    fn language_feature_names(&self, number: u32, language: &[u8]) -> String {
+        let message = self.extensions.iter().find_map(|e| match e.kind {
+            KindIndex::Message(message)
+                if e.number == number
+                    && &*self.messages[e.extendee as usize].id.full_name
+                        == "google.protobuf.FeatureSet" =>
+            {
+                Some(&self.messages[message as usize])
+            }
+            _ => None,
+        });
+        let names: Vec<String> = encoded_fields(language)
+            .into_iter()
+            .map(|(feature, _)| {
+                message
+                    .and_then(|m| m.fields.iter().find(|f| f.number == feature))
+                    .map_or(feature.to_string(), |f| {
+                        f.id.full_name.rsplit('.').next().unwrap_or_default().into()
+                    })
+            })
+            .collect();
+        names.join(", ")
+    }
+
     fn check_file(&self, errors: &mut Vec<DescriptorErrorKind>, file: FileIndex) {
         let raw = &self.files[file as usize].raw;
         let edition = raw.edition.unwrap_or(0);
@@ -928,9 +1053,16 @@ fn misplaced(
     path: &[i32],
 ) {
     if let Some(name) = features.misplaced(target) {
+        let element = match target {
+            Target::Message => Element::Message,
+            Target::Field => Element::Field,
+            Target::Oneof => Element::Oneof,
+            Target::Enum => Element::Enum,
+            Target::EnumValue => Element::EnumValue,
+        };
         errors.push(DescriptorErrorKind::InvalidFeature {
-            message: format!("features.{name} cannot be set here"),
-            found: Label::new(files, "defined here", file, path.into()),
+            message: format!("unsupported option target for `{name}`"),
+            found: feature_label(files, file, path, element, None),
         });
     }
 }
@@ -988,4 +1120,408 @@ fn is_packed(cardinality: Cardinality, kind: KindIndex, features: &FeatureSet) -
     cardinality == Cardinality::Repeated
         && kind.is_packable()
         && features.repeated_field_encoding == Some(PACKED)
+}
+
+/// `FeatureSet.EnforceNamingStyle.STYLE_LEGACY`.
+const STYLE_LEGACY: i32 = 2;
+
+/// An element whose options may set features, for the checks that visit every element.
+#[derive(Clone, Copy, PartialEq)]
+enum Element {
+    File,
+    Message,
+    /// The message protoc writes for a map field (named after it, so not judged by its name).
+    MapEntry,
+    Field,
+    Extension,
+    Oneof,
+    Enum,
+    EnumValue,
+    Service,
+    Method,
+}
+
+impl Element {
+    /// Its options' `features` field, and the field of its descriptor that holds its options.
+    fn tags(self) -> (u32, i32) {
+        match self {
+            Element::File => (features_tag::FILE, tag::file::OPTIONS),
+            Element::Message | Element::MapEntry => (features_tag::MESSAGE, tag::message::OPTIONS),
+            Element::Field | Element::Extension => (features_tag::FIELD, tag::field::OPTIONS),
+            Element::Oneof => (features_tag::ONEOF, tag::oneof::OPTIONS),
+            Element::Enum => (features_tag::ENUM, tag::enum_::OPTIONS),
+            Element::EnumValue => (features_tag::ENUM_VALUE, tag::enum_value::OPTIONS),
+            Element::Service => (features_tag::SERVICE, tag::service::OPTIONS),
+            Element::Method => (features_tag::METHOD, tag::method::OPTIONS),
+        }
+    }
+
+    /// What buf says when STYLE2024 is on and `name` breaks it, if it does.
+    fn naming_violation(self, name: &str) -> Option<&'static str> {
+        let (ok, message) = match self {
+            Element::File => (
+                name.is_empty() || name.split('.').all(is_snake_case),
+                "package name should be lower_snake_case",
+            ),
+            Element::Message => (
+                is_pascal_case(name),
+                "message type name should be PascalCase",
+            ),
+            Element::MapEntry => (true, ""),
+            Element::Field => (is_snake_case(name), "field name should be snake_case"),
+            Element::Extension => (is_snake_case(name), "extension name should be snake_case"),
+            Element::Oneof => (is_snake_case(name), "oneof name should be snake_case"),
+            Element::Enum => (is_pascal_case(name), "enum type name should be PascalCase"),
+            Element::EnumValue => (
+                is_screaming_snake_case(name),
+                "enum value name should be SCREAMING_SNAKE_CASE",
+            ),
+            Element::Service => (is_pascal_case(name), "service name should be PascalCase"),
+            Element::Method => (is_pascal_case(name), "RPC method name should be PascalCase"),
+        };
+        (!ok).then_some(message)
+    }
+}
+
+/// `FooBar`: a capital first, then letters and digits.
+fn is_pascal_case(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// `foo_bar2`: lower case letters, digits, and underscores each between a character and a
+/// letter (so not `foo_1`, `_foo`, `foo_` or `foo__bar`).
+fn is_snake_case(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && underscores_before(name, |c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `FOO_BAR2`: as snake case, in upper case.
+fn is_screaming_snake_case(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('_')
+        && underscores_before(name, |c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Every underscore of `name` is followed by a letter that `letter` accepts.
+fn underscores_before(name: &str, letter: impl Fn(char) -> bool) -> bool {
+    let bytes = name.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'_')
+        .all(|(i, _)| bytes.get(i + 1).is_some_and(|next| letter(*next as char)))
+}
+
+fn encoded<T>(options: &Option<crate::descriptor::types::Options<T>>) -> Option<&[u8]> {
+    options.as_ref().map(|o| &o.encoded[..])
+}
+
+/// Calls `visit(parent's state, element, path, name, encoded options)` on every element of
+/// `file`, parents first; what it returns is the state of the element's children (a field of
+/// a oneof gets the oneof's).
+fn walk<S: Copy>(
+    file: &FileDescriptorProto,
+    state: S,
+    visit: &mut impl FnMut(S, Element, &[i32], &str, Option<&[u8]>) -> S,
+) {
+    let state = visit(
+        state,
+        Element::File,
+        &[],
+        file.package(),
+        encoded(&file.options),
+    );
+    for (i, message) in file.message_type.iter().enumerate() {
+        walk_message(message, &[tag::file::MESSAGE_TYPE, i as i32], state, visit);
+    }
+    for (i, e) in file.enum_type.iter().enumerate() {
+        walk_enum(e, &[tag::file::ENUM_TYPE, i as i32], state, visit);
+    }
+    for (i, service) in file.service.iter().enumerate() {
+        let path = [tag::file::SERVICE, i as i32];
+        let inner = visit(
+            state,
+            Element::Service,
+            &path,
+            service.name(),
+            encoded(&service.options),
+        );
+        for (j, method) in service.method.iter().enumerate() {
+            let path = join_path(&path, &[tag::service::METHOD, j as i32]);
+            visit(
+                inner,
+                Element::Method,
+                &path,
+                method.name(),
+                encoded(&method.options),
+            );
+        }
+    }
+    for (i, extension) in file.extension.iter().enumerate() {
+        let path = [tag::file::EXTENSION, i as i32];
+        let options = encoded(&extension.options);
+        visit(state, Element::Extension, &path, extension.name(), options);
+    }
+}
+
+fn walk_message<S: Copy>(
+    message: &DescriptorProto,
+    path: &[i32],
+    parent: S,
+    visit: &mut impl FnMut(S, Element, &[i32], &str, Option<&[u8]>) -> S,
+) {
+    let map_entry = message
+        .options
+        .as_ref()
+        .is_some_and(|o| o.value.map_entry());
+    let element = if map_entry {
+        Element::MapEntry
+    } else {
+        Element::Message
+    };
+    let state = visit(
+        parent,
+        element,
+        path,
+        message.name(),
+        encoded(&message.options),
+    );
+    let at = |tail: &[i32]| join_path(path, tail);
+    let oneofs: Vec<S> = (message.oneof_decl.iter().enumerate())
+        .map(|(i, oneof)| {
+            let path = at(&[tag::message::ONEOF_DECL, i as i32]);
+            visit(
+                state,
+                Element::Oneof,
+                &path,
+                oneof.name(),
+                encoded(&oneof.options),
+            )
+        })
+        .collect();
+    for (i, field) in message.field.iter().enumerate() {
+        let parent = field
+            .oneof_index
+            .and_then(|o| oneofs.get(o as usize).copied())
+            .unwrap_or(state);
+        let path = at(&[tag::message::FIELD, i as i32]);
+        visit(
+            parent,
+            Element::Field,
+            &path,
+            field.name(),
+            encoded(&field.options),
+        );
+    }
+    for (i, extension) in message.extension.iter().enumerate() {
+        let path = at(&[tag::message::EXTENSION, i as i32]);
+        let options = encoded(&extension.options);
+        visit(state, Element::Extension, &path, extension.name(), options);
+    }
+    for (i, nested) in message.nested_type.iter().enumerate() {
+        walk_message(
+            nested,
+            &at(&[tag::message::NESTED_TYPE, i as i32]),
+            state,
+            visit,
+        );
+    }
+    for (i, e) in message.enum_type.iter().enumerate() {
+        walk_enum(e, &at(&[tag::message::ENUM_TYPE, i as i32]), state, visit);
+    }
+}
+
+fn walk_enum<S: Copy>(
+    e: &crate::descriptor::types::EnumDescriptorProto,
+    path: &[i32],
+    parent: S,
+    visit: &mut impl FnMut(S, Element, &[i32], &str, Option<&[u8]>) -> S,
+) {
+    let state = visit(parent, Element::Enum, path, e.name(), encoded(&e.options));
+    for (i, value) in e.value.iter().enumerate() {
+        let path = join_path(path, &[tag::enum_::VALUE, i as i32]);
+        visit(
+            state,
+            Element::EnumValue,
+            &path,
+            value.name(),
+            encoded(&value.options),
+        );
+    }
+}
+
+/// The option of the element at `path` that sets `features` (and in it `feature`, if given),
+/// where the source locates it; else the element.
+fn feature_label(
+    files: &[FileDescriptorInner],
+    file: FileIndex,
+    path: &[i32],
+    element: Element,
+    feature: Option<i32>,
+) -> Label {
+    let at = feature_path(files, file, path, element, feature);
+    Label::new(files, "set here", file, at)
+}
+
+/// The path of [`feature_label`].
+fn feature_path(
+    files: &[FileDescriptorInner],
+    file: FileIndex,
+    path: &[i32],
+    element: Element,
+    feature: Option<i32>,
+) -> Box<[i32]> {
+    let (features, options) = element.tags();
+    let option = join_path(path, &[options, features as i32]);
+    let with_feature = join_path(&option, &feature.map_or(vec![], |f| vec![f]));
+    let locations = files[file as usize]
+        .raw
+        .source_code_info
+        .as_ref()
+        .map_or(&[][..], |s| &s.location[..]);
+    let located = [&with_feature, &option].into_iter().find_map(|prefix| {
+        locations
+            .iter()
+            .find(|l| l.path.starts_with(prefix))
+            .map(|l| l.path.clone().into_boxed_slice())
+    });
+    located.unwrap_or_else(|| path.into())
+}
+
+/// Of an editions file, what protoc and buf check on every element: edition 2024's naming
+/// style (`features.enforce_naming_style`: STYLE2024 by default from 2024, STYLE_LEGACY
+/// before; buf's rules and words), each element judged by its own resolved feature; the
+/// feature refused before 2024; and the core features an enum value may not set (the other
+/// elements' are checked where their features are resolved).
+fn check_elements(
+    files: &[FileDescriptorInner],
+    errors: &mut Vec<DescriptorErrorKind>,
+    file: FileIndex,
+) {
+    let raw = &files[file as usize].raw;
+    let edition = raw.edition.unwrap_or(0);
+    let default = if edition >= EDITION_2024 {
+        STYLE2024
+    } else {
+        STYLE_LEGACY
+    };
+    walk(raw, default, &mut |parent, element, path, name, options| {
+        let (features, _) = element.tags();
+        let own = options.map_or_else(FeatureSet::default, |o| features_in(o, features));
+        if own.enforce_naming_style.is_some() && edition < EDITION_2024 {
+            errors.push(DescriptorErrorKind::InvalidFeature {
+                message: "`enforce_naming_style` is not supported in Edition 2023".into(),
+                found: feature_label(files, file, path, element, Some(7)),
+            });
+        }
+        // buf does not check the targets of a service's or a method's features.
+        if element == Element::EnumValue {
+            misplaced(files, errors, &own, Target::EnumValue, file, path);
+        }
+        let style = own.enforce_naming_style.unwrap_or(parent);
+        if let Some(message) = (style == STYLE2024)
+            .then(|| element.naming_violation(name))
+            .flatten()
+        {
+            let name_path = match element {
+                Element::File => Box::from([tag::file::PACKAGE]),
+                _ => join_path(path, &[tag::message::NAME]),
+            };
+            errors.push(DescriptorErrorKind::InvalidFeature {
+                message: message.into(),
+                found: Label::new(files, "this name violates STYLE2024", file, name_path),
+            });
+        }
+        style
+    });
+}
+
+/// `SymbolVisibility.VISIBILITY_EXPORT`, and `DefaultSymbolVisibility.STRICT`.
+const EXPORT: i32 = 2;
+const STRICT: i32 = 4;
+
+/// Edition 2024's STRICT visibility (`features.default_symbol_visibility = STRICT`), as
+/// protoc's SymbolChecker and buf check it: no nested message may be written `export`, and a
+/// nested enum only directly in a top-level local message whose one reserved range is
+/// `1 to max` (the "C++ namespace exception"); buf's words.
+fn check_strict_exports(
+    files: &[FileDescriptorInner],
+    errors: &mut Vec<DescriptorErrorKind>,
+    file: FileIndex,
+) {
+    let raw = &files[file as usize].raw;
+    if written(&raw.options, features_tag::FILE).default_symbol_visibility != Some(STRICT) {
+        return;
+    }
+    for (i, message) in raw.message_type.iter().enumerate() {
+        let name = match raw.package() {
+            "" => message.name().to_owned(),
+            package => format!("{package}.{}", message.name()),
+        };
+        let path = [tag::file::MESSAGE_TYPE, i as i32];
+        strict_nested_exports(files, errors, file, &path, message, &name, true);
+    }
+}
+
+fn strict_nested_exports(
+    files: &[FileDescriptorInner],
+    errors: &mut Vec<DescriptorErrorKind>,
+    file: FileIndex,
+    path: &[i32],
+    message: &DescriptorProto,
+    full_name: &str,
+    top_level: bool,
+) {
+    let refusal = |text: String, path: Box<[i32]>| DescriptorErrorKind::InvalidFeature {
+        message: text,
+        found: Label::new(files, "nested type exported here", file, path),
+    };
+    for (i, nested) in message.nested_type.iter().enumerate() {
+        let nested_path = join_path(path, &[tag::message::NESTED_TYPE, i as i32]);
+        if nested.visibility == Some(EXPORT) {
+            let text = "nested message type marked as exported".to_string();
+            errors.push(refusal(text, nested_path.clone()));
+        }
+        let name = format!("{full_name}.{}", nested.name());
+        strict_nested_exports(files, errors, file, &nested_path, nested, &name, false);
+    }
+    for (i, e) in message.enum_type.iter().enumerate() {
+        if e.visibility != Some(EXPORT) {
+            continue;
+        }
+        let text = if !top_level || message.visibility == Some(EXPORT) {
+            "nested enum type marked as exported".to_string()
+        } else if !reserves_every_number(message) {
+            format!("message type `{full_name}` does not reserve all field numbers")
+        } else if message.reserved_range.len() != 1 {
+            "expected exactly one reserved range".to_string()
+        } else {
+            continue;
+        };
+        let enum_path = join_path(path, &[tag::message::ENUM_TYPE, i as i32]);
+        errors.push(refusal(text, enum_path));
+    }
+}
+
+/// Whether the message's reserved ranges cover every field number (1 to 536,870,911).
+fn reserves_every_number(message: &DescriptorProto) -> bool {
+    let mut ranges: Vec<(i32, i32)> = (message.reserved_range.iter())
+        .map(|r| (r.start(), r.end()))
+        .collect();
+    ranges.sort_unstable();
+    let mut next = 1; // the first number not reserved yet
+    for (start, end) in ranges {
+        if start > next {
+            break;
+        }
+        next = next.max(end);
+    }
+    next > 536_870_911
 }
