@@ -251,3 +251,57 @@ fn language_feature_changes_are_changes_and_carry_their_rules() {
     .map(|(a, e, o, n)| (a.to_string(), e.to_string(), o.to_string(), n.to_string()));
     assert_eq!(other, expected);
 }
+
+/// Edition 2024's features of services, methods and enum values, and the file's
+/// `default_symbol_visibility` as each message and enum resolves it: each change is a change
+/// of the element it applies to (none is breaking for buf 1.75).
+#[test]
+fn feature_changes_of_services_methods_and_values_are_changes() {
+    let log = changelog("editions-2024", Vec::new());
+    assert!(breaking(&log).is_empty());
+    let mut other: Vec<_> = log
+        .in_section(Section::Other)
+        .map(|c| {
+            (
+                c.change.aspect.to_string(),
+                c.change.element.clone(),
+                c.change.old.clone().unwrap_or_default(),
+                c.change.new.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    other.sort();
+    let visibility = "features.default_symbol_visibility";
+    let expected = [
+        (
+            "features.(pb.go).strip_enum_prefix",
+            "shop.v1.Status.STATUS_ACTIVE",
+            "STRIP_ENUM_PREFIX_KEEP",
+            "STRIP_ENUM_PREFIX_STRIP",
+        ),
+        (
+            "features.(pb.java).nest_in_file_class",
+            "shop.v1.CatalogService",
+            "NO",
+            "YES",
+        ),
+        visibility_change(visibility, "shop.v1.Product"),
+        visibility_change(visibility, "shop.v1.Product.Part"),
+        visibility_change(visibility, "shop.v1.Status"),
+        (
+            "features.enforce_naming_style",
+            "shop.v1.CatalogService.GetProduct",
+            "STYLE2024",
+            "STYLE_LEGACY",
+        ),
+    ]
+    .map(|(a, e, o, n)| (a.to_string(), e.to_string(), o.to_string(), n.to_string()));
+    assert_eq!(other, expected);
+}
+
+fn visibility_change<'a>(
+    aspect: &'a str,
+    element: &'a str,
+) -> (&'a str, &'a str, &'a str, &'a str) {
+    (aspect, element, "EXPORT_TOP_LEVEL", "EXPORT_ALL")
+}

@@ -408,6 +408,7 @@ const EDITIONS_HANDLERS: [(&str, &str); 2] = [
         let sides: Option<i32> = shape.sides;
         let part: Option<pb::Part> = shape.part.clone();
         let parts: Vec<pb::Part> = shape.parts.clone();
+        let _note: Option<Vec<u8>> = shape.note.clone();
         let seen = format!(
             "count={count} limit={limit:?} mode={:?} modes={:?} choice={:?} id={id} sides={sides:?} \
              size={:?} ratio={} packed={:?} expanded={:?} part={:?} parts={}",
@@ -429,8 +430,9 @@ const EDITIONS_HANDLERS: [(&str, &str); 2] = [
 /// An editions contract (edition 2023 and 2024 files using each feature, fixtures/editions):
 /// scaffolded, synced, its stubs fail the build at their lines, it builds with its handlers,
 /// serves, and a client not written in Rust (Python's protobuf on upb with grpcio, its
-/// messages from buf's image of the editions files) gets its bytes back unchanged and reads
-/// presence and a closed enum's unknown value as the features say.
+/// messages from buf's image of the editions files) gets its bytes back unchanged (a string
+/// without UTF-8 validation holding bytes that are not UTF-8 too) and reads presence and a
+/// closed enum's unknown value as the features say.
 #[test]
 fn an_editions_contract_serves_a_python_client() {
     let (Some(buf), Some(python)) = (
@@ -503,6 +505,17 @@ fn an_editions_contract_serves_a_python_client() {
     assert_eq!(seen["shape_answer"], sent, "{seen}");
     assert_eq!(seen["shape_back_equal"], true);
     assert_eq!(seen["shape_back_has_sides"], true);
+    // A string without UTF-8 validation holding ff fe: Option<Vec<u8>> in Rust (the handler's
+    // annotation), taken and answered as sent.
+    assert_eq!(
+        seen["unvalidated_sent"],
+        format!("{sent}4a02fffe"),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["unvalidated_answer"], seen["unvalidated_sent"],
+        "{seen}"
+    );
     // What prost decoded from Python's bytes: presence of zeros, enums, a oneof's zero, the
     // closed enum's and the double's defaults, both encodings, the group.
     assert_eq!(

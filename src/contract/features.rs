@@ -19,6 +19,10 @@ pub struct FeatureSet {
     pub message_encoding: Option<i32>,
     #[prost(int32, optional, tag = "6")]
     pub json_format: Option<i32>,
+    #[prost(int32, optional, tag = "7")]
+    pub enforce_naming_style: Option<i32>,
+    #[prost(int32, optional, tag = "8")]
+    pub default_symbol_visibility: Option<i32>,
     #[prost(message, optional, tag = "1000")]
     pub cpp: Option<CppFeatures>,
     #[prost(message, optional, tag = "1001")]
@@ -101,6 +105,9 @@ impl FeatureSet {
             utf8_validation: Some(VERIFY),
             message_encoding: Some(1),
             json_format: Some(ALLOW),
+            // STYLE2024 and EXPORT_TOP_LEVEL from 2024; STYLE_LEGACY and EXPORT_ALL before.
+            enforce_naming_style: Some(if since_2024 { 1 } else { 2 }),
+            default_symbol_visibility: Some(if since_2024 { 2 } else { 1 }),
             cpp: Some(CppFeatures {
                 legacy_closed_enum: Some(false),
                 string_type: Some(if since_2024 { 1 } else { CPP_STRING }),
@@ -136,6 +143,8 @@ impl FeatureSet {
             utf8_validation: pick(VERIFY, 3),
             message_encoding: Some(1),
             json_format: pick(ALLOW, 2),
+            enforce_naming_style: Some(2),
+            default_symbol_visibility: Some(1),
             cpp: Some(CppFeatures {
                 legacy_closed_enum: legacy,
                 string_type: Some(CPP_STRING),
@@ -160,7 +169,7 @@ impl FeatureSet {
     fn merge(&mut self, child: Option<&FeatureSet>) {
         let Some(c) = child else { return };
         merge!(self, c; field_presence, enum_type, repeated_field_encoding, utf8_validation,
-            message_encoding, json_format);
+            message_encoding, json_format, enforce_naming_style, default_symbol_visibility);
         if let (Some(own), Some(c)) = (self.cpp.as_mut(), c.cpp) {
             merge!(own, c; legacy_closed_enum, string_type, enum_name_uses_string_view);
         }
@@ -193,6 +202,8 @@ pub struct EditionsFile {
     message_type: Vec<MessageF>,
     #[prost(message, repeated, tag = "5")]
     enum_type: Vec<EnumF>,
+    #[prost(message, repeated, tag = "6")]
+    service: Vec<ServiceF>,
     #[prost(message, repeated, tag = "7")]
     extension: Vec<FieldF>,
     #[prost(message, optional, tag = "8")]
@@ -233,8 +244,30 @@ struct OneofF {
 
 #[derive(Clone, PartialEq, Message)]
 struct EnumF {
+    #[prost(message, repeated, tag = "2")]
+    value: Vec<EnumValueF>,
     #[prost(message, optional, tag = "3")]
     options: Option<EnumOptionsF>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct EnumValueF {
+    #[prost(message, optional, tag = "3")]
+    options: Option<EnumValueOptionsF>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ServiceF {
+    #[prost(message, repeated, tag = "2")]
+    method: Vec<MethodF>,
+    #[prost(message, optional, tag = "3")]
+    options: Option<ServiceOptionsF>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct MethodF {
+    #[prost(message, optional, tag = "4")]
+    options: Option<MethodOptionsF>,
 }
 
 macro_rules! options {
@@ -251,6 +284,9 @@ options!(MessageOptionsF, "12");
 options!(FieldOptionsF, "21");
 options!(OneofOptionsF, "1");
 options!(EnumOptionsF, "7");
+options!(EnumValueOptionsF, "2");
+options!(ServiceOptionsF, "34");
+options!(MethodOptionsF, "35");
 
 /// A FileDescriptorSet's files as skeletons, in order.
 #[derive(Clone, PartialEq, Message)]
@@ -267,13 +303,14 @@ impl EditionsFile {
             .flatten()
     }
 
-    /// The features in effect at the element at `path` (a message, field, extension, oneof
-    /// or enum, as in source info), inherited from the file down.
+    /// The features in effect at the element at `path` (a message, field, extension, oneof,
+    /// enum, enum value, service or method, as in source info), inherited from the file down.
     pub fn resolve(&self, path: &[i32]) -> FeatureSet {
         let mut set = FeatureSet::defaults(self.edition);
         set.merge(self.options.as_ref().and_then(|o| o.features.as_ref()));
         let mut message: Option<&MessageF> = None;
-        for pair in path.chunks(2) {
+        let mut pairs = path.chunks(2);
+        while let Some(pair) = pairs.next() {
             let [kind, index] = *pair else { break };
             let index = index as usize;
             match (message, kind) {
@@ -287,6 +324,23 @@ impl EditionsFile {
                     let list = message.map_or(&self.enum_type, |m| &m.enum_type);
                     let Some(e) = list.get(index) else { break };
                     set.merge(e.options.as_ref().and_then(|o| o.features.as_ref()));
+                    let value = match pairs.next() {
+                        Some(&[2, value]) => e.value.get(value as usize),
+                        _ => None,
+                    };
+                    set.merge(value.and_then(|v| v.options.as_ref()?.features.as_ref()));
+                    break;
+                }
+                (None, 6) => {
+                    let Some(s) = self.service.get(index) else {
+                        break;
+                    };
+                    set.merge(s.options.as_ref().and_then(|o| o.features.as_ref()));
+                    let method = match pairs.next() {
+                        Some(&[2, method]) => s.method.get(method as usize),
+                        _ => None,
+                    };
+                    set.merge(method.and_then(|m| m.options.as_ref()?.features.as_ref()));
                     break;
                 }
                 (Some(m), 8) => {

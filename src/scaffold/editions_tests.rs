@@ -124,7 +124,7 @@ fn the_lowered_pool_agrees_with_the_editions_pool() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 20);
+    assert_eq!(compared, 21);
     // The wire agrees too: a message encoded under one decodes to the same under the other.
     let shape = pool.get_message_by_name("editions.v1.Shape").unwrap();
     let json = r#"{"id":"s","sides":0,"packedNumbers":[1,2],"expandedNumbers":[3,4],
@@ -260,4 +260,63 @@ message M {
     assert_eq!(raw.options.as_ref().unwrap().packed, Some(false));
     let features = options.descriptor().get_field_by_name("features").unwrap();
     assert!(!options.has_field(&features), "{options:?}");
+}
+
+/// `utf8_validation = NONE` (a string whose bytes need not be UTF-8, which a Rust `String`
+/// cannot hold): bytes for the generated types (`lower_for_code`), as resolved from the field
+/// or its file, but in a map; still a string for the runtime (`lower`).
+#[test]
+fn strings_without_utf8_validation_are_bytes_for_the_generated_types() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("n.proto"),
+        r#"edition = "2023";
+package n;
+option features.utf8_validation = NONE;
+message M {
+  string inherited = 1 [default = "a\"\303\251"];
+  string verified = 2 [features.utf8_validation = VERIFY];
+  repeated string many = 3;
+  oneof o { string chosen = 4; }
+  map<string, string> labels = 5;
+  bytes raw = 6;
+}
+"#,
+    )
+    .unwrap();
+    let (pool, encoded) = compiled(dir.path(), &["n.proto"]);
+    let types = |lowered: Vec<u8>| -> Vec<(String, Type)> {
+        let set = FileDescriptorSet::decode(lowered.as_slice()).unwrap();
+        let message = &file(&set, "n.proto").message_type[0];
+        let entry = &message.nested_type[0];
+        (message.field.iter().chain(&entry.field))
+            .map(|f| (f.name().to_string(), f.r#type()))
+            .collect()
+    };
+    let for_code = super::editions::lower_for_code(&pool, &encoded).unwrap();
+    let set = FileDescriptorSet::decode(for_code.as_slice()).unwrap();
+    assert_eq!(
+        file(&set, "n.proto").message_type[0].field[0].default_value(),
+        "a\\\"\\303\\251",
+        "a string default as a bytes default (C escapes)"
+    );
+    let expected = |unvalidated: Type| {
+        [
+            ("inherited", unvalidated),
+            ("verified", Type::String),
+            ("many", unvalidated),
+            ("chosen", unvalidated),
+            ("labels", Type::Message),
+            ("raw", Type::Bytes),
+            ("key", Type::String),
+            ("value", Type::String),
+        ]
+        .map(|(name, t)| (name.to_string(), t))
+        .to_vec()
+    };
+    assert_eq!(types(for_code), expected(Type::Bytes));
+    assert_eq!(
+        types(lower(&pool, &encoded).unwrap()),
+        expected(Type::String)
+    );
 }

@@ -89,6 +89,15 @@ fn check_lowering(contract: &Contract) -> anyhow::Result<()> {
             "the generated crates could not serve this contract: lowered to proto2/proto3 for prost, it reads {error}"
         )
     })?;
+    // And the set prost-build reads (strings without UTF-8 validation as bytes).
+    let for_code = editions::lower_for_code(&pool, &pool.encode_to_vec()).map_err(|error| {
+        anyhow::anyhow!("the generated crates could not build this contract: {error}")
+    })?;
+    prost_reflect::DescriptorPool::decode(for_code.as_slice()).map_err(|error| {
+        anyhow::anyhow!(
+            "the generated crates could not build this contract: lowered to proto2/proto3 for prost, it reads {error}"
+        )
+    })?;
     Ok(())
 }
 

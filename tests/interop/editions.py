@@ -43,6 +43,13 @@ back = Shape.FromString(answer)
 seen["shape_back_equal"] = back == shape
 seen["shape_back_has_sides"] = back.HasField("sides")
 
+# A string without UTF-8 validation (features.utf8_validation = NONE) holding bytes that are
+# not UTF-8 (field 9, ff fe): the server takes them and answers them as they were.
+unvalidated = sent + bytes.fromhex("4a02fffe")
+answer = channel.unary_unary("/editions.v1.EchoService/EchoShape")(unvalidated, timeout=10)
+seen["unvalidated_sent"] = unvalidated.hex()
+seen["unvalidated_answer"] = answer.hex()
+
 # What the server decoded, and an answer with an implicit zero (not sent), an explicit zero
 # (sent) and a number the closed enum Size does not have.
 request = Request(count=0, limit=0, mode=1, modes=[1, 0], code=0)

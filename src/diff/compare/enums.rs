@@ -58,6 +58,8 @@ impl<'a> Differ<'a> {
                 Feature::JavaNestInFileClass,
                 Feature::GoStripEnumPrefix,
                 Feature::GoLegacyUnmarshalJsonEnum,
+                Feature::EnforceNamingStyle,
+                Feature::DefaultSymbolVisibility,
             ],
         );
         self.value(
@@ -138,6 +140,12 @@ impl<'a> Differ<'a> {
             nv.options.clone().unwrap_or_default(),
         );
         self.deprecation(&subject, oo.deprecated, no.deprecated);
+        self.features(
+            &subject,
+            (old.0, &old.1.path),
+            (new.0, &new.1.path),
+            &[Feature::EnforceNamingStyle, Feature::GoStripEnumPrefix],
+        );
         self.docs(&subject, (old.0, &old.1.path), (new.0, &new.1.path));
     }
 }

@@ -107,6 +107,8 @@ impl<'a> Differ<'a> {
                 Feature::JsonFormat,
                 Feature::GoApiLevel,
                 Feature::JavaNestInFileClass,
+                Feature::EnforceNamingStyle,
+                Feature::DefaultSymbolVisibility,
             ],
         );
         self.value(
@@ -312,7 +314,7 @@ impl<'a> Differ<'a> {
             no.jstype.map(|_| format!("{:?}", no.jstype())),
         );
         self.deprecation(&subject, oo.deprecated, no.deprecated);
-        let mut features = vec![Feature::MessageEncoding];
+        let mut features = vec![Feature::MessageEncoding, Feature::EnforceNamingStyle];
         if old.label_text() == "repeated" || new.label_text() == "repeated" {
             features.push(Feature::RepeatedFieldEncoding);
         }

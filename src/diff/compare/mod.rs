@@ -69,6 +69,8 @@ enum Feature {
     Utf8Validation,
     MessageEncoding,
     JsonFormat,
+    EnforceNamingStyle,
+    DefaultSymbolVisibility,
     // Language features (google/protobuf/{cpp,java,go}_features.proto).
     CppStringType,
     CppLegacyClosedEnum,
@@ -103,6 +105,13 @@ impl Feature {
             }),
             Feature::JsonFormat => ("features.json_format", |f| {
                 name(f.json_format, ["ALLOW", "LEGACY_BEST_EFFORT"])
+            }),
+            Feature::EnforceNamingStyle => ("features.enforce_naming_style", |f| {
+                name(f.enforce_naming_style, ["STYLE2024", "STYLE_LEGACY"])
+            }),
+            Feature::DefaultSymbolVisibility => ("features.default_symbol_visibility", |f| {
+                let all = ["EXPORT_ALL", "EXPORT_TOP_LEVEL", "LOCAL_ALL", "STRICT"];
+                name(f.default_symbol_visibility, all)
             }),
             Feature::CppStringType => ("features.(pb.cpp).string_type", |f| {
                 name(f.cpp?.string_type, ["VIEW", "CORD", "STRING"])

@@ -46,6 +46,12 @@ impl<'a> Differ<'a> {
             ns.desc.options.clone().unwrap_or_default(),
         );
         self.deprecation(subject, oo.deprecated, no.deprecated);
+        self.features(
+            subject,
+            (os.file, &os.path),
+            (ns.file, &ns.path),
+            &[Feature::EnforceNamingStyle, Feature::JavaNestInFileClass],
+        );
         self.docs(subject, (os.file, &os.path), (ns.file, &ns.path));
         let by_name = |model: &Model<'a>, s: usize| -> BTreeMap<&'a str, Rpc<'a>> {
             model.rpcs(s).map(|r| (r.desc.name(), r)).collect()
@@ -77,6 +83,12 @@ impl<'a> Differ<'a> {
                     location: Some(self.location(Side::New, ns.file, &n.path)),
                 };
                 self.rpc(&rpc_subject, o.desc, n.desc);
+                self.features(
+                    &rpc_subject,
+                    (os.file, &o.path),
+                    (ns.file, &n.path),
+                    &[Feature::EnforceNamingStyle],
+                );
                 self.docs(&rpc_subject, (os.file, &o.path), (ns.file, &n.path));
             }
         }

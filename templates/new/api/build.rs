@@ -79,7 +79,11 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
 {%- if ws.editions %}
     // prost-build reads proto2 and proto3 only: editions files become the proto2 or proto3
     // files that mean the same (editions.rs). The runtime (reflection, REST, validation) sees
-    // the same lowered set as the generated types.
+    // the same lowered set as the generated types, but for strings without UTF-8 validation
+    // (`utf8_validation = NONE`), which are `Vec<u8>` in Rust and strings to the runtime.
+    let for_code = editions::lower_for_code(&compiler.descriptor_pool(), &encoded)?;
+    let code_set = out_dir.join("code_descriptor_set.bin");
+    std::fs::write(&code_set, for_code)?;
     let encoded = editions::lower(&compiler.descriptor_pool(), &encoded)?;
 {%- endif %}
     #[cfg(feature = "validate")]
@@ -94,7 +98,11 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
         // primitives prost maps them to (`i64`). tonic-prost-build 0.14 honours this only
         // on the `compile_protos` path, hence the descriptor set file instead of `compile_fds`.
         .with_extended_rust_types(true)
+{%- if ws.editions %}
+        .file_descriptor_set_path(&code_set)
+{%- else %}
         .file_descriptor_set_path(&descriptor_set)
+{%- endif %}
         .skip_protoc_run()
         .emit_rerun_if_changed(false)
         .include_file("protogen_contract.rs")

@@ -12,6 +12,12 @@
 //! implicit-presence field proto3. Everything else of the file (options and their
 //! extensions, source info, so comments and locations) is kept byte for byte; proto2 and
 //! proto3 files pass through untouched.
+//!
+//! One feature has no proto2/proto3 spelling: `features.utf8_validation = NONE`, a string
+//! whose bytes need not be UTF-8, which a Rust `String` cannot hold (prost would refuse the
+//! whole message). For the generated types only ([`lower_for_code`]) such a field is `bytes`
+//! (`Vec<u8>`, the same wire); the set the runtime reads (reflection, REST, validation) keeps
+//! it a string, as the contract says. A map's keys and values stay `String`.
 
 use prost::bytes::Buf;
 use prost::encoding::{decode_key, skip_field, DecodeContext};
@@ -21,19 +27,28 @@ use prost_reflect::{Cardinality, DescriptorPool, FieldDescriptor, Kind};
 /// `encoded` (a FileDescriptorSet) with its editions files lowered; `pool` is the same
 /// contract compiled, whose fields carry the resolved features.
 pub fn lower(pool: &DescriptorPool, encoded: &[u8]) -> Result<Vec<u8>, String> {
+    lower_with(pool, encoded, false)
+}
+
+/// [`lower`], for prost-build: string fields whose `utf8_validation` is NONE become bytes.
+pub fn lower_for_code(pool: &DescriptorPool, encoded: &[u8]) -> Result<Vec<u8>, String> {
+    lower_with(pool, encoded, true)
+}
+
+fn lower_with(pool: &DescriptorPool, encoded: &[u8], code: bool) -> Result<Vec<u8>, String> {
     let mut set = RawSet::decode(encoded).map_err(|e| format!("bad descriptor set: {e}"))?;
     for bytes in &mut set.file {
         let mut file = File::decode(bytes.as_slice()).map_err(|e| format!("bad file: {e}"))?;
         if file.syntax.as_deref() != Some("editions") {
             continue;
         }
-        lower_file(pool, &mut file)?;
+        lower_file(pool, &mut file, code)?;
         *bytes = file.encode_to_vec();
     }
     Ok(set.encode_to_vec())
 }
 
-fn lower_file(pool: &DescriptorPool, file: &mut File) -> Result<(), String> {
+fn lower_file(pool: &DescriptorPool, file: &mut File, code: bool) -> Result<(), String> {
     let name = file.name.clone().unwrap_or_default();
     let package = file.package.clone().unwrap_or_default();
     let scope = |name: &str| {
@@ -50,7 +65,7 @@ fn lower_file(pool: &DescriptorPool, file: &mut File) -> Result<(), String> {
     let proto3 = implicit;
     for message in &mut file.message_type {
         let full = scope(message.name());
-        lower_message(pool, message, &full, proto3, &name)?;
+        lower_message(pool, message, &full, proto3, &name, code)?;
     }
     for extension in &mut file.extension {
         let full = scope(extension.name());
@@ -93,6 +108,7 @@ fn lower_message(
     full: &str,
     proto3: bool,
     file: &str,
+    code: bool,
 ) -> Result<(), String> {
     let descriptor = pool
         .get_message_by_name(full)
@@ -110,6 +126,10 @@ fn lower_message(
             resolved.is_group(),
             resolved.is_packed(),
         );
+        if code && !map_entry && resolved.kind() == Kind::String && unvalidated(&resolved) {
+            field.r#type = Some(TYPE_BYTES);
+            field.default_value = field.default_value.take().map(|text| escaped(&text));
+        }
         // proto3 says explicit presence of a singular field with `proto3_optional` and a
         // synthetic oneof (after the real ones, so the source info's oneof paths hold).
         let singular_scalar = resolved.cardinality() == Cardinality::Optional
@@ -145,7 +165,7 @@ fn lower_message(
     }
     for nested in &mut message.nested_type {
         let name = format!("{full}.{}", nested.name());
-        lower_message(pool, nested, &name, proto3, file)?;
+        lower_message(pool, nested, &name, proto3, file, code)?;
     }
     for enum_ in &mut message.enum_type {
         let name = format!("{full}.{}", enum_.name());
@@ -221,8 +241,41 @@ fn lower_enum(enum_: &mut Enum, full: &str, proto3: bool, file: &str) -> Result<
     Ok(())
 }
 
+/// Whether the field's resolved `features.utf8_validation` is NONE: its own, else its file's
+/// (the feature targets fields and files only; editions default to VERIFY).
+fn unvalidated(field: &FieldDescriptor) -> bool {
+    let utf8 = |options: prost_reflect::DynamicMessage| {
+        let features = options.get_field_by_name("features")?;
+        let features = features.as_message()?;
+        features
+            .has_field_by_name("utf8_validation")
+            .then(|| {
+                features
+                    .get_field_by_name("utf8_validation")?
+                    .as_enum_number()
+            })
+            .flatten()
+    };
+    utf8(field.options()).or_else(|| utf8(field.parent_file().options())) == Some(UTF8_NONE)
+}
+
+/// A string default as a bytes default: C escapes for what is not printable ASCII.
+fn escaped(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'\\' => "\\\\".to_string(),
+            b'"' | b'\'' => format!("\\{}", b as char),
+            0x20..=0x7e => (b as char).to_string(),
+            _ => format!("\\{b:03o}"),
+        })
+        .collect()
+}
+
 const LABEL_REQUIRED: i32 = 2;
 const TYPE_GROUP: i32 = 10;
+const TYPE_BYTES: i32 = 12;
+/// `FeatureSet.Utf8Validation.NONE`.
+const UTF8_NONE: i32 = 3;
 /// `features` in each options message, and FieldOptions' `packed`.
 const FEATURES_OF_FILE: u32 = 50;
 const FEATURES_OF_MESSAGE: u32 = 12;
