@@ -633,3 +633,32 @@ fn a_same_size_edit_with_the_old_mtime_is_read_again() {
         "{report}"
     );
 }
+
+/// Edition 2024's `import option`: the fixture checks clean against itself, and a file is
+/// compiled again when a file it imports for options changes (its fingerprint follows the
+/// option imports too): with a stale entry, the importer's options would still resolve.
+#[test]
+fn an_import_option_file_edit_reaches_its_importers() {
+    let against = common::project_root().join("fixtures/compile/editions");
+    let current = tempfile::tempdir().unwrap();
+    common::copy_dir(&against, current.path());
+    let cache = tempfile::tempdir().unwrap();
+    let clean = same_with_and_without(current.path(), &against, cache.path(), "unchanged");
+    assert!(findings(&clean).is_empty(), "{clean}");
+    let options = current.path().join("features/v1/options_2024.proto");
+    let text = std::fs::read_to_string(&options).unwrap();
+    std::fs::write(
+        &options,
+        text.replacen("bool sensitive = 50103;", "bool secret = 50103;", 1),
+    )
+    .unwrap();
+    let output = check(current.path(), &against, Some(cache.path()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("import_option_2024.proto") && stderr.contains("sensitive"),
+        "{stderr}"
+    );
+}

@@ -514,7 +514,14 @@ impl Work<'_> {
                     file.name().to_string(),
                     Meta {
                         package: proto.package().to_string(),
-                        imports: proto.dependency.clone(),
+                        // With edition 2024's `import option` files: a file's fingerprint
+                        // follows theirs as well.
+                        imports: proto
+                            .dependency
+                            .iter()
+                            .cloned()
+                            .chain(file.option_dependencies().map(|d| d.name().to_string()))
+                            .collect(),
                         events,
                     },
                 );

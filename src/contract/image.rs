@@ -52,7 +52,12 @@ pub fn image(
         .files()
         .filter(|f| imports || placed.sources.contains_key(f.name()))
         .map(|f| {
-            let deps = f.file_descriptor_proto().dependency.clone();
+            // Edition 2024's `import option` files come first too, as in buf's image.
+            let deps = f
+                .dependencies()
+                .chain(f.option_dependencies())
+                .map(|d| d.name().to_string())
+                .collect();
             let bytes = if source_info {
                 f.encode_to_vec()
             } else {

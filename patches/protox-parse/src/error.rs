@@ -70,10 +70,16 @@ pub(crate) enum ParseErrorKind {
         #[label("defined here")]
         span: Span,
     },
-    #[error("edition 2024's `{keyword}` is not supported yet")]
-    #[diagnostic(help("protogen does not read `import option` yet; use a plain `import`"))]
-    Edition2024Unsupported {
-        keyword: String,
+    #[error("`{keyword}` is not supported in {place}")]
+    ImportKindUnsupported {
+        keyword: &'static str,
+        place: String,
+        #[label("found here")]
+        span: Span,
+    },
+    #[error("import after `import option`")]
+    #[diagnostic(help("write every plain import before the first `import option`"))]
+    ImportAfterImportOption {
         #[label("found here")]
         span: Span,
     },
@@ -301,7 +307,8 @@ impl ParseError {
             ParseErrorKind::NestedBlockComment { span } => Some(span.clone()),
             ParseErrorKind::UnknownSyntax { span, .. } => Some(span.clone()),
             ParseErrorKind::UnknownEdition { span, .. } => Some(span.clone()),
-            ParseErrorKind::Edition2024Unsupported { span, .. } => Some(span.clone()),
+            ParseErrorKind::ImportKindUnsupported { span, .. } => Some(span.clone()),
+            ParseErrorKind::ImportAfterImportOption { span } => Some(span.clone()),
             ParseErrorKind::VisibilityBefore2024 { span, .. } => Some(span.clone()),
             ParseErrorKind::EditionsReservedString { span } => Some(span.clone()),
             ParseErrorKind::ReservedIdentOutsideEditions { span } => Some(span.clone()),

@@ -84,18 +84,31 @@ pub fn parse_with_edition(
     name: &str,
     source: &str,
 ) -> Result<(FileDescriptorProto, Option<i32>), ParseError> {
-    parse_editions(name, source).map(|(file, edition, _)| (file, edition))
+    parse_editions(name, source).map(|(file, editions)| (file, editions.edition))
 }
 
-/// protogen patch: [`parse_with_edition`], and edition 2024's symbol visibility: the path of
-/// each message or enum written `export` (2) or `local` (1), `google.protobuf.SymbolVisibility`
-/// (fields `DescriptorProto.visibility` = 11 and `EnumDescriptorProto.visibility` = 6, which
-/// prost-types lacks).
-#[allow(clippy::type_complexity)]
+/// protogen patch: what an editions file says that `prost_types::FileDescriptorProto` has no
+/// field for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Editions {
+    /// `google.protobuf.Edition`'s number (1000 for "2023"); none for proto2 and proto3 (field
+    /// 14).
+    pub edition: Option<i32>,
+    /// Edition 2024's symbol visibility: the path of each message or enum written `export` (2)
+    /// or `local` (1), `google.protobuf.SymbolVisibility` (fields `DescriptorProto.visibility`
+    /// = 11 and `EnumDescriptorProto.visibility` = 6).
+    pub visibility: Vec<(Vec<i32>, i32)>,
+    /// Edition 2024's `import option "x.proto";`: files imported for their options only,
+    /// which are not in `dependency` (field 15, `option_dependency`).
+    pub option_dependency: Vec<String>,
+}
+
+/// protogen patch: [`parse`], and what the file says beyond `prost_types::FileDescriptorProto`
+/// ([`Editions`]).
 pub fn parse_editions(
     name: &str,
     source: &str,
-) -> Result<(FileDescriptorProto, Option<i32>, Vec<(Vec<i32>, i32)>), ParseError> {
+) -> Result<(FileDescriptorProto, Editions), ParseError> {
     if source.len() > MAX_FILE_LEN {
         return Err(ParseError::new(
             vec![error::ParseErrorKind::FileTooLarge],
@@ -107,12 +120,7 @@ pub fn parse_editions(
     let ast = parse::parse_file(source)
         .map_err(|errors| ParseError::new(errors, name, source.to_owned()))?;
 
-    let edition = match ast.syntax {
-        ast::Syntax::Editions(edition) => Some(edition),
-        _ => None,
-    };
     generate::generate_file(ast, name, source)
-        .map(|(file, visibility)| (file, edition, visibility))
         .map_err(|errors| ParseError::new(errors, name, source.to_owned()))
 }
 

@@ -11,6 +11,8 @@ pub(crate) mod file {
     pub(crate) const EXTENSION: i32 = 7;
     pub(crate) const OPTIONS: i32 = 8;
     pub(crate) const SYNTAX: i32 = 12;
+    // protogen patch: edition 2024's `import option` (prost-types has no field for it).
+    pub(crate) const OPTION_DEPENDENCY: i32 = 15;
 }
 
 pub(crate) mod message {

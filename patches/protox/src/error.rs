@@ -174,10 +174,16 @@ impl Error {
 }
 
 fn find_import_span(file: &File, import_idx: usize) -> Option<SourceSpan> {
+    // protogen patch: an index past the plain imports is that of an `import option` (field 15).
+    let plain = file.descriptor.dependency.len();
+    let path = match import_idx.checked_sub(plain) {
+        None => [3, import_idx as i32],
+        Some(option_idx) => [15, option_idx as i32],
+    };
     if let Some(sci) = &file.descriptor.source_code_info {
         if let Some(source) = file.source() {
             for location in &sci.location {
-                if location.path == [3, import_idx as i32] {
+                if location.path == path {
                     if location.span.len() != 3 {
                         continue;
                     }

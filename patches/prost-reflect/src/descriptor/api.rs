@@ -594,6 +594,17 @@ impl FileDescriptor {
             .map(|name| pool.get_file_by_name(name).expect("file not found"))
     }
 
+    /// protogen patch: the files of edition 2024's `import option` (the
+    /// `FileDescriptorProto.option_dependency` field, which prost-types lacks).
+    pub fn option_dependencies(&self) -> impl ExactSizeIterator<Item = FileDescriptor> + '_ {
+        let pool = self.parent_pool();
+        self.inner()
+            .raw
+            .option_dependency
+            .iter()
+            .map(|name| pool.get_file_by_name(name).expect("file not found"))
+    }
+
     /// Gets the public dependencies of this file.
     ///
     /// This corresponds to the [`FileDescriptorProto::public_dependency`] field.

@@ -187,6 +187,9 @@ struct FileDescriptorInner {
     prost: prost_types::FileDescriptorProto,
     dependencies: Vec<FileIndex>,
     transitive_dependencies: HashSet<FileIndex>,
+    // protogen patch: with edition 2024's `import option`, the files whose symbols its options
+    // may use (`transitive_dependencies` and the option imports); none without.
+    option_dependencies: Option<HashSet<FileIndex>>,
 }
 
 /// A protobuf message definition.

@@ -47,6 +47,9 @@ pub(crate) struct FileDescriptorProto {
     // protogen patch: an editions file's edition (prost-types has no field for it).
     #[prost(int32, optional, tag = "14")]
     pub edition: Option<i32>,
+    // protogen patch: edition 2024's `import option` files (prost-types has no field).
+    #[prost(string, repeated, tag = "15")]
+    pub option_dependency: Vec<String>,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -217,6 +220,7 @@ impl FileDescriptorProto {
             source_code_info: file.source_code_info,
             syntax: file.syntax,
             edition: None,
+            option_dependency: vec![],
         }
     }
 

@@ -96,6 +96,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/source_context.proto".into()),
@@ -159,6 +160,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/type.proto".into()),
@@ -791,6 +793,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/api.proto".into()),
@@ -1082,6 +1085,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/descriptor.proto".into()),
@@ -1180,6 +1184,20 @@ fn make_descriptor() -> FileDescriptorSet {
                                 default_value: None,
                                 oneof_index: None,
                                 json_name: Some("weakDependency".into()),
+                                options: None,
+                                proto3_optional: None,
+                            },
+                            // protogen patch: edition 2024's `import option` files.
+                            FieldDescriptorProto {
+                                name: Some("option_dependency".into()),
+                                number: Some(15),
+                                label: Some(Repeated.into()),
+                                r#type: Some(String.into()),
+                                type_name: None,
+                                extendee: None,
+                                default_value: None,
+                                oneof_index: None,
+                                json_name: Some("optionDependency".into()),
                                 options: None,
                                 proto3_optional: None,
                             },
@@ -4770,6 +4788,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: None,
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/duration.proto".into()),
@@ -4846,6 +4865,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/empty.proto".into()),
@@ -4895,6 +4915,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/field_mask.proto".into()),
@@ -4956,6 +4977,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/struct.proto".into()),
@@ -5195,6 +5217,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/timestamp.proto".into()),
@@ -5271,6 +5294,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/wrappers.proto".into()),
@@ -5534,6 +5558,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: Some("proto3".into()),
                 edition: None,
+                option_dependency: vec![],
             },
             FileDescriptorProto {
                 name: Some("google/protobuf/compiler/plugin.proto".into()),
@@ -5860,6 +5885,7 @@ fn make_descriptor() -> FileDescriptorSet {
                 source_code_info: None,
                 syntax: None,
                 edition: None,
+                option_dependency: vec![],
             },
         ],
     }

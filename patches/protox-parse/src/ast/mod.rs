@@ -105,6 +105,8 @@ pub(crate) struct Import {
 pub(crate) enum ImportKind {
     Weak,
     Public,
+    // protogen patch: edition 2024's `import option` (a file for options only).
+    Option,
 }
 
 #[derive(Clone, Debug, PartialEq)]

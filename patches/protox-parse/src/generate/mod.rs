@@ -10,7 +10,8 @@ use prost_types::{
 
 use self::lines::LineResolver;
 use crate::{
-    ast, case::to_pascal_case, error::ParseErrorKind, index_to_i32, tag, MAX_MESSAGE_FIELD_NUMBER,
+    ast, case::to_pascal_case, error::ParseErrorKind, index_to_i32, tag, Editions, EDITION_2024,
+    MAX_MESSAGE_FIELD_NUMBER,
 };
 
 mod lines;
@@ -20,7 +21,7 @@ pub(crate) fn generate_file(
     ast: ast::File,
     name: &str,
     source: &str,
-) -> Result<(FileDescriptorProto, Vec<(Vec<i32>, i32)>), Vec<ParseErrorKind>> {
+) -> Result<(FileDescriptorProto, Editions), Vec<ParseErrorKind>> {
     let mut ctx = Context {
         syntax: ast.syntax,
         errors: vec![],
@@ -28,6 +29,7 @@ pub(crate) fn generate_file(
         locations: vec![],
         lines: LineResolver::new(source),
         visibility: vec![],
+        option_dependency: vec![],
     };
 
     let file = ctx.generate_file_descriptor(name, ast);
@@ -42,7 +44,14 @@ pub(crate) fn generate_file(
                 }),
                 ..file
             },
-            ctx.visibility,
+            Editions {
+                edition: match ctx.syntax {
+                    ast::Syntax::Editions(edition) => Some(edition),
+                    _ => None,
+                },
+                visibility: ctx.visibility,
+                option_dependency: ctx.option_dependency,
+            },
         ))
     } else {
         Err(ctx.errors)
@@ -57,6 +66,8 @@ struct Context {
     lines: LineResolver,
     /// protogen patch: each message's or enum's path, with its `export` (2) or `local` (1).
     visibility: Vec<(Vec<i32>, i32)>,
+    /// protogen patch: the files of `import option` (which are not in `dependency`).
+    option_dependency: Vec<String>,
 }
 
 enum FieldScope {
@@ -80,6 +91,24 @@ impl Context {
         let mut public_dependency = Vec::new();
         let mut weak_dependency = Vec::new();
         for import in ast.imports {
+            // protogen patch: edition 2024's `import option`, after every plain import.
+            if let Some((ast::ImportKind::Option, span)) = &import.kind {
+                self.check_import_option(span);
+                self.add_comments_for(
+                    &[
+                        tag::file::OPTION_DEPENDENCY,
+                        index_to_i32(self.option_dependency.len()),
+                    ],
+                    import.span,
+                    import.comments,
+                );
+                self.option_dependency.push(import.value);
+                continue;
+            } else if !self.option_dependency.is_empty() {
+                self.errors.push(ParseErrorKind::ImportAfterImportOption {
+                    span: import.span.clone(),
+                });
+            }
             let index = index_to_i32(dependency.len());
 
             self.add_comments_for(
@@ -101,6 +130,14 @@ impl Context {
                     public_dependency.push(index);
                 }
                 Some((ast::ImportKind::Weak, span)) => {
+                    // protogen patch: protoc and buf refuse weak imports from edition 2024.
+                    if self.syntax == ast::Syntax::Editions(EDITION_2024) {
+                        self.errors.push(ParseErrorKind::ImportKindUnsupported {
+                            keyword: "import weak",
+                            place: "Edition 2024".to_owned(),
+                            span: span.clone(),
+                        });
+                    }
                     self.add_span_for(
                         &[
                             tag::file::WEAK_DEPENDENCY,
@@ -110,7 +147,7 @@ impl Context {
                     );
                     weak_dependency.push(index);
                 }
-                None => (),
+                Some((ast::ImportKind::Option, _)) | None => (),
             }
         }
 
@@ -181,6 +218,20 @@ impl Context {
             source_code_info: None,
             syntax,
         }
+    }
+
+    /// protogen patch: `import option` is edition 2024's; earlier files get protoc's message.
+    fn check_import_option(&mut self, span: &Span) {
+        let place = match self.syntax {
+            ast::Syntax::Editions(EDITION_2024) => return,
+            ast::Syntax::Editions(_) => "Edition 2023".to_owned(),
+            syntax => format!("\"{syntax}\""),
+        };
+        self.errors.push(ParseErrorKind::ImportKindUnsupported {
+            keyword: "import option",
+            place,
+            span: span.clone(),
+        });
     }
 
     fn generate_message_descriptor(&mut self, ast: ast::Message) -> DescriptorProto {

@@ -253,15 +253,10 @@ impl<'a> Parser<'a> {
                 Some((ast::ImportKind::Public, span))
             }
             Some((Token::StringLiteral(_), _)) => None,
-            // protogen patch: edition 2024's `import option`, named as such.
-            Some((Token::OPTION, span)) if self.editions => {
-                self.add_error(ParseErrorKind::Edition2024Unsupported {
-                    keyword: "import option".to_owned(),
-                    span,
-                });
-                // Past `option`, so that recovery does not read it as an option statement.
+            // protogen patch: `import option` (generate refuses it before edition 2024).
+            Some((Token::OPTION, span)) => {
                 self.bump();
-                return Err(());
+                Some((ast::ImportKind::Option, span))
             }
             _ => self.unexpected_token("a string literal, 'public' or 'weak'")?,
         };

@@ -149,7 +149,11 @@ impl Compiler {
 
         let mut import_stack = vec![name.clone()];
         let mut already_imported = HashSet::new();
-        for (i, import) in file.descriptor.dependency.iter().enumerate() {
+        // protogen patch: the files of `import option` are loaded as imports are (an index past
+        // the plain imports counts them).
+        let option_dependency = file.option_dependency();
+        let imports = file.descriptor.dependency.iter().chain(&option_dependency);
+        for (i, import) in imports.enumerate() {
             if !already_imported.insert(import) {
                 return Err(Error::duplicated_import(import.to_owned(), &file, i));
             }
@@ -274,7 +278,10 @@ impl Compiler {
 
         import_stack.push(file_name.to_owned());
         let mut already_imported = HashSet::new();
-        for (i, import) in file.descriptor.dependency.iter().enumerate() {
+        // protogen patch: and the files of `import option`, as in `open_file`.
+        let option_dependency = file.option_dependency();
+        let imports = file.descriptor.dependency.iter().chain(&option_dependency);
+        for (i, import) in imports.enumerate() {
             if !already_imported.insert(import) {
                 return Err(Error::duplicated_import(import.to_owned(), &file, i));
             }

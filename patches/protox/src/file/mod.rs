@@ -256,16 +256,18 @@ impl File {
 /// `edition` (field 14, which `prost_types::FileDescriptorProto` lacks), so that the compiler
 /// builds it from those bytes (as it does for any encoded file) and the edition is not lost.
 /// Edition 2024's `export` / `local` are kept the same way, as each message's `visibility`
-/// (field 11) and each enum's (field 6).
+/// (field 11) and each enum's (field 6), and its `import option`s as `option_dependency`
+/// (field 15).
 fn parse(name: &str, source: &str) -> Result<(FileDescriptorProto, Option<Bytes>), Error> {
-    let (descriptor, edition, visibility) = protox_parse::parse_editions(name, source)?;
-    let encoded = edition.map(|edition| {
-        let mut buf = if visibility.is_empty() {
+    let (descriptor, editions) = protox_parse::parse_editions(name, source)?;
+    let encoded = editions.edition.map(|edition| {
+        let mut buf = if editions.visibility.is_empty() {
             descriptor.encode_to_vec()
         } else {
-            encode_with_visibility(&descriptor, &visibility)
+            encode_with_visibility(&descriptor, &editions.visibility)
         };
         prost::encoding::int32::encode(14, &edition, &mut buf);
+        prost::encoding::string::encode_repeated(15, &editions.option_dependency, &mut buf);
         Bytes::from(buf)
     });
     Ok((descriptor, encoded))
@@ -317,6 +319,22 @@ fn encode_with_visibility(file: &FileDescriptorProto, visibility: &[(Vec<i32>, i
         bytes::encode(5, &enum_(e, &[5, i as i32], visibility), &mut buf);
     }
     buf
+}
+
+impl File {
+    /// protogen patch: the files of edition 2024's `import option` (`option_dependency`, field
+    /// 15, which prost-types lacks), read from the encoded file that keeps them.
+    pub(crate) fn option_dependency(&self) -> Vec<String> {
+        #[derive(Clone, PartialEq, Message)]
+        struct OptionDependency {
+            #[prost(string, repeated, tag = "15")]
+            names: Vec<String>,
+        }
+        self.encoded
+            .as_ref()
+            .and_then(|bytes| OptionDependency::decode(bytes.as_ref()).ok())
+            .map_or_else(Vec::new, |d| d.names)
+    }
 }
 
 impl FileMetadata {

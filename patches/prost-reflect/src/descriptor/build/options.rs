@@ -534,8 +534,11 @@ impl OptionsVisitor<'_> {
         path: &[i32],
         extendee: &MessageDescriptor,
     ) -> Result<ExtensionDescriptor, DescriptorErrorKind> {
+        // protogen patch: options also see the files of edition 2024's `import option`.
+        let inner = &self.pool.inner.files[file as usize];
+        let dependencies = inner.option_dependencies.as_ref();
         let (_, def) = resolve_name(
-            &self.pool.inner.files[file as usize].transitive_dependencies,
+            dependencies.unwrap_or(&inner.transitive_dependencies),
             &self.pool.inner.names,
             scope,
             name,

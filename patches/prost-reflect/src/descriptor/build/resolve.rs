@@ -7,7 +7,7 @@ use crate::{
         build::{
             join_path, resolve_name, to_json_name,
             visit::{visit, Visitor},
-            DescriptorPoolOffsets, ResolveNameFilter,
+            DescriptorPoolOffsets, ResolveNameFilter, ResolveNameResult,
         },
         error::{DescriptorError, DescriptorErrorKind, Label},
         find_enum_proto, find_message_proto, tag, to_index,
@@ -73,6 +73,34 @@ impl Visitor for ResolveVisitor<'_> {
                     ),
                 });
             }
+        }
+
+        // protogen patch: edition 2024's `import option`: only options may use the symbols of
+        // these files; as in buf, the files they import publicly are visible to all.
+        if !file.option_dependency.is_empty() {
+            let mut option_dependencies = HashSet::new();
+            for (i, dependency) in file.option_dependency.iter().enumerate() {
+                if let Some(&dependency_index) = self.pool.file_names.get(dependency.as_str()) {
+                    option_dependencies.insert(dependency_index);
+                    self.resolve_public_dependencies(
+                        &mut transitive_dependencies,
+                        dependency_index,
+                    );
+                } else {
+                    self.errors.push(DescriptorErrorKind::FileNotFound {
+                        name: dependency.clone(),
+                        found: Label::new(
+                            &self.pool.files,
+                            "found here",
+                            index,
+                            // `option_dependency`
+                            join_path(path, &[15, i as i32]),
+                        ),
+                    });
+                }
+            }
+            option_dependencies.extend(&transitive_dependencies);
+            self.pool.files[index as usize].option_dependencies = Some(option_dependencies);
         }
 
         self.pool.files[index as usize].transitive_dependencies = transitive_dependencies;
@@ -743,21 +771,37 @@ impl ResolveVisitor<'_> {
         tag: i32,
         filter: ResolveNameFilter,
     ) -> Option<&Definition> {
-        let (type_name, def) = match resolve_name(
+        let resolved = resolve_name(
             &self.pool.files[file as usize].transitive_dependencies,
             &self.pool.names,
             scope,
             name,
             filter,
-        )
-        .into_result(name, &self.pool.files, file, path, &[tag])
-        {
-            Ok((type_name, def)) => (type_name, def),
-            Err(err) => {
-                self.errors.push(err);
+        );
+        // protogen patch: a symbol of an `import option` file, used outside options.
+        if let ResolveNameResult::NotImported { file: found, .. } = &resolved {
+            let options_only = &self.pool.files[file as usize].option_dependencies;
+            if options_only.as_ref().is_some_and(|d| d.contains(found)) {
+                self.errors.push(DescriptorErrorKind::InvalidFeature {
+                    message: format!("`{name}` is only imported for use in options"),
+                    found: Label::new(
+                        &self.pool.files,
+                        "found here",
+                        file,
+                        join_path(path, &[tag]),
+                    ),
+                });
                 return None;
             }
-        };
+        }
+        let (type_name, def) =
+            match resolved.into_result(name, &self.pool.files, file, path, &[tag]) {
+                Ok((type_name, def)) => (type_name, def),
+                Err(err) => {
+                    self.errors.push(err);
+                    return None;
+                }
+            };
 
         // protogen patch: edition 2024's symbol visibility (see build/features.rs).
         if let Some(kind) =
