@@ -264,8 +264,9 @@ fn first_difference<T: std::fmt::Debug>(a: &T, b: &T) -> String {
     )
 }
 
-/// The editions files' edition and features by number (prost-types drops them, and the JSON
-/// form names enum values, so a value numbered differently would print the same).
+/// The editions files' edition, features by number and `import option` files (prost-types
+/// drops them, and the JSON form names enum values, so a value numbered differently would
+/// print the same).
 fn editions_differences(buf: &Path, ours: &Path) -> Vec<String> {
     use protogen::contract::features::EditionsSet;
     let read = |path: &Path| {
@@ -285,28 +286,6 @@ fn editions_differences(buf: &Path, ours: &Path) -> Vec<String> {
                 ours.get(name)
             )
         })
-        .collect()
-}
-
-/// Edition 2024's `import option` files of each file (`option_dependency`, field 15, which
-/// prost-types drops), by file name.
-fn option_imports(path: &Path) -> BTreeMap<String, Vec<String>> {
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct File {
-        #[prost(string, optional, tag = "1")]
-        name: Option<String>,
-        #[prost(string, repeated, tag = "15")]
-        option_dependency: Vec<String>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Set {
-        #[prost(message, repeated, tag = "1")]
-        file: Vec<File>,
-    }
-    let set = Set::decode(std::fs::read(path).unwrap().as_slice()).unwrap();
-    set.file
-        .into_iter()
-        .map(|f| (f.name.unwrap_or_default(), f.option_dependency))
         .collect()
 }
 
@@ -364,15 +343,6 @@ fn same_image(buf: &Path, dir: &Path, label: &str) -> BTreeMap<Gap, usize> {
         &out.join("buf.binpb"),
         &out.join("protogen.binpb"),
     ));
-    let option_deps = option_imports(&out.join("protogen.binpb"));
-    for (name, theirs) in option_imports(&out.join("buf.binpb")) {
-        if option_deps.get(&name) != Some(&theirs) {
-            unexplained.push(format!(
-                "{name}: option_dependency: buf {theirs:?}, protogen {:?}",
-                option_deps.get(&name)
-            ));
-        }
-    }
     println!("{label}: {} files, known gaps {gaps:?}", theirs.file.len());
     assert!(
         unexplained.is_empty(),
@@ -417,8 +387,16 @@ fn same_image(buf: &Path, dir: &Path, label: &str) -> BTreeMap<Gap, usize> {
         .enumerate()
         .map(|(i, f)| (f.name(), i))
         .collect();
-    for (i, file) in ours.file.iter().enumerate() {
-        for dep in file.dependency.iter().chain(&option_deps[file.name()]) {
+    let skeletons = protogen::contract::features::EditionsSet::decode(
+        std::fs::read(out.join("protogen.binpb"))
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap()
+    .file;
+    for (i, (file, skeleton)) in ours.file.iter().zip(&skeletons).enumerate() {
+        // And after its `import option` files.
+        for dep in file.dependency.iter().chain(&skeleton.option_dependency) {
             assert!(
                 position[dep.as_str()] < i,
                 "{label}: {} before its import {dep}",

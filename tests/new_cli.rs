@@ -413,6 +413,38 @@ fn an_editions_workspace_carries_the_patched_compiler_and_lowers_for_prost() {
     insta::assert_snapshot!("editions_tree", out);
 }
 
+/// A file protogen carries that the contract imports only with edition 2024's `import option`
+/// (here the C++ language features) is carried too: the api crate's build script resolves it.
+#[test]
+fn an_import_option_file_protogen_carries_is_carried() {
+    let dir = tempfile::tempdir().unwrap();
+    let proto = dir.path().join("proto/acme/shop/v1");
+    std::fs::create_dir_all(&proto).unwrap();
+    std::fs::write(
+        proto.join("shop.proto"),
+        "edition = \"2024\";\npackage acme.shop.v1;\n\
+         import option \"google/protobuf/cpp_features.proto\";\n\
+         message GetRequest { string id = 1 [features.(pb.cpp).string_type = CORD]; }\n\
+         message GetResponse {}\n\
+         service ShopService { rpc Get(GetRequest) returns (GetResponse); }\n",
+    )
+    .unwrap();
+    protogen(dir.path())
+        .args(["new", "shop", "--proto", "proto"])
+        .assert()
+        .success();
+    let carried = dir
+        .path()
+        .join("shop/shop-api/proto/google/protobuf/cpp_features.proto");
+    assert_eq!(
+        std::fs::read_to_string(carried).unwrap(),
+        std::fs::read_to_string(
+            common::project_root().join("src/contract/known/google/protobuf/cpp_features.proto")
+        )
+        .unwrap()
+    );
+}
+
 /// An editions contract the generated crates could not build or serve (a closed enum that
 /// does not start at 0, or JSON names that collide, in a file that prost reads as proto3) is
 /// refused before anything is written, naming what.

@@ -210,6 +210,9 @@ pub struct EditionsFile {
     options: Option<FileOptionsF>,
     #[prost(int32, optional, tag = "14")]
     pub edition: Option<i32>,
+    /// Edition 2024's `import option` files (not in prost-types' `dependency`).
+    #[prost(string, repeated, tag = "15")]
+    pub option_dependency: Vec<String>,
 }
 
 #[derive(Clone, PartialEq, Message)]

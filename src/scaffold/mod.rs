@@ -226,12 +226,19 @@ pub(crate) fn files(
             owner: Owner::Protogen,
         });
     }
-    // The carried files the contract imports (validate.proto, google/api/...): the api
-    // crate's build.rs resolves them after the contract's root (see contract::known).
+    // The carried files the contract imports (validate.proto, google/api/...), with `import
+    // option` too (cpp_features.proto): the api crate's build.rs resolves them after the
+    // contract's root (see contract::known).
+    let option_imports = contract
+        .editions
+        .values()
+        .flat_map(|file| file.option_dependency.iter());
     let imports = contract
         .files
         .iter()
-        .flat_map(|file| file.dependency.iter().map(String::as_str));
+        .flat_map(|file| file.dependency.iter())
+        .chain(option_imports)
+        .map(String::as_str);
     for (name, text) in contract::known::needed(imports) {
         files.push(RenderedFile {
             path: format!("{}/proto/{name}", workspace.api_crate),
