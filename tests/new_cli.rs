@@ -413,8 +413,9 @@ fn an_editions_workspace_carries_the_patched_compiler_and_lowers_for_prost() {
     insta::assert_snapshot!("editions_tree", out);
 }
 
-/// A file protogen carries that the contract imports only with edition 2024's `import option`
-/// (here the C++ language features) is carried too: the api crate's build script resolves it.
+/// Files protogen carries that the contract imports only with edition 2024's `import option`
+/// (the C++ language features, protovalidate's rules) are carried too: the api crate's build
+/// script resolves them, and the rules turn validation on.
 #[test]
 fn an_import_option_file_protogen_carries_is_carried() {
     let dir = tempfile::tempdir().unwrap();
@@ -424,7 +425,9 @@ fn an_import_option_file_protogen_carries_is_carried() {
         proto.join("shop.proto"),
         "edition = \"2024\";\npackage acme.shop.v1;\n\
          import option \"google/protobuf/cpp_features.proto\";\n\
-         message GetRequest { string id = 1 [features.(pb.cpp).string_type = CORD]; }\n\
+         import option \"buf/validate/validate.proto\";\n\
+         message GetRequest { string id = 1 [features.(pb.cpp).string_type = CORD, \
+         (buf.validate.field).string.min_len = 1]; }\n\
          message GetResponse {}\n\
          service ShopService { rpc Get(GetRequest) returns (GetResponse); }\n",
     )
@@ -433,16 +436,21 @@ fn an_import_option_file_protogen_carries_is_carried() {
         .args(["new", "shop", "--proto", "proto"])
         .assert()
         .success();
-    let carried = dir
-        .path()
-        .join("shop/shop-api/proto/google/protobuf/cpp_features.proto");
-    assert_eq!(
-        std::fs::read_to_string(carried).unwrap(),
-        std::fs::read_to_string(
-            common::project_root().join("src/contract/known/google/protobuf/cpp_features.proto")
-        )
-        .unwrap()
-    );
+    let workspace = dir.path().join("shop");
+    for name in [
+        "google/protobuf/cpp_features.proto",
+        "buf/validate/validate.proto",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(workspace.join("shop-api/proto").join(name)).unwrap(),
+            std::fs::read_to_string(common::project_root().join("src/contract/known").join(name))
+                .unwrap(),
+            "{name}"
+        );
+    }
+    assert!(workspace
+        .join("vendor/prost-protovalidate-types/Cargo.toml")
+        .is_file());
 }
 
 /// An editions contract the generated crates could not build or serve (a closed enum that

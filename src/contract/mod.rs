@@ -89,6 +89,16 @@ impl Contract {
             .map(|i| &self.files[i])
     }
 
+    /// The files `file` imports: `dependency`, then edition 2024's `import option` files
+    /// (which prost-types' copy lacks).
+    pub fn imports<'a>(&'a self, file: &'a FileDescriptorProto) -> impl Iterator<Item = &'a str> {
+        let options = self.editions.get(file.name()).into_iter();
+        file.dependency
+            .iter()
+            .chain(options.flat_map(|e| e.option_dependency.iter()))
+            .map(String::as_str)
+    }
+
     /// The path of file `name` relative to the module root, as reports print it.
     pub fn path_of<'a>(&'a self, name: &'a str) -> &'a str {
         self.paths.get(name).map_or(name, String::as_str)

@@ -229,16 +229,10 @@ pub(crate) fn files(
     // The carried files the contract imports (validate.proto, google/api/...), with `import
     // option` too (cpp_features.proto): the api crate's build.rs resolves them after the
     // contract's root (see contract::known).
-    let option_imports = contract
-        .editions
-        .values()
-        .flat_map(|file| file.option_dependency.iter());
     let imports = contract
         .files
         .iter()
-        .flat_map(|file| file.dependency.iter())
-        .chain(option_imports)
-        .map(String::as_str);
+        .flat_map(|file| contract.imports(file));
     for (name, text) in contract::known::needed(imports) {
         files.push(RenderedFile {
             path: format!("{}/proto/{name}", workspace.api_crate),
@@ -289,12 +283,12 @@ pub(crate) fn files(
     Ok(files)
 }
 
-/// Whether a file of the contract imports the protovalidate rules.
+/// Whether a file of the contract imports the protovalidate rules (`import option` too).
 pub(crate) fn imports_validation(contract: &Contract) -> bool {
     contract
         .files
         .iter()
-        .any(|file| file.dependency.iter().any(|d| d == VALIDATE_PROTO))
+        .any(|file| contract.imports(file).any(|d| d == VALIDATE_PROTO))
 }
 
 /// Refuses a planned path that would land outside the workspace folder.

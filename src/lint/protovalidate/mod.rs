@@ -44,7 +44,11 @@ pub fn check(sink: &mut Sink) {
     }
     let model = sink.model;
     let files: Vec<usize> = (0..model.files.len())
-        .filter(|&f| model.files[f].desc.dependency.iter().any(|d| d == VALIDATE))
+        .filter(|&f| {
+            // With edition 2024's `import option` too.
+            let desc = model.files[f].desc;
+            model.contract.imports(desc).any(|d| d == VALIDATE)
+        })
         .collect();
     if files.is_empty() {
         return;
