@@ -674,6 +674,11 @@ const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
         "`default_symbol_visibility` is not supported in Edition 2023",
     ),
     (
+        "unknown-value",
+        r#"message M { int32 a = 1 [features.field_presence = FIELD_PRESENCE_UNKNOWN]; }"#,
+        "feature field `field_presence` must resolve to a known value",
+    ),
+    (
         "naming-style-2023",
         r#"message M { int32 a = 1 [features.enforce_naming_style = STYLE_LEGACY]; }"#,
         "`enforce_naming_style` is not supported in Edition 2023",
@@ -1136,6 +1141,70 @@ fn edition_2024_strict_nested_exports_as_buf() {
         }
         if let Some(buf) = buf.as_deref() {
             assert_eq!(lines(buf_errors(buf, &dir)), *expected, "{body}");
+        }
+    }
+}
+
+/// protoc's enum value uniqueness without the enum's prefix, where the JSON format is ALLOW
+/// (proto3, editions by default): `COLOR_RED` and `RED` in `enum Color` are refused with
+/// buf's words at the later value, as buf refuses them; proto2, LEGACY_BEST_EFFORT, aliases
+/// (one number) and `BAR_BAZ` / `BARBAZ` (distinct in PascalCase) compile.
+#[test]
+fn enum_value_prefix_conflicts_as_buf() {
+    let buf = common::native_buf();
+    let work = tempfile::tempdir().unwrap();
+    let refused = "enum values have the same name with the `Color` prefix removed";
+    let cases: [(&str, &str, Option<&str>); 7] = [
+        ("syntax = \"proto3\";", "enum Color { COLOR_RED = 0; RED = 1; }", Some("3:29")),
+        (
+            "syntax = \"proto3\";",
+            "message M { enum Color { COLOR_RED = 0; colorred = 1; } }",
+            Some("3:41"),
+        ),
+        (
+            "edition = \"2023\";",
+            "enum Color { option features.enum_type = CLOSED; COLOR_RED = 0; RED = 1; }",
+            Some("3:65"),
+        ),
+        ("syntax = \"proto2\";", "enum Color { COLOR_RED = 0; RED = 1; }", None),
+        (
+            "edition = \"2023\";",
+            "enum Color { option features.json_format = LEGACY_BEST_EFFORT; COLOR_RED = 0; RED = 1; }",
+            None,
+        ),
+        (
+            "syntax = \"proto3\";",
+            "enum Color { option allow_alias = true; COLOR_RED = 0; RED = 0; }",
+            None,
+        ),
+        (
+            "syntax = \"proto3\";",
+            "enum Color { COLOR_UNSPECIFIED = 0; COLOR_BAR_BAZ = 1; COLOR_BARBAZ = 2; }",
+            None,
+        ),
+    ];
+    for (i, (syntax, body, at)) in cases.into_iter().enumerate() {
+        let dir = work.path().join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        std::fs::write(
+            dir.join("a.proto"),
+            format!("{syntax}\npackage p;\n{body}\n"),
+        )
+        .unwrap();
+        let expected: std::collections::BTreeSet<String> = at
+            .map(|at| format!("a.proto:{at}: {refused}"))
+            .into_iter()
+            .collect();
+        if at.is_some() {
+            assert_eq!(protogen_errors(&dir), expected, "{body}");
+        } else {
+            let built = protogen_build(&dir, &dir.join("image.binpb"));
+            let stderr = String::from_utf8_lossy(&built.stderr);
+            assert!(built.status.success(), "{body}: {stderr}");
+        }
+        if let Some(buf) = buf.as_deref() {
+            assert_eq!(buf_errors(buf, &dir), expected, "{body}");
         }
     }
 }

@@ -201,6 +201,13 @@ impl DescriptorPoolInner {
             if self.files[index].syntax != Syntax::Editions {
                 pool.features_outside_editions(&mut errors, index as FileIndex);
             }
+            // Proto3's JSON format is ALLOW (editions': checked with the enum's features).
+            if self.files[index].syntax == Syntax::Proto3 {
+                let raw = &self.files[index].raw;
+                walk_enums(raw, &mut |path, e| {
+                    enum_prefix_conflicts(&self.files, &mut errors, index as FileIndex, path, e)
+                });
+            }
         }
         if !self.files[first_file..]
             .iter()
@@ -302,6 +309,9 @@ impl DescriptorPoolInner {
             let resolved = parent.merged(&own);
             if resolved.enum_type != Some(OPEN) {
                 closed.insert(index as EnumIndex);
+            }
+            if resolved.json_format == Some(ALLOW) {
+                enum_prefix_conflicts(files, &mut errors, enum_.id.file, &enum_.id.path, raw);
             }
             if resolved.enum_type == Some(OPEN)
                 && raw.value.first().is_some_and(|v| v.number() != 0)
@@ -1398,8 +1408,9 @@ fn feature_path(
 /// Of an editions file, what protoc and buf check on every element: edition 2024's naming
 /// style (`features.enforce_naming_style`: STYLE2024 by default from 2024, STYLE_LEGACY
 /// before; buf's rules and words), each element judged by its own resolved feature; the
-/// feature refused before 2024; and the core features an enum value may not set (the other
-/// elements' are checked where their features are resolved).
+/// feature refused before 2024; a core feature set to its `*_UNKNOWN` value (0); and the
+/// core features an enum value may not set (the other elements' are checked where their
+/// features are resolved).
 fn check_elements(
     files: &[FileDescriptorInner],
     errors: &mut Vec<DescriptorErrorKind>,
@@ -1415,6 +1426,23 @@ fn check_elements(
     walk(raw, default, &mut |parent, element, path, name, options| {
         let (features, _) = element.tags();
         let own = options.map_or_else(FeatureSet::default, |o| features_in(o, features));
+        // `FIELD_PRESENCE_UNKNOWN` and the like (0) name no behaviour.
+        let unknown = [
+            ("field_presence", own.field_presence),
+            ("enum_type", own.enum_type),
+            ("repeated_field_encoding", own.repeated_field_encoding),
+            ("utf8_validation", own.utf8_validation),
+            ("message_encoding", own.message_encoding),
+            ("json_format", own.json_format),
+            ("enforce_naming_style", own.enforce_naming_style),
+            ("default_symbol_visibility", own.default_symbol_visibility),
+        ];
+        for (number, (name, _)) in (1..).zip(unknown).filter(|(_, (_, v))| *v == Some(0)) {
+            errors.push(DescriptorErrorKind::InvalidFeature {
+                message: format!("feature field `{name}` must resolve to a known value"),
+                found: feature_label(files, file, path, element, Some(number)),
+            });
+        }
         if own.enforce_naming_style.is_some() && edition < EDITION_2024 {
             errors.push(DescriptorErrorKind::InvalidFeature {
                 message: "`enforce_naming_style` is not supported in Edition 2023".into(),
@@ -1524,4 +1552,124 @@ fn reserves_every_number(message: &DescriptorProto) -> bool {
         next = next.max(end);
     }
     next > 536_870_911
+}
+
+/// Calls `visit(path, enum)` on every enum of `file`.
+fn walk_enums(
+    file: &FileDescriptorProto,
+    visit: &mut impl FnMut(&[i32], &crate::descriptor::types::EnumDescriptorProto),
+) {
+    fn in_message(
+        message: &DescriptorProto,
+        path: &[i32],
+        visit: &mut impl FnMut(&[i32], &crate::descriptor::types::EnumDescriptorProto),
+    ) {
+        for (i, e) in message.enum_type.iter().enumerate() {
+            visit(&join_path(path, &[tag::message::ENUM_TYPE, i as i32]), e);
+        }
+        for (i, nested) in message.nested_type.iter().enumerate() {
+            in_message(
+                nested,
+                &join_path(path, &[tag::message::NESTED_TYPE, i as i32]),
+                visit,
+            );
+        }
+    }
+    for (i, e) in file.enum_type.iter().enumerate() {
+        visit(&[tag::file::ENUM_TYPE, i as i32], e);
+    }
+    for (i, message) in file.message_type.iter().enumerate() {
+        in_message(message, &[tag::file::MESSAGE_TYPE, i as i32], visit);
+    }
+}
+
+/// protoc's CheckEnumValueUniqueness, where the JSON format is ALLOW (buf's scope: proto3,
+/// and editions unless LEGACY_BEST_EFFORT): two values with different numbers may not have
+/// the same PascalCase name once the enum's name is stripped from their front
+/// (`COLOR_RED` and `RED` in `enum Color`), so that generators can strip it. buf's words.
+fn enum_prefix_conflicts(
+    files: &[FileDescriptorInner],
+    errors: &mut Vec<DescriptorErrorKind>,
+    file: FileIndex,
+    path: &[i32],
+    e: &crate::descriptor::types::EnumDescriptorProto,
+) {
+    let prefix: Vec<u8> = (e.name().bytes())
+        .filter(|c| *c != b'_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut seen: HashMap<String, (&str, i32)> = HashMap::new();
+    for (i, value) in e.value.iter().enumerate() {
+        let stripped = pascal_case(strip_prefix(value.name(), &prefix));
+        match seen.entry(stripped) {
+            Entry::Occupied(first) => {
+                let (name, number) = *first.get();
+                if name != value.name() && number != value.number() {
+                    errors.push(DescriptorErrorKind::InvalidFeature {
+                        message: format!(
+                            "enum values have the same name with the `{}` prefix removed",
+                            e.name()
+                        ),
+                        found: Label::new(
+                            files,
+                            "defined here",
+                            file,
+                            join_path(path, &[tag::enum_::VALUE, i as i32, tag::enum_value::NAME]),
+                        ),
+                    });
+                }
+            }
+            Entry::Vacant(entry) => {
+                entry.insert((value.name(), value.number()));
+            }
+        }
+    }
+}
+
+/// `name` without `prefix` (lower case, no underscores) at its front, ignoring case and
+/// underscores, and the underscores after it; `name` itself if it does not start so or is
+/// nothing more.
+fn strip_prefix<'a>(name: &'a str, prefix: &[u8]) -> &'a str {
+    let bytes = name.as_bytes();
+    let (mut i, mut j) = (0, 0);
+    while i < bytes.len() && j < prefix.len() {
+        if bytes[i] != b'_' {
+            if bytes[i].to_ascii_lowercase() != prefix[j] {
+                return name;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    if j < prefix.len() {
+        return name;
+    }
+    while i < bytes.len() && bytes[i] == b'_' {
+        i += 1;
+    }
+    if i == bytes.len() {
+        name
+    } else {
+        &name[i..]
+    }
+}
+
+/// `FOO_BAR` as `FooBar`: each letter after an underscore (or first) upper case, the others
+/// lower case, without the underscores.
+fn pascal_case(name: &str) -> String {
+    let mut upper = true;
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else {
+            out.push(if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            });
+            upper = false;
+        }
+    }
+    out
 }
