@@ -772,12 +772,8 @@ impl LanguageFeatures<'_> {
                     let Some(feature_options) = raw.options.as_ref() else {
                         continue;
                     };
-                    let name = format!(
-                        "features.({}).{}",
-                        extension.id.full_name,
-                        feature.id.full_name.rsplit('.').next().unwrap_or_default()
-                    );
-                    if let Some(message) = refusal(&feature_options.encoded, target, edition, &name)
+                    let name = feature.id.full_name.rsplit('.').next().unwrap_or_default();
+                    if let Some(message) = refusal(&feature_options.encoded, target, edition, name)
                     {
                         // At the option where it is set, when located; else the element.
                         let options_field = match target {
@@ -813,8 +809,8 @@ impl LanguageFeatures<'_> {
     }
 }
 
-/// Why a language feature with these (encoded) FieldOptions may not be set on target type
-/// `target` in edition `edition`, if it may not.
+/// Why a language feature (`name`: its field's) with these (encoded) FieldOptions may not be
+/// set on target type `target` in edition `edition`, if it may not; buf's words.
 fn refusal(feature_options: &[u8], target: u64, edition: i32, name: &str) -> Option<String> {
     let fields = encoded_fields(feature_options);
     let targets: Vec<u64> = fields
@@ -834,7 +830,7 @@ fn refusal(feature_options: &[u8], target: u64, edition: i32, name: &str) -> Opt
         })
         .collect();
     if !targets.is_empty() && !targets.contains(&target) {
-        return Some(format!("{name} cannot be set here"));
+        return Some(format!("unsupported option target for `{name}`"));
     }
     let support = fields.iter().find_map(|(n, v)| match (n, v) {
         (22, Err(bytes)) => Some(encoded_fields(bytes)),
@@ -852,12 +848,11 @@ fn refusal(feature_options: &[u8], target: u64, edition: i32, name: &str) -> Opt
     };
     match (edition_of(1), edition_of(4)) {
         (Some(introduced), _) if (edition as u64) < introduced => Some(format!(
-            "{name} is not supported in Edition {}: it was introduced in Edition {}",
-            named(edition as u64),
-            named(introduced)
+            "`{name}` is not supported in Edition {}",
+            named(edition as u64)
         )),
         (_, Some(removed)) if (edition as u64) >= removed => {
-            Some(format!("{name} was removed in Edition {}", named(removed)))
+            Some(format!("`{name}` was removed in Edition {}", named(removed)))
         }
         _ => None,
     }
