@@ -849,11 +849,30 @@ impl Label {
                             (name_start, name_start + name.len())
                         })
                         .unwrap_or((start, end)),
-                    Some(statement) => statement
+                    Some(statement) if statement.starts_with("option") => statement
                         .strip_prefix("option")
                         .filter(|rest| rest.starts_with(char::is_whitespace))
                         .map_or((start, end), |rest| (end - rest.trim_start().len(), end)),
-                    None => (start, end),
+                    // A message or enum written `export` or `local`: from the keyword.
+                    Some(declaration)
+                        if declaration.starts_with("message")
+                            || declaration.starts_with("enum") =>
+                    {
+                        let before = source[..start].trim_end();
+                        let keyword = ["export", "local"].into_iter().find(|k| {
+                            before.strip_suffix(k).is_some_and(|rest| {
+                                rest.is_empty()
+                                    || rest.ends_with(|c: char| {
+                                        !c.is_alphanumeric() && c != '_' && c != '.'
+                                    })
+                            })
+                        });
+                        match keyword {
+                            Some(k) => (before.len() - k.len(), end),
+                            None => (start, end),
+                        }
+                    }
+                    _ => (start, end),
                 };
                 self.resolved = Some(miette::SourceSpan::from(start..end));
             }
