@@ -141,12 +141,15 @@ fn google_findings_are_the_same_with_and_without_the_cache_and_narrowing() {
     let cache = tempfile::tempdir().unwrap();
     let config = Config::load(tree.path(), None).unwrap();
     let options = config.load_options();
-    let baseline = contract::prepare(&Source::Dir(old.clone()), Side::Baseline, &options).unwrap();
+    let baseline = contract::prepare(&Source::Dir(old.clone()), Side::Baseline, &options)
+        .unwrap()
+        .keeping_compiled();
     let mut previous: Option<Vec<compat::Finding>> = None;
     for (step, name) in STEPS.iter().enumerate() {
         apply(tree.path(), step);
-        let current =
-            contract::prepare(&Source::Dir(tree.path().into()), Side::Current, &options).unwrap();
+        let current = contract::prepare(&Source::Dir(tree.path().into()), Side::Current, &options)
+            .unwrap()
+            .keeping_compiled();
         // The changelog at the last step only, where every edit is in (diffing is slow).
         let last = step + 1 == STEPS.len();
         let (whole, narrowed, all, decoded) = judged_both_ways(&config, &baseline, &current, last);
@@ -368,10 +371,12 @@ fn narrowed_judging_of_workspace_modules_finds_what_judging_everything_finds() {
         let config = Config::load(new.path(), None).unwrap();
         assert_eq!(config.modules.len(), 3);
         let options = config.load_options();
-        let baseline =
-            contract::prepare(&Source::Dir(old.path().into()), Side::Baseline, &options).unwrap();
-        let current =
-            contract::prepare(&Source::Dir(new.path().into()), Side::Current, &options).unwrap();
+        let baseline = contract::prepare(&Source::Dir(old.path().into()), Side::Baseline, &options)
+            .unwrap()
+            .keeping_compiled();
+        let current = contract::prepare(&Source::Dir(new.path().into()), Side::Current, &options)
+            .unwrap()
+            .keeping_compiled();
         let (whole, narrowed, all, decoded) = judged_both_ways(&config, &baseline, &current, true);
         assert!(
             narrowed.changes == whole.changes,

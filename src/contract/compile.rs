@@ -567,6 +567,12 @@ impl Prepared {
         self.paths.get(name).cloned()
     }
 
+    /// How many compiled files are held, not yet released.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.compiled.lock().unwrap().len()
+    }
+
     /// Every file's name, package, imports, place and fingerprint, without decoding any.
     pub fn outline(&self) -> Outline {
         let files = self

@@ -228,6 +228,8 @@ pub struct Loaded {
     inner: LoadedInner,
     /// What errors while decoding are about (`the current contract (directory proto)`).
     label: String,
+    /// Set by [`Loaded::keeping_compiled`].
+    keep_compiled: bool,
 }
 
 enum LoadedInner {
@@ -281,6 +283,14 @@ impl Loaded {
         }
     }
 
+    /// Keeps the compiled files through every decoding, for callers that decode more than
+    /// once (tests comparing two judgments): otherwise [`Loaded::contract_releasing`] frees
+    /// them, and without the cache each later decoding compiles the module again.
+    pub fn keeping_compiled(mut self) -> Self {
+        self.keep_compiled = true;
+        self
+    }
+
     /// The contract of the files named in `keep`, or of every file.
     pub fn contract(&self, keep: Option<&BTreeSet<String>>) -> anyhow::Result<Contract> {
         self.contract_with(keep, false)
@@ -298,7 +308,7 @@ impl Loaded {
         release: bool,
     ) -> anyhow::Result<Contract> {
         match &self.inner {
-            LoadedInner::Prepared(prepared) => match release {
+            LoadedInner::Prepared(prepared) => match release && !self.keep_compiled {
                 true => prepared.contract_releasing(keep),
                 false => prepared.contract(keep),
             }
@@ -340,7 +350,11 @@ fn prepare_sharing(
         Source::DescriptorSet(path) => descriptor_set::load(path).map(LoadedInner::Done),
     };
     let inner = inner.with_context(|| label.clone())?;
-    Ok(Loaded { inner, label })
+    Ok(Loaded {
+        inner,
+        label,
+        keep_compiled: false,
+    })
 }
 
 /// Prepares a baseline and a current contract on two cores (protox is single-threaded), each
@@ -369,4 +383,35 @@ pub fn prepare_both(
 /// Loads and compiles a contract. Errors name the side, the file, line and column.
 pub fn load(source: &Source, side: Side, options: &LoadOptions) -> anyhow::Result<Contract> {
     prepare(source, side, options)?.contract(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without the cache, a decoding after a releasing one compiles the module again; a
+    /// module kept compiled still holds every file it compiled.
+    #[test]
+    fn a_module_kept_compiled_holds_its_files_through_a_releasing_decoding() {
+        let fixtures =
+            Source::Dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/proto"));
+        let options = LoadOptions::default();
+        let held = |loaded: &Loaded| match &loaded.inner {
+            LoadedInner::Prepared(prepared) => prepared.held(),
+            LoadedInner::Done(_) => unreachable!("a directory is prepared"),
+        };
+        let released = prepare(&fixtures, Side::Current, &options).unwrap();
+        let kept = prepare(&fixtures, Side::Current, &options)
+            .unwrap()
+            .keeping_compiled();
+        let compiled = held(&kept);
+        assert_eq!(compiled, 2, "users.proto and orders.proto");
+        for loaded in [&released, &kept] {
+            let first = loaded.contract_releasing(None).unwrap();
+            assert_eq!(first.files.len(), compiled);
+        }
+        assert_eq!(held(&released), 0);
+        assert_eq!(held(&kept), compiled);
+        assert_eq!(kept.contract(None).unwrap().files.len(), compiled);
+    }
 }
