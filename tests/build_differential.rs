@@ -684,6 +684,11 @@ const EDITIONS_REFUSED: &[(&str, &str, &str)] = &[
         "`enforce_naming_style` is not supported in Edition 2023",
     ),
     (
+        "naming-style-2023-extension-range",
+        r#"message M { extensions 100 to 200 [features.enforce_naming_style = STYLE_LEGACY]; }"#,
+        "`enforce_naming_style` is not supported in Edition 2023",
+    ),
+    (
         "2024-visibility-message",
         r#"message M { option features.default_symbol_visibility = STRICT; }"#,
         "unsupported option target for `default_symbol_visibility`",
@@ -705,6 +710,7 @@ const IN_BUFS_WORDS: &[&str] = &[
     "visibility-2023",
     "unknown-value",
     "naming-style-2023",
+    "naming-style-2023-extension-range",
     "2024-visibility-message",
     "2024-enum-value-target",
 ];

@@ -58,6 +58,7 @@ pub(crate) mod features_tag {
     pub(crate) const ONEOF: u32 = 1;
     pub(crate) const ENUM: u32 = 7;
     pub(crate) const ENUM_VALUE: u32 = 2;
+    pub(crate) const EXTENSION_RANGE: u32 = 50;
     pub(crate) const SERVICE: u32 = 34;
     pub(crate) const METHOD: u32 = 35;
 }
@@ -851,9 +852,10 @@ fn refusal(feature_options: &[u8], target: u64, edition: i32, name: &str) -> Opt
             "`{name}` is not supported in Edition {}",
             named(edition as u64)
         )),
-        (_, Some(removed)) if (edition as u64) >= removed => {
-            Some(format!("`{name}` was removed in Edition {}", named(removed)))
-        }
+        (_, Some(removed)) if (edition as u64) >= removed => Some(format!(
+            "`{name}` was removed in Edition {}",
+            named(removed)
+        )),
         _ => None,
     }
 }
@@ -1137,6 +1139,8 @@ enum Element {
     Message,
     /// The message protoc writes for a map field (named after it, so not judged by its name).
     MapEntry,
+    /// `extensions 100 to 200 [...]` (no name).
+    ExtensionRange,
     Field,
     Extension,
     Oneof,
@@ -1152,6 +1156,10 @@ impl Element {
         match self {
             Element::File => (features_tag::FILE, tag::file::OPTIONS),
             Element::Message | Element::MapEntry => (features_tag::MESSAGE, tag::message::OPTIONS),
+            Element::ExtensionRange => (
+                features_tag::EXTENSION_RANGE,
+                tag::message::extension_range::OPTIONS,
+            ),
             Element::Field | Element::Extension => (features_tag::FIELD, tag::field::OPTIONS),
             Element::Oneof => (features_tag::ONEOF, tag::oneof::OPTIONS),
             Element::Enum => (features_tag::ENUM, tag::enum_::OPTIONS),
@@ -1172,7 +1180,7 @@ impl Element {
                 is_pascal_case(name),
                 "message type name should be PascalCase",
             ),
-            Element::MapEntry => (true, ""),
+            Element::MapEntry | Element::ExtensionRange => (true, ""),
             Element::Field => (is_snake_case(name), "field name should be snake_case"),
             Element::Extension => (is_snake_case(name), "extension name should be snake_case"),
             Element::Oneof => (is_snake_case(name), "oneof name should be snake_case"),
@@ -1329,6 +1337,16 @@ fn walk_message<S: Copy>(
         let path = at(&[tag::message::EXTENSION, i as i32]);
         let options = encoded(&extension.options);
         visit(state, Element::Extension, &path, extension.name(), options);
+    }
+    for (i, range) in message.extension_range.iter().enumerate() {
+        let path = at(&[tag::message::EXTENSION_RANGE, i as i32]);
+        visit(
+            state,
+            Element::ExtensionRange,
+            &path,
+            "",
+            encoded(&range.options),
+        );
     }
     for (i, nested) in message.nested_type.iter().enumerate() {
         walk_message(
