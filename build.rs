@@ -91,9 +91,10 @@ fn name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// `PROTOGEN_COMPILER`: the versions of the crates that turn .proto text into descriptors. A
-/// cached compiled file is only valid for the compiler that wrote it, and protogen's own
-/// version does not move when a dependency is upgraded.
+/// `PROTOGEN_COMPILER`: the versions of the crates that turn .proto text into descriptors, and
+/// a hash of protogen's patches to them. A cached compiled file is only valid for the compiler
+/// that wrote it: protogen's own version does not move when a dependency is upgraded, and the
+/// patched crates keep their published version when a patch learns to refuse a new mistake.
 fn compiler_id(root: &Path) {
     let lock = root.join("Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock.display());
@@ -117,6 +118,22 @@ fn compiler_id(root: &Path) {
         }
     }
     id.sort();
+    // The .diff beside each patched crate says all that differs from the published crate
+    // (tests/vendored_patches.rs holds them to it).
+    let mut patches = std::collections::hash_map::DefaultHasher::new();
+    let mut diffs: Vec<PathBuf> = std::fs::read_dir(root.join("patches"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "diff"))
+        .collect();
+    diffs.sort();
+    for diff in &diffs {
+        println!("cargo:rerun-if-changed={}", diff.display());
+        std::hash::Hash::hash(&std::fs::read(diff).unwrap_or_default(), &mut patches);
+    }
+    id.push(format!("patches {:016x}", std::hash::Hasher::finish(&patches)));
     println!("cargo:rustc-env=PROTOGEN_COMPILER={}", id.join(", "));
 }
 

@@ -247,7 +247,8 @@ fn unwrap_entry(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// sha256 over a domain tag, protogen's version, the compiler crates' versions and `parts`,
+/// sha256 over a domain tag, protogen's version, the compiler (its crates' versions, a hash of
+/// protogen's patches to them) and `parts`,
 /// each length-prefixed so that no two different inputs hash alike.
 pub fn key(tag: &str, parts: &[&[u8]]) -> Key {
     let mut hasher = Sha256::new();
