@@ -133,7 +133,10 @@ fn compiler_id(root: &Path) {
         println!("cargo:rerun-if-changed={}", diff.display());
         std::hash::Hash::hash(&std::fs::read(diff).unwrap_or_default(), &mut patches);
     }
-    id.push(format!("patches {:016x}", std::hash::Hasher::finish(&patches)));
+    id.push(format!(
+        "patches {:016x}",
+        std::hash::Hasher::finish(&patches)
+    ));
     println!("cargo:rustc-env=PROTOGEN_COMPILER={}", id.join(", "));
 }
 
