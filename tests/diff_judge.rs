@@ -42,6 +42,23 @@ fn breaking(changelog: &Changelog) -> Vec<(String, String, Vec<&'static str>)> {
         .collect()
 }
 
+/// The changes that break nothing, sorted: (aspect, element, old, new).
+fn other_changes(changelog: &Changelog) -> Vec<(String, String, String, String)> {
+    let mut other: Vec<_> = changelog
+        .in_section(Section::Other)
+        .map(|c| {
+            (
+                c.change.aspect.to_string(),
+                c.change.element.clone(),
+                c.change.old.clone().unwrap_or_default(),
+                c.change.new.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    other.sort();
+    other
+}
+
 #[test]
 fn findings_attach_to_the_aspect_their_rule_judges() {
     let log = changelog(
@@ -216,18 +233,7 @@ fn language_feature_changes_are_changes_and_carry_their_rules() {
         ]
     );
     assert!(log.unmatched_findings.is_empty());
-    let mut other: Vec<_> = log
-        .in_section(Section::Other)
-        .map(|c| {
-            (
-                c.change.aspect.to_string(),
-                c.change.element.clone(),
-                c.change.old.clone().unwrap_or_default(),
-                c.change.new.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
-    other.sort();
+    let other = other_changes(&log);
     let expected = [
         (
             "features.(pb.go).api_level",
@@ -259,18 +265,7 @@ fn language_feature_changes_are_changes_and_carry_their_rules() {
 fn feature_changes_of_services_methods_and_values_are_changes() {
     let log = changelog("editions-2024", Vec::new());
     assert!(breaking(&log).is_empty());
-    let mut other: Vec<_> = log
-        .in_section(Section::Other)
-        .map(|c| {
-            (
-                c.change.aspect.to_string(),
-                c.change.element.clone(),
-                c.change.old.clone().unwrap_or_default(),
-                c.change.new.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
-    other.sort();
+    let other = other_changes(&log);
     let visibility = "features.default_symbol_visibility";
     let expected = [
         (

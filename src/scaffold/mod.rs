@@ -12,6 +12,9 @@ mod editions;
 #[cfg(test)]
 mod editions_tests;
 
+/// `editions::lower` and `editions::lower_for_code`: an encoded set to its proto2/proto3 form.
+type Lowering = fn(&prost_reflect::DescriptorPool, &[u8]) -> Result<Vec<u8>, String>;
+
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -80,24 +83,22 @@ fn check_lowering(contract: &Contract) -> anyhow::Result<()> {
     let Some(pool) = contract::reflect::descriptor_pool(&contract.sources, &names) else {
         return Ok(());
     };
-    let lowered = editions::lower(&pool, &pool.encode_to_vec()).map_err(|error| {
-        anyhow::anyhow!("the generated crates could not build this contract: {error}")
-    })?;
-    // The server reads the lowered set at start (REST, validation): it must be a valid pool.
-    prost_reflect::DescriptorPool::decode(lowered.as_slice()).map_err(|error| {
-        anyhow::anyhow!(
-            "the generated crates could not serve this contract: lowered to proto2/proto3 for prost, it reads {error}"
-        )
-    })?;
-    // And the set prost-build reads (strings without UTF-8 validation as bytes).
-    let for_code = editions::lower_for_code(&pool, &pool.encode_to_vec()).map_err(|error| {
-        anyhow::anyhow!("the generated crates could not build this contract: {error}")
-    })?;
-    prost_reflect::DescriptorPool::decode(for_code.as_slice()).map_err(|error| {
-        anyhow::anyhow!(
-            "the generated crates could not build this contract: lowered to proto2/proto3 for prost, it reads {error}"
-        )
-    })?;
+    let encoded = pool.encode_to_vec();
+    // The server reads the lowered set at start (REST, validation); prost-build reads the one
+    // for code (strings without UTF-8 validation as bytes): each must be a valid pool.
+    for (lowering, could_not) in [
+        (editions::lower as Lowering, "serve"),
+        (editions::lower_for_code, "build"),
+    ] {
+        let lowered = lowering(&pool, &encoded).map_err(|error| {
+            anyhow::anyhow!("the generated crates could not build this contract: {error}")
+        })?;
+        prost_reflect::DescriptorPool::decode(lowered.as_slice()).map_err(|error| {
+            anyhow::anyhow!(
+                "the generated crates could not {could_not} this contract: lowered to proto2/proto3 for prost, it reads {error}"
+            )
+        })?;
+    }
     Ok(())
 }
 
