@@ -14,6 +14,11 @@ use protogen::compat;
 use protogen::config::Config;
 use protogen::contract::{self, Side, Source};
 
+/// mimalloc, as in the protogen binary: the in-process compiles, decodings and judgments of
+/// Google's protos allocate and free millions of small objects.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The states of the current tree, each an edit on top of the previous one.
 const STEPS: &[&str] = &[
     "as released",
