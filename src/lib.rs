@@ -10,3 +10,4 @@ pub mod diff;
 pub mod lint;
 pub mod report;
 pub mod scaffold;
+pub mod timing;

@@ -38,14 +38,26 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // Both sides are compiled (or found in the cache) on two cores; then only the files that
     // can differ are decoded and judged, unless consumers need the whole current contract.
     // The baseline is laid out with its own configuration, as buf builds it.
+    let t = crate::timing::span("prepare_both");
     let baseline_options = super::own_layout(&baseline_source, "baseline", &options)?;
-    let (baseline, loaded) = contract::prepare_both(
-        (&baseline_source, &baseline_options),
-        (&current_source, &options),
-    )?;
-    // The lock files are found once (the walk covers the whole git repository); an error
-    // is reported by `judge_consumers`, after the contract's own.
-    let locks = crate::consumers::find_locks(root, args.consumers.as_deref());
+    // The lock files are found once, while the contracts compile (the walk covers the whole
+    // git repository); an error is reported by `judge_consumers`, after the contract's own.
+    let (prepared, locks) = std::thread::scope(|scope| {
+        let locks = scope.spawn(|| {
+            let _t = crate::timing::span("find_locks");
+            crate::consumers::find_locks(root, args.consumers.as_deref())
+        });
+        let prepared = contract::prepare_both(
+            (&baseline_source, &baseline_options),
+            (&current_source, &options),
+        );
+        (
+            prepared,
+            locks.join().expect("finding lock files does not panic"),
+        )
+    });
+    let (baseline, loaded) = prepared?;
+    drop(t);
     let decode = if args.consumers.is_some() || locks.as_ref().map_or(true, |l| !l.is_empty()) {
         compat::Decode::WholeCurrent
     } else {
@@ -56,7 +68,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         baseline: judged_baseline,
         mut current,
         quoted,
-    } = compat::judge_loaded(&config, &baseline, &loaded, true, decode)?;
+    } = {
+        let _t = crate::timing::span("judge_loaded");
+        compat::judge_loaded(&config, &baseline, &loaded, true, decode)?
+    };
+    let t = crate::timing::span("report");
     drop(baseline);
     // Only text reports quote source lines: the others need no file read for them.
     if matches!(args.format, Format::Text) {
@@ -115,6 +131,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Format::Junit => report::junit(&report),
     };
     print!("{out}");
+    drop(t);
     // The process ends next: freeing the decoded contracts one descriptor at a time was 5%
     // of a cold run, for memory the exit gives back at once.
     std::mem::forget((judged_baseline, current, loaded, report));

@@ -219,12 +219,23 @@ pub fn judge(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Judgem
             now,
         )
     });
-    let mut sink = sink::Sink::new(rules, &previous, &now);
-    file::check(&mut sink);
-    package::check(&mut sink);
-    message::check(&mut sink);
-    field::check(&mut sink);
-    enums::check(&mut sink);
-    service::check(&mut sink);
+    // The rules run on two cores too: the findings are sorted at the end, whatever the order
+    // they were reported in.
+    let _t = crate::timing::span("rules");
+    let (mut sink, other) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let mut sink = sink::Sink::new(rules, &previous, &now);
+            field::check(&mut sink);
+            enums::check(&mut sink);
+            service::check(&mut sink);
+            sink
+        });
+        let mut sink = sink::Sink::new(rules, &previous, &now);
+        file::check(&mut sink);
+        package::check(&mut sink);
+        message::check(&mut sink);
+        (sink, other.join().expect("judging does not panic"))
+    });
+    sink.absorb(other);
     sink.finish()
 }

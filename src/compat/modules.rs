@@ -69,6 +69,7 @@ pub fn judge_loaded(
     narrow: bool,
     decode: Decode,
 ) -> anyhow::Result<Judged> {
+    let t = crate::timing::span("outline+narrow");
     let (old, new) = (baseline.outline(), current.outline());
     let mut units = Vec::new();
     if config.modules.is_empty() {
@@ -166,6 +167,7 @@ pub fn judge_loaded(
             None => (baseline_files, current_files) = (None, None),
         },
     }
+    drop(t);
     // The two sides decode on two cores, each freeing its compiled files as it goes (nothing
     // decodes them again).
     let (baseline_contract, current_contract) = std::thread::scope(|scope| {
@@ -175,6 +177,7 @@ pub fn judge_loaded(
     });
     let (baseline_contract, current_contract) = (baseline_contract?, current_contract?);
 
+    let _t = crate::timing::span("judge units");
     let units_len = units.len();
     let mut all = Judgement::default();
     let mut merged = units_len > 1;

@@ -76,6 +76,11 @@ impl<'r, 'a> Sink<'r, 'a> {
         }
     }
 
+    /// Takes what `other` collected (over the same two models).
+    pub fn absorb(&mut self, other: Sink) {
+        self.reports.extend(other.reports);
+    }
+
     pub fn finish(mut self) -> Judgement {
         let reports = std::mem::take(&mut self.reports);
         let mut marked: HashMap<usize, bool> = HashMap::new();

@@ -4,8 +4,9 @@
 //! A module is first *prepared*: every file gets its [`Fingerprint`] (from its bytes and its
 //! imports' fingerprints, known from the cache without compiling), the files the cache lacks
 //! are compiled by two workers, in chunks whose descriptor pools are dropped in turn, and kept
-//! encoded; a file identical on both sides of a comparison is compiled once ([`Shared`]).
-//! Only then are the files a command needs decoded ([`Prepared::contract`]).
+//! (encoded when the cache stores them); a file identical on both sides of a comparison is
+//! compiled once ([`Shared`]). Only then are the files a command needs decoded
+//! ([`Prepared::contract`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -125,7 +126,10 @@ pub fn compile_dir(
 ) -> anyhow::Result<Prepared> {
     // Files whose stat is as the last run left them are known by their blob id, unread.
     let mut stats = StatCache::open(root);
+    let read = crate::timing::span("read_dir");
     let placed = read_dir_with(root, options, stats.as_mut())?;
+    drop(read);
+    let _t = crate::timing::span("prepare");
     // By import name (stat entries are by path).
     let by_name: BTreeMap<String, String> = placed
         .sources
@@ -271,7 +275,7 @@ pub struct Prepared {
     meta: HashMap<String, Meta>,
     fingerprints: HashMap<String, Fingerprint>,
     /// Emptied by [`Prepared::contract_releasing`], as it decodes them.
-    compiled: std::sync::Mutex<HashMap<String, Arc<[u8]>>>,
+    compiled: std::sync::Mutex<HashMap<String, Compiled>>,
     root: PathBuf,
     options: LoadOptions,
 }
@@ -348,7 +352,7 @@ fn prepare_with(
         .keys()
         .filter(|n| !hits.contains_key(*n))
         .collect();
-    let mut compiled: HashMap<String, Arc<[u8]>> = HashMap::new();
+    let mut compiled: HashMap<String, Compiled> = HashMap::new();
     let mut all = known;
     if !pending.is_empty() {
         // Read at once what will be compiled (git blobs through one process).
@@ -366,36 +370,35 @@ fn prepare_with(
             None => (&local, false),
         };
         let parts = match pending.len() >= SPLIT {
-            // Two workers, each on half of the files (protox is single-threaded); with the
-            // other side's two, each half is walked from both ends.
+            // Two workers (protox is single-threaded), one from each end of the files.
             true => {
-                let (front, back) = pending.split_at(pending.len() / 2);
-                let (mut front, mut back) = (front.to_vec(), back.to_vec());
-                if from_end {
-                    front.reverse();
-                } else {
-                    back.reverse();
-                }
+                let queue = Queue::new(pending.clone(), from_end);
                 std::thread::scope(|scope| {
-                    let second = scope.spawn(|| work.run(back, &meta, &all, shared));
-                    let first = work.run(front, &meta, &all, shared);
+                    let second = scope.spawn(|| work.run(&queue, true, &meta, &all, shared));
+                    let first = work.run(&queue, false, &meta, &all, shared);
                     let second = second.join().expect("compiling does not panic");
                     first.and_then(|first| Ok(vec![first, second?]))
                 })
             }
-            false => work
-                .run(pending.clone(), &meta, &all, shared)
-                .map(|p| vec![p]),
+            false => {
+                let queue = Queue::new(pending.clone(), false);
+                work.run(&queue, false, &meta, &all, shared)
+                    .map(|p| vec![p])
+            }
         };
         drop(local);
         // A compile error is reported as a single walk in name order finds it, whichever
         // worker met which error first.
         let parts = match parts {
             Ok(parts) => parts,
-            Err(_) => vec![work.run(pending, &meta, &all, &Shared::default())?],
+            Err(_) => {
+                let queue = Queue::new(pending, false);
+                vec![work.run(&queue, false, &meta, &all, &Shared::default())?]
+            }
         };
         // Files compiled here (those borrowed from the other side are written to the store
         // by that side).
+        let _t = crate::timing::span("merge parts");
         let mut own: HashSet<String> = HashSet::new();
         for part in parts {
             own.extend(part.own);
@@ -405,8 +408,12 @@ fn prepare_with(
         extend_fingerprints(&module.ids, &meta, &outside, &mut all, module.ids.keys());
         if let Some(store) = store {
             let mut entries = Vec::with_capacity(2 * own.len());
-            for (name, bytes) in compiled.iter().filter(|(n, _)| own.contains(*n)) {
+            for (name, file) in compiled.iter().filter(|(n, _)| own.contains(*n)) {
                 let (Some(id), Some(fingerprint)) = (module.ids.get(name), all.get(name)) else {
+                    continue;
+                };
+                // Workers keep files encoded when there is a store.
+                let Compiled::Encoded(bytes) = file else {
                     continue;
                 };
                 entries.push((meta_key(id), encode_meta(&meta[name]).into()));
@@ -431,38 +438,132 @@ struct Work<'a> {
     outside: &'a Outside,
 }
 
+/// A file compiled in this run: encoded, as the cache stores it and as an editions file stays
+/// (prost-types' copy lacks its features), or, when no cache wants the bytes, kept as
+/// compiled (encoding every file only to decode it again was an eighth of a cold run's CPU).
+#[derive(Clone)]
+enum Compiled {
+    Encoded(Arc<[u8]>),
+    Decoded(Arc<FileDescriptorProto>),
+}
+
+/// The files a side's workers compile, in chunks taken from both ends: one worker walks from
+/// the front, the other from the back, so each compiles neighbours (which share imports) and
+/// neither waits for the other at the end (halves of equal counts took 1.2x to 2x longer one
+/// than the other). Chunks shrink as the files run out, so the two workers end together.
+struct Queue<'a> {
+    files: Vec<&'a String>,
+    /// The range not taken yet.
+    left: std::sync::Mutex<(usize, usize)>,
+}
+
+impl<'a> Queue<'a> {
+    /// `rotate`: start from the middle (the other side of a comparison does, so that the two
+    /// sides' workers do not compile the files they share at the same time).
+    fn new(mut files: Vec<&'a String>, rotate: bool) -> Queue<'a> {
+        if rotate {
+            let middle = files.len() / 2;
+            files.rotate_left(middle);
+        }
+        let len = files.len();
+        Queue {
+            files,
+            left: std::sync::Mutex::new((0, len)),
+        }
+    }
+
+    /// How many files the next chunk should have: a quarter of those left, within bounds.
+    fn chunk(&self) -> usize {
+        let left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        ((left.1 - left.0) / 4).clamp(MIN_CHUNK, CHUNK)
+    }
+
+    /// Up to `at_most` files from the front or the back (none when none is left).
+    fn take(&self, from_back: bool, at_most: usize) -> Vec<&'a String> {
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        let (front, back) = *left;
+        let size = at_most.min(back - front);
+        if from_back {
+            left.1 -= size;
+            self.files[back - size..back]
+                .iter()
+                .rev()
+                .copied()
+                .collect()
+        } else {
+            left.0 += size;
+            self.files[front..front + size].to_vec()
+        }
+    }
+
+    /// Leaves nothing to take (a worker met an error: the others stop at their next chunk).
+    fn close(&self) {
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        left.0 = left.1;
+    }
+}
+
 /// What one worker compiled (and learnt).
 struct Part {
-    compiled: HashMap<String, Arc<[u8]>>,
+    compiled: HashMap<String, Compiled>,
     meta: HashMap<String, Meta>,
     /// The files of `compiled` this worker compiled itself (the others came from `shared`).
     own: HashSet<String>,
 }
 
 impl Work<'_> {
-    /// Compiles `pending` in this order, in chunks, each with its own compiler whose pool is
-    /// dropped before the next: files of earlier chunks come back as encoded imports (holding
-    /// one pool for the whole module, and a decoded copy of it, was most of a cold run's
-    /// memory). Before each chunk, the files another worker compiled are taken from `shared`;
-    /// after it, this worker's are put there.
+    /// Compiles the chunks it takes from `queue` (from its back when `from_back`), each with
+    /// its own compiler whose pool is dropped before the next: files of earlier chunks come
+    /// back as compiled imports (holding one pool for the whole module, and a decoded copy of
+    /// it, was most of a cold run's memory). Before each chunk, the files another worker
+    /// compiled are taken from `shared`; after it, this worker's are put there.
     fn run(
         &self,
-        mut pending: Vec<&String>,
+        queue: &Queue,
+        from_back: bool,
+        meta: &HashMap<String, Meta>,
+        known: &HashMap<String, Fingerprint>,
+        shared: &Shared,
+    ) -> anyhow::Result<Part> {
+        let result = self.run_chunks(queue, from_back, meta, known, shared);
+        if result.is_err() {
+            queue.close();
+        }
+        result
+    }
+
+    fn run_chunks(
+        &self,
+        queue: &Queue,
+        from_back: bool,
         meta: &HashMap<String, Meta>,
         known: &HashMap<String, Fingerprint>,
         shared: &Shared,
     ) -> anyhow::Result<Part> {
         let module = self.module;
+        let _t = crate::timing::span("worker");
         let (mut meta, mut known) = (meta.clone(), known.clone());
-        let mut compiled: HashMap<String, Arc<[u8]>> = HashMap::new();
+        let mut compiled: HashMap<String, Compiled> = HashMap::new();
         let mut own = HashSet::new();
-        while !pending.is_empty() {
-            // Compiled as imports of earlier chunks.
-            pending.retain(|n| !compiled.contains_key(*n));
-            let taken = shared.take(&module.ids, &mut meta, self.outside, &mut known, &pending);
-            compiled.extend(taken);
-            pending.retain(|n| !compiled.contains_key(*n));
-            let chunk: Vec<&String> = pending.drain(..CHUNK.min(pending.len())).collect();
+        loop {
+            // A chunk of files not compiled yet (many were, as imports of earlier chunks, or
+            // by another worker): each chunk adds what its files import to its pool again.
+            let size = queue.chunk();
+            let mut chunk: Vec<&String> = Vec::with_capacity(size);
+            while chunk.len() < size {
+                let mut more = queue.take(from_back, size - chunk.len());
+                if more.is_empty() {
+                    break;
+                }
+                more.retain(|n| !compiled.contains_key(*n));
+                let taken = shared.take(&module.ids, &mut meta, self.outside, &mut known, &more);
+                compiled.extend(taken);
+                more.retain(|n| !compiled.contains_key(*n));
+                chunk.extend(more);
+            }
+            if chunk.is_empty() {
+                break;
+            }
             let mut resolver = ChainFileResolver::new();
             // Compiled files first: an import that is compiled is decoded, not parsed again.
             resolver.add(EncodedResolver {
@@ -527,12 +628,14 @@ impl Work<'_> {
                 );
                 // prost-types' copy has no edition and no features: an editions file is kept
                 // in prost-reflect's encoding, which has them.
-                let bytes = if file.syntax() == prost_reflect::Syntax::Editions {
-                    file.encode_to_vec()
+                let kept = if file.syntax() == prost_reflect::Syntax::Editions {
+                    Compiled::Encoded(file.encode_to_vec().into())
+                } else if self.store.is_some() {
+                    Compiled::Encoded(proto.encode_to_vec().into())
                 } else {
-                    proto.encode_to_vec()
+                    Compiled::Decoded(Arc::new(proto.clone()))
                 };
-                compiled.insert(file.name().to_string(), bytes.into());
+                compiled.insert(file.name().to_string(), kept);
                 fresh.push(file.name().to_string());
             }
             drop(pool);
@@ -620,6 +723,7 @@ impl Prepared {
         release: bool,
     ) -> anyhow::Result<Contract> {
         let wanted = |name: &str| keep.is_none_or(|k| k.contains(name));
+        let _t = crate::timing::span("decode");
         let mut files = Vec::new();
         let mut editions = BTreeMap::new();
         let mut damaged = Vec::new();
@@ -634,13 +738,17 @@ impl Prepared {
         let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         for name in self.sources.keys().filter(|n| wanted(n)) {
             let fingerprint = self.fingerprints.get(name);
-            let bytes = match release {
+            let kept = match release {
                 true => compiled.remove(name),
                 false => compiled.get(name).cloned(),
             };
-            let was_compiled = bytes.is_some();
-            let file = match bytes {
-                Some(bytes) => decode(&bytes[..]),
+            let was_compiled = kept.is_some();
+            let file = match kept {
+                Some(Compiled::Encoded(bytes)) => decode(&bytes[..]),
+                // The other side may hold it too (a file both share).
+                Some(Compiled::Decoded(file)) => {
+                    Some(Arc::try_unwrap(file).unwrap_or_else(|file| (*file).clone()))
+                }
                 None => fingerprint
                     .and_then(|f| store.and_then(|s| s.get(f)))
                     .and_then(|b| decode(b.as_slice())),
@@ -706,10 +814,15 @@ impl Prepared {
     }
 }
 
-/// Files per compiler: small enough that one pool is a fraction of the module, and that a
-/// worker sees soon what the others compiled; large enough that decoding the imports each
-/// chunk shares (google/api/..., common types) stays cheap.
-const CHUNK: usize = 400;
+/// Files per compiler: small enough that one pool is a fraction of the module (the files
+/// compiled so far are kept decoded beside it when there is no cache: 400 raised a cold
+/// check's peak by up to 60 MB), and that a worker sees soon what the others compiled; large
+/// enough that decoding the imports each chunk shares (google/api/..., common types) stays
+/// cheap.
+const CHUNK: usize = 250;
+
+/// The smallest chunk, as the files run out.
+const MIN_CHUNK: usize = 25;
 
 /// From this many files to compile, two workers share them.
 const SPLIT: usize = 200;
@@ -723,7 +836,7 @@ const SPLIT: usize = 200;
 #[derive(Default)]
 pub struct Shared {
     meta: std::sync::Mutex<HashMap<String, Meta>>,
-    compiled: std::sync::Mutex<HashMap<Fingerprint, Arc<[u8]>>>,
+    compiled: std::sync::Mutex<HashMap<Fingerprint, Compiled>>,
 }
 
 /// One side's part in a [`Shared`] preparation.
@@ -744,7 +857,7 @@ impl Shared {
         outside: &Outside,
         known: &mut HashMap<String, Fingerprint>,
         pending: &[&String],
-    ) -> Vec<(String, Arc<[u8]>)> {
+    ) -> Vec<(String, Compiled)> {
         {
             let shared = self.meta.lock().unwrap_or_else(|e| e.into_inner());
             for (name, id) in ids {
@@ -772,7 +885,7 @@ impl Shared {
         ids: &BTreeMap<String, String>,
         meta: &HashMap<String, Meta>,
         known: &HashMap<String, Fingerprint>,
-        compiled: &HashMap<String, Arc<[u8]>>,
+        compiled: &HashMap<String, Compiled>,
         fresh: &[String],
     ) {
         {
@@ -1041,15 +1154,21 @@ impl FileResolver for CachedResolver {
 
 /// Files compiled by earlier chunks of this run, served as already-built imports.
 struct EncodedResolver {
-    files: HashMap<String, Arc<[u8]>>,
+    files: HashMap<String, Compiled>,
 }
 
 impl FileResolver for EncodedResolver {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        self.files
-            .get(name)
-            .and_then(|bytes| File::decode_file_descriptor_proto(&bytes[..]).ok())
-            .ok_or_else(|| protox::Error::file_not_found(name))
+        match self.files.get(name) {
+            Some(Compiled::Encoded(bytes)) => File::decode_file_descriptor_proto(&bytes[..]).ok(),
+            // Without its extension options (prost-types has no place for them): an
+            // importer's compile reads its imports' types, not their options.
+            Some(Compiled::Decoded(file)) => {
+                Some(File::from_file_descriptor_proto((**file).clone()))
+            }
+            None => None,
+        }
+        .ok_or_else(|| protox::Error::file_not_found(name))
     }
 }
 
@@ -1217,5 +1336,38 @@ mod tests {
             !error.contains(&format!("Missing{}", SPLIT + SPLIT / 2)),
             "{error}"
         );
+    }
+
+    #[test]
+    fn two_workers_take_every_file_once_from_the_two_ends() {
+        let names: Vec<String> = (0..1000).map(|i| format!("f{i:04}.proto")).collect();
+        for rotate in [false, true] {
+            let queue = Queue::new(names.iter().collect(), rotate);
+            let (mut front, mut back) = (Vec::new(), Vec::new());
+            let first = queue.take(false, queue.chunk());
+            let last = queue.take(true, queue.chunk());
+            // The front starts where the files (or, rotated, their second half) start, the
+            // back where they end; chunks are a quarter of what is left at most.
+            let start = if rotate { 500 } else { 0 };
+            assert_eq!(first[0], &names[start]);
+            assert_eq!(last[0], &names[(start + 999) % 1000]);
+            assert_eq!(first.len(), CHUNK.min(1000 / 4));
+            front.extend(first);
+            back.extend(last);
+            loop {
+                let (f, b) = (queue.take(false, queue.chunk()), queue.take(true, 7));
+                if f.is_empty() && b.is_empty() {
+                    break;
+                }
+                front.extend(f);
+                back.extend(b);
+            }
+            let mut all: Vec<&String> = front.into_iter().chain(back).collect();
+            all.sort();
+            assert_eq!(all, names.iter().collect::<Vec<_>>());
+        }
+        let queue = Queue::new(names.iter().collect(), false);
+        queue.close();
+        assert!(queue.take(false, 10).is_empty());
     }
 }
