@@ -736,9 +736,7 @@ fn edition_2024_local_symbols_are_refused_across_files() {
         ),
     ];
     for (i, (option, used, message)) in cases.iter().enumerate() {
-        let dir = work.path().join(i.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(i.to_string()));
         std::fs::write(
             dir.join("a.proto"),
             format!(
@@ -784,9 +782,7 @@ fn editions_rules_refuse_what_buf_refuses() {
         } else {
             "2023"
         };
-        let dir = work.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(name));
         std::fs::write(
             dir.join("e.proto"),
             format!("edition = \"{edition}\";\npackage p;\n{body}\n"),
@@ -890,9 +886,7 @@ fn import_option_is_refused_where_buf_refuses_it() {
         ),
     ];
     for (i, (body, message, at, theirs)) in cases.iter().enumerate() {
-        let dir = work.path().join(i.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(i.to_string()));
         std::fs::write(
             dir.join("o.proto"),
             "edition = \"2024\";\npackage o;\nimport \"google/protobuf/descriptor.proto\";\n\
@@ -953,9 +947,7 @@ fn edition_2024_export_and_local_as_buf() {
         ),
     ];
     for (i, (edition, declared, user, message, at)) in cases.iter().enumerate() {
-        let dir = work.path().join(i.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(i.to_string()));
         std::fs::write(
             dir.join("a.proto"),
             format!("edition = \"{edition}\";\npackage v;\n{declared}\n"),
@@ -994,8 +986,7 @@ fn edition_2024_export_and_local_as_buf() {
 fn edition_2024_naming_style_as_buf() {
     let buf = common::native_buf();
     let work = tempfile::tempdir().unwrap();
-    let dir = work.path();
-    std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+    let dir = &buf_module(work.path().to_path_buf());
     std::fs::write(
         dir.join("a.proto"),
         r#"edition = "2024";
@@ -1076,9 +1067,7 @@ fn features_outside_editions_as_buf() {
         ),
     ];
     for (i, (file, expected)) in cases.into_iter().enumerate() {
-        let dir = work.path().join(i.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(i.to_string()));
         std::fs::write(dir.join("a.proto"), file).unwrap();
         let expected: std::collections::BTreeSet<String> = expected
             .iter()
@@ -1136,9 +1125,7 @@ fn edition_2024_strict_nested_exports_as_buf() {
         ),
     ];
     for (i, (body, expected)) in cases.iter().enumerate() {
-        let dir = work.path().join(i.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(i.to_string()));
         std::fs::write(
             dir.join("a.proto"),
             format!(
@@ -1213,9 +1200,7 @@ fn enum_value_prefix_conflicts_as_buf() {
         ),
     ];
     for (i, (syntax, body, at)) in cases.into_iter().enumerate() {
-        let dir = work.path().join(i.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+        let dir = buf_module(work.path().join(i.to_string()));
         std::fs::write(
             dir.join("a.proto"),
             format!("{syntax}\npackage p;\n{body}\n"),
@@ -1236,6 +1221,13 @@ fn enum_value_prefix_conflicts_as_buf() {
             assert_eq!(buf_errors(buf, &dir), expected, "{body}");
         }
     }
+}
+
+/// `dir` made a buf v2 module (its buf.yaml), for a test's files.
+fn buf_module(dir: PathBuf) -> PathBuf {
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+    dir
 }
 
 /// The errors of `protogen build DIR` (which must exit 2), as `file:line:col: message`.
