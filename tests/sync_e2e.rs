@@ -63,9 +63,14 @@ fn write_bodies(path: &Path) -> String {
 /// A copy of fixtures/proto and the workspace `protogen new` scaffolds from it, in a temporary
 /// folder: (the folder, the copy, the workspace).
 fn new_shop() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    new_shop_from("fixtures/proto")
+}
+
+/// [`new_shop`] from another folder of protos (relative to the project).
+fn new_shop_from(fixture: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let proto = tmp.path().join("proto");
-    copy_dir(&common::project_root().join("fixtures/proto"), &proto);
+    copy_dir(&common::project_root().join(fixture), &proto);
     let shop = tmp.path().join("shop");
     let (code, _, err) = run(protogen()
         .args(["new", "shop", "--proto"])
@@ -414,16 +419,7 @@ fn list_forms(items: &[&str]) -> Vec<String> {
 
 #[test]
 fn sync_grows_serves_in_every_toml_list_form_and_nothing_else() {
-    let tmp = tempfile::tempdir().unwrap();
-    let proto = tmp.path().join("proto");
-    copy_dir(&common::project_root().join("fixtures/events"), &proto);
-    let made = tmp.path().join("made");
-    let (code, _, err) = run(protogen()
-        .args(["new", "shop", "--proto"])
-        .arg(&proto)
-        .arg("--out")
-        .arg(&made));
-    assert_eq!(code, 0, "{err}");
+    let (tmp, proto, made) = new_shop_from("fixtures/events");
     let orders = proto.join("orders/v1/orders.proto");
     let text = std::fs::read_to_string(&orders).unwrap();
     std::fs::write(
