@@ -27,6 +27,7 @@ fn thread_cpu() -> f64 {
     t.tv_sec as f64 * 1000.0 + t.tv_nsec as f64 / 1e6
 }
 
+/// Starts `name`'s span (a no-op unless PROTOGEN_TIMING is set).
 pub fn span(name: &'static str) -> Span {
     let from = start().map(|_| Instant::now());
     Span {
