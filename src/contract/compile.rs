@@ -363,6 +363,7 @@ fn prepare_with(
             hits: Arc::new(hits),
             wanted: pending.iter().map(|n| n.as_str()).collect(),
             outside: &outside,
+            imports_located: false,
         };
         let local = Shared::default();
         let (shared, from_end) = match sharing {
@@ -393,6 +394,10 @@ fn prepare_with(
             Ok(parts) => parts,
             Err(_) => {
                 let queue = Queue::new(pending, false);
+                let work = Work {
+                    imports_located: true,
+                    ..work
+                };
                 vec![work.run(&queue, false, &meta, &all, &Shared::default())?]
             }
         };
@@ -436,6 +441,10 @@ struct Work<'a> {
     /// Every file to compile (a part's imports among them are kept too).
     wanted: HashSet<&'a str>,
     outside: &'a Outside,
+    /// Whether files compiled by earlier chunks come back as imports with their source code
+    /// info: only an error's labels in an import read it, so only the walk that reports an
+    /// error pays for copying it.
+    imports_located: bool,
 }
 
 /// A file compiled in this run: encoded, as the cache stores it and as an editions file stays
@@ -503,6 +512,16 @@ impl<'a> Queue<'a> {
     }
 }
 
+/// What a compiled file's prost-types form lacks, read from the pool before the files are
+/// moved out of it.
+#[derive(Default)]
+struct Lacking {
+    /// Edition 2024's `import option` files.
+    option_imports: Vec<String>,
+    /// An editions file in prost-reflect's encoding, which keeps its edition and features.
+    editions: Option<Arc<[u8]>>,
+}
+
 /// What one worker compiled (and learnt).
 struct Part {
     compiled: HashMap<String, Compiled>,
@@ -568,6 +587,7 @@ impl Work<'_> {
             // Compiled files first: an import that is compiled is decoded, not parsed again.
             resolver.add(EncodedResolver {
                 files: compiled.clone(),
+                located: self.imports_located,
             });
             if let Some(store) = self.store {
                 resolver.add(CachedResolver {
@@ -599,46 +619,62 @@ impl Work<'_> {
             }
             let pool = compiler.descriptor_pool();
             drop(compiler);
-            // Misses compiled here, as opened files or as imports (with source info either way).
-            let mut fresh = Vec::new();
+            // Misses compiled here, as opened files or as imports (with source info either way):
+            // what prost-types' form lacks is read first, then the files are moved out of the
+            // pool (copying them was a tenth of a cold run's CPU).
+            let mut lacking: HashMap<String, Lacking> = HashMap::new();
             for file in pool.files() {
                 if !self.wanted.contains(file.name()) || compiled.contains_key(file.name()) {
                     continue;
                 }
-                let proto = file.file_descriptor_proto();
+                // With edition 2024's `import option` files: a file's fingerprint follows
+                // theirs as well.
+                let option_imports = file
+                    .option_dependencies()
+                    .map(|d| d.name().to_string())
+                    .collect();
+                // prost-types' copy has no edition and no features: an editions file is kept
+                // in prost-reflect's encoding, which has them.
+                let editions = (file.syntax() == prost_reflect::Syntax::Editions)
+                    .then(|| file.encode_to_vec().into());
+                lacking.insert(
+                    file.name().to_string(),
+                    Lacking {
+                        option_imports,
+                        editions,
+                    },
+                );
+            }
+            let mut fresh = Vec::new();
+            for proto in pool.into_file_descriptor_protos(|name| lacking.contains_key(name)) {
+                let name = proto.name().to_string();
+                let Lacking {
+                    option_imports,
+                    editions,
+                } = lacking.remove(&name).unwrap_or_default();
                 let events = module
                     .sources
-                    .get(file.name())
+                    .get(&name)
                     .and_then(|t| t.get().ok())
                     .is_none_or(|t| t.contains(super::events::DIRECTIVE));
+                let mut imports = proto.dependency.clone();
+                imports.extend(option_imports);
                 meta.insert(
-                    file.name().to_string(),
+                    name.clone(),
                     Meta {
                         package: proto.package().to_string(),
-                        // With edition 2024's `import option` files: a file's fingerprint
-                        // follows theirs as well.
-                        imports: proto
-                            .dependency
-                            .iter()
-                            .cloned()
-                            .chain(file.option_dependencies().map(|d| d.name().to_string()))
-                            .collect(),
+                        imports,
                         events,
                     },
                 );
-                // prost-types' copy has no edition and no features: an editions file is kept
-                // in prost-reflect's encoding, which has them.
-                let kept = if file.syntax() == prost_reflect::Syntax::Editions {
-                    Compiled::Encoded(file.encode_to_vec().into())
-                } else if self.store.is_some() {
-                    Compiled::Encoded(proto.encode_to_vec().into())
-                } else {
-                    Compiled::Decoded(Arc::new(proto.clone()))
+                let kept = match editions {
+                    Some(bytes) => Compiled::Encoded(bytes),
+                    None if self.store.is_some() => Compiled::Encoded(proto.encode_to_vec().into()),
+                    None => Compiled::Decoded(Arc::new(proto)),
                 };
-                compiled.insert(file.name().to_string(), kept);
-                fresh.push(file.name().to_string());
+                compiled.insert(name.clone(), kept);
+                fresh.push(name);
             }
-            drop(pool);
             extend_fingerprints(&module.ids, &meta, self.outside, &mut known, fresh.iter());
             shared.publish(&module.ids, &meta, &known, &compiled, &fresh);
             own.extend(fresh);
@@ -1155,6 +1191,8 @@ impl FileResolver for CachedResolver {
 /// Files compiled by earlier chunks of this run, served as already-built imports.
 struct EncodedResolver {
     files: HashMap<String, Compiled>,
+    /// Whether decoded files keep their source code info (see `Work::imports_located`).
+    located: bool,
 }
 
 impl FileResolver for EncodedResolver {
@@ -1163,12 +1201,48 @@ impl FileResolver for EncodedResolver {
             Some(Compiled::Encoded(bytes)) => File::decode_file_descriptor_proto(&bytes[..]).ok(),
             // Without its extension options (prost-types has no place for them): an
             // importer's compile reads its imports' types, not their options.
-            Some(Compiled::Decoded(file)) => {
+            Some(Compiled::Decoded(file)) if self.located => {
                 Some(File::from_file_descriptor_proto((**file).clone()))
+            }
+            Some(Compiled::Decoded(file)) => {
+                Some(File::from_file_descriptor_proto(unlocated(file)))
             }
             None => None,
         }
         .ok_or_else(|| protox::Error::file_not_found(name))
+    }
+}
+
+/// A copy of `file` without its source code info (most of its size).
+fn unlocated(file: &FileDescriptorProto) -> FileDescriptorProto {
+    // Every field named: a field prost-types adds is a compile error here, not a loss.
+    let FileDescriptorProto {
+        name,
+        package,
+        dependency,
+        public_dependency,
+        weak_dependency,
+        message_type,
+        enum_type,
+        service,
+        extension,
+        options,
+        source_code_info: _,
+        syntax,
+    } = file;
+    FileDescriptorProto {
+        name: name.clone(),
+        package: package.clone(),
+        dependency: dependency.clone(),
+        public_dependency: public_dependency.clone(),
+        weak_dependency: weak_dependency.clone(),
+        message_type: message_type.clone(),
+        enum_type: enum_type.clone(),
+        service: service.clone(),
+        extension: extension.clone(),
+        options: options.clone(),
+        source_code_info: None,
+        syntax: syntax.clone(),
     }
 }
 

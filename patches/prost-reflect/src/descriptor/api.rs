@@ -343,7 +343,39 @@ impl DescriptorPool {
     pub fn file_descriptor_protos(
         &self,
     ) -> impl ExactSizeIterator<Item = &FileDescriptorProto> + '_ {
-        indices(&self.inner.files).map(|index| &self.inner.files[index as usize].prost)
+        indices(&self.inner.files).map(|index| self.inner.files[index as usize].prost())
+    }
+
+    /// protogen patch: the prost form of the files `keep` names, in the pool's order. When
+    /// this is the pool's only handle, the files are moved out (their source code info is not
+    /// copied); otherwise they are copied. For a caller that drops the pool next.
+    pub fn into_file_descriptor_protos(
+        self,
+        mut keep: impl FnMut(&str) -> bool,
+    ) -> Vec<FileDescriptorProto> {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => inner
+                .files
+                .into_iter()
+                .filter(|file| keep(file.raw.name()))
+                .map(|mut file| match file.prost.take() {
+                    Some(prost) => prost,
+                    None => {
+                        let source_code_info = file.raw.source_code_info.take();
+                        FileDescriptorProto {
+                            source_code_info,
+                            ..file.raw.to_prost()
+                        }
+                    }
+                })
+                .collect(),
+            Err(inner) => inner
+                .files
+                .iter()
+                .filter(|file| keep(file.raw.name()))
+                .map(|file| file.prost().clone())
+                .collect(),
+        }
     }
 
     /// Encodes the files contained within this [`DescriptorPool`] to their byte representation.
@@ -563,14 +595,14 @@ impl FileDescriptor {
     /// Gets the unique name of this file relative to the root of the source tree,
     /// e.g. `path/to/my_package.proto`.
     pub fn name(&self) -> &str {
-        self.inner().prost.name()
+        self.inner().raw.name()
     }
 
     /// Gets the name of the package specifier for a file, e.g. `my.package`.
     ///
     /// If no package name is set, an empty string is returned.
     pub fn package_name(&self) -> &str {
-        self.inner().prost.package()
+        self.inner().raw.package()
     }
 
     /// Gets the index of this file within the parent [`DescriptorPool`].
@@ -665,7 +697,7 @@ impl FileDescriptor {
 
     /// Gets a reference to the raw [`FileDescriptorProto`] wrapped by this [`FileDescriptor`].
     pub fn file_descriptor_proto(&self) -> &FileDescriptorProto {
-        &self.inner().prost
+        self.inner().prost()
     }
 
     /// Encodes this file descriptor to its byte representation.
@@ -761,7 +793,7 @@ impl MessageDescriptor {
 
     /// Gets a reference to the [`FileDescriptorProto`] in which this message is defined.
     pub fn parent_file_descriptor_proto(&self) -> &FileDescriptorProto {
-        &self.pool.inner.files[self.inner().id.file as usize].prost
+        self.pool.inner.files[self.inner().id.file as usize].prost()
     }
 
     /// Gets a reference to the raw [`DescriptorProto`] wrapped by this [`MessageDescriptor`].
@@ -1231,7 +1263,7 @@ impl ExtensionDescriptor {
 
     /// Gets a reference to the [`FileDescriptorProto`] in which this extension is defined.
     pub fn parent_file_descriptor_proto(&self) -> &FileDescriptorProto {
-        &self.pool.inner.files[self.inner().id.file as usize].prost
+        self.pool.inner.files[self.inner().id.file as usize].prost()
     }
 
     /// Gets a reference to the raw [`FieldDescriptorProto`] wrapped by this [`ExtensionDescriptor`].
@@ -1439,7 +1471,7 @@ impl EnumDescriptor {
 
     /// Gets a reference to the [`FileDescriptorProto`] in which this enum is defined.
     pub fn parent_file_descriptor_proto(&self) -> &FileDescriptorProto {
-        &self.pool.inner.files[self.inner().id.file as usize].prost
+        self.pool.inner.files[self.inner().id.file as usize].prost()
     }
 
     /// Gets a reference to the raw [`EnumDescriptorProto`] wrapped by this [`EnumDescriptor`].
@@ -1762,7 +1794,7 @@ impl ServiceDescriptor {
 
     /// Gets a reference to the [`FileDescriptorProto`] in which this service is defined.
     pub fn parent_file_descriptor_proto(&self) -> &FileDescriptorProto {
-        &self.pool.inner.files[self.inner().id.file as usize].prost
+        self.pool.inner.files[self.inner().id.file as usize].prost()
     }
 
     /// Gets a reference to the raw [`ServiceDescriptorProto`] wrapped by this [`ServiceDescriptor`].

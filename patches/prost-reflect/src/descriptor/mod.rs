@@ -134,10 +134,14 @@ pub struct DescriptorPool {
     inner: Arc<DescriptorPoolInner>,
 }
 
+/// protogen patch: maps by name hash with foldhash, not SipHash (hashing names was a twentieth
+/// of a compile's CPU time); still seeded per process.
+type NameMap<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+
 #[derive(Clone, Default)]
 struct DescriptorPoolInner {
-    names: HashMap<Box<str>, Definition>,
-    file_names: HashMap<Box<str>, FileIndex>,
+    names: NameMap<Definition>,
+    file_names: NameMap<FileIndex>,
     files: Vec<FileDescriptorInner>,
     messages: Vec<MessageDescriptorInner>,
     enums: Vec<EnumDescriptorInner>,
@@ -184,12 +188,21 @@ pub struct FileDescriptor {
 struct FileDescriptorInner {
     syntax: Syntax,
     raw: FileDescriptorProto,
-    prost: prost_types::FileDescriptorProto,
+    // protogen patch: converted from `raw` when first asked for, not for every file added (a
+    // compile adds its imports again and rarely reads their prost form); empty while building.
+    prost: std::sync::OnceLock<prost_types::FileDescriptorProto>,
     dependencies: Vec<FileIndex>,
     transitive_dependencies: HashSet<FileIndex>,
     // protogen patch: with edition 2024's `import option`, the files whose symbols its options
     // may use (`transitive_dependencies` and the option imports); none without.
     option_dependencies: Option<HashSet<FileIndex>>,
+}
+
+impl FileDescriptorInner {
+    // protogen patch: the prost form, converted on first use.
+    fn prost(&self) -> &prost_types::FileDescriptorProto {
+        self.prost.get_or_init(|| self.raw.to_prost())
+    }
 }
 
 /// A protobuf message definition.
@@ -206,8 +219,8 @@ struct MessageDescriptorInner {
     extensions: Vec<ExtensionIndex>,
     fields: Vec<FieldDescriptorInner>,
     field_numbers: BTreeMap<u32, FieldIndex>,
-    field_names: HashMap<Box<str>, FieldIndex>,
-    field_json_names: HashMap<Box<str>, FieldIndex>,
+    field_names: NameMap<FieldIndex>,
+    field_json_names: NameMap<FieldIndex>,
     oneofs: Vec<OneofDescriptorInner>,
 }
 
@@ -277,7 +290,7 @@ struct EnumDescriptorInner {
     parent: Option<MessageIndex>,
     values: Vec<EnumValueDescriptorInner>,
     value_numbers: Vec<(i32, EnumValueIndex)>,
-    value_names: HashMap<Box<str>, EnumValueIndex>,
+    value_names: NameMap<EnumValueIndex>,
     allow_alias: bool,
 }
 

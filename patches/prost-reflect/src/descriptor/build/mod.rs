@@ -5,12 +5,9 @@ mod resolve;
 mod visit;
 
 use core::fmt;
-use std::{
-    borrow::Cow,
-    collections::{HashMap, HashSet},
-    iter,
-    sync::Arc,
-};
+use std::{borrow::Cow, collections::HashSet, iter, sync::Arc};
+
+use prost_types::SourceCodeInfo;
 
 use crate::{
     descriptor::{
@@ -18,7 +15,7 @@ use crate::{
         to_index,
         types::FileDescriptorProto,
         Definition, DefinitionKind, DescriptorPoolInner, EnumIndex, ExtensionIndex,
-        FileDescriptorInner, FileIndex, MessageIndex, ServiceIndex,
+        FileDescriptorInner, FileIndex, MessageIndex, NameMap, ServiceIndex,
     },
     DescriptorError, DescriptorPool,
 };
@@ -79,9 +76,9 @@ impl DescriptorPoolOffsets {
         pool.services.truncate(self.service as usize);
         pool.names.retain(|name, definition| match definition.kind {
             DefinitionKind::Package => pool.files.iter().any(|f| {
-                f.prost.package().starts_with(name.as_ref())
+                f.raw.package().starts_with(name.as_ref())
                     && matches!(
-                        f.prost.package().as_bytes().get(name.len()),
+                        f.raw.package().as_bytes().get(name.len()),
                         None | Some(&b'.')
                     )
             }),
@@ -108,12 +105,18 @@ impl DescriptorPool {
     {
         let offsets = DescriptorPoolOffsets::new(&self.inner);
 
-        let deduped_files: Vec<_> = files
+        let mut deduped_files: Vec<_> = files
             .into_iter()
             .filter(|f| !self.inner.file_names.contains_key(f.name()))
             .collect();
+        // protogen patch: each file's source code info moves into the pool's copy of it (the
+        // visitors read that copy's), rather than being copied with the rest of the file.
+        let source_code_info = deduped_files
+            .iter_mut()
+            .map(|f| f.source_code_info.take())
+            .collect();
 
-        let result = self.build_files_deduped(offsets, &deduped_files);
+        let result = self.build_files_deduped(offsets, &deduped_files, source_code_info);
         if result.is_err() {
             debug_assert_eq!(Arc::strong_count(&self.inner), 1);
             offsets.rollback(Arc::get_mut(&mut self.inner).unwrap());
@@ -126,6 +129,7 @@ impl DescriptorPool {
         &mut self,
         offsets: DescriptorPoolOffsets,
         deduped_files: &[FileDescriptorProto],
+        source_code_info: Vec<Option<SourceCodeInfo>>,
     ) -> Result<(), DescriptorError> {
         if deduped_files.is_empty() {
             return Ok(());
@@ -133,7 +137,7 @@ impl DescriptorPool {
 
         let inner = Arc::make_mut(&mut self.inner);
 
-        inner.collect_names(offsets, deduped_files)?;
+        inner.collect_names(offsets, deduped_files, source_code_info)?;
 
         inner.resolve_names(offsets, deduped_files)?;
 
@@ -143,8 +147,10 @@ impl DescriptorPool {
         let inner = Arc::get_mut(&mut self.inner).unwrap();
         // protogen patch: editions features decide presence, packing and encoding.
         inner.resolve_features(offsets)?;
+        // protogen patch: the prost form is converted when first asked for (`prost()`), from
+        // the files as built (not from a state read while building).
         for file in &mut inner.files[offsets.file as usize..] {
-            file.prost = file.raw.to_prost();
+            file.prost.take();
         }
 
         Ok(())
@@ -178,7 +184,7 @@ impl fmt::Display for ResolveNameFilter {
 impl<'a, 'b> ResolveNameResult<'a, 'b> {
     fn new(
         dependencies: &HashSet<FileIndex>,
-        names: &'a HashMap<Box<str>, Definition>,
+        names: &'a NameMap<Definition>,
         name: impl Into<Cow<'b, str>>,
         filter: ResolveNameFilter,
     ) -> Self {
@@ -318,7 +324,7 @@ fn to_json_name(name: &str) -> String {
 
 fn resolve_name<'a, 'b>(
     dependencies: &HashSet<FileIndex>,
-    names: &'a HashMap<Box<str>, Definition>,
+    names: &'a NameMap<Definition>,
     scope: &str,
     name: &'b str,
     filter: ResolveNameFilter,
@@ -332,7 +338,7 @@ fn resolve_name<'a, 'b>(
 
 fn resolve_relative_name<'a, 'b>(
     dependencies: &HashSet<FileIndex>,
-    names: &'a HashMap<Box<str>, Definition>,
+    names: &'a NameMap<Definition>,
     scope: &str,
     relative_name: &'b str,
     filter: ResolveNameFilter,
@@ -343,7 +349,9 @@ fn resolve_relative_name<'a, 'b>(
     for candidate_parent in resolve_relative_candidate_parents(scope) {
         let candidate = match candidate_parent {
             "" => Cow::Borrowed(relative_first_part),
-            _ => Cow::Owned(format!("{candidate_parent}.{relative_first_part}")),
+            // protogen patch: joined without the formatting machinery (`format!` here was a
+            // thirtieth of a compile's CPU time).
+            _ => Cow::Owned([candidate_parent, ".", relative_first_part].concat()),
         };
 
         if relative_first_part.len() == relative_name.len() {
@@ -360,7 +368,7 @@ fn resolve_relative_name<'a, 'b>(
                 Some(def) if def.kind.is_parent() => {
                     let candidate_full = match candidate_parent {
                         "" => Cow::Borrowed(relative_name),
-                        _ => Cow::Owned(format!("{candidate_parent}.{relative_name}")),
+                        _ => Cow::Owned([candidate_parent, ".", relative_name].concat()),
                     };
 
                     let res =

@@ -1,5 +1,7 @@
 use std::collections::{hash_map, BTreeMap, HashMap, HashSet};
 
+use prost_types::SourceCodeInfo;
+
 use crate::{
     descriptor::{
         build::{
@@ -17,7 +19,7 @@ use crate::{
         },
         Definition, DefinitionKind, DescriptorPoolInner, EnumDescriptorInner, EnumIndex,
         EnumValueDescriptorInner, EnumValueIndex, ExtensionIndex, FieldIndex, FileDescriptorInner,
-        FileIndex, Identity, MessageDescriptorInner, MessageIndex, MethodIndex,
+        FileIndex, Identity, MessageDescriptorInner, MessageIndex, MethodIndex, NameMap,
         OneofDescriptorInner, OneofIndex, ServiceIndex,
     },
     Syntax,
@@ -28,10 +30,13 @@ impl DescriptorPoolInner {
         &mut self,
         offsets: DescriptorPoolOffsets,
         files: &[FileDescriptorProto],
+        source_code_info: Vec<Option<SourceCodeInfo>>,
     ) -> Result<(), DescriptorError> {
         let mut visitor = NameVisitor {
             pool: self,
             errors: vec![],
+            source_code_info,
+            first_file: offsets.file,
         };
         visit(offsets, files, &mut visitor);
         if visitor.errors.is_empty() {
@@ -45,6 +50,10 @@ impl DescriptorPoolInner {
 struct NameVisitor<'a> {
     pool: &'a mut DescriptorPoolInner,
     errors: Vec<DescriptorErrorKind>,
+    // protogen patch: the visited files' source code info, by index from `first_file`, moved
+    // into the pool's copies.
+    source_code_info: Vec<Option<SourceCodeInfo>>,
+    first_file: FileIndex,
 }
 
 impl Visitor for NameVisitor<'_> {
@@ -80,10 +89,12 @@ impl Visitor for NameVisitor<'_> {
                 name: file.name().to_owned(),
             });
         }
+        let mut raw = file.clone();
+        raw.source_code_info = self.source_code_info[(index - self.first_file) as usize].take();
         self.pool.files.push(FileDescriptorInner {
             syntax,
-            raw: file.clone(),
-            prost: Default::default(), // the prost descriptor is initialized from the internal descriptor once resolution is complete, to avoid needing to duplicate all modifications
+            raw,
+            prost: Default::default(), // protogen patch: converted from `raw` on first use, once built
             dependencies: Vec::with_capacity(file.dependency.len()),
             transitive_dependencies: HashSet::default(),
             option_dependencies: None,
@@ -131,8 +142,11 @@ impl Visitor for NameVisitor<'_> {
             id: Identity::new(file, path, full_name, message.name()),
             fields: Vec::with_capacity(message.field.len()),
             field_numbers: BTreeMap::new(),
-            field_names: HashMap::with_capacity(message.field.len()),
-            field_json_names: HashMap::with_capacity(message.field.len()),
+            field_names: NameMap::with_capacity_and_hasher(message.field.len(), Default::default()),
+            field_json_names: NameMap::with_capacity_and_hasher(
+                message.field.len(),
+                Default::default(),
+            ),
             oneofs: Vec::with_capacity(message.oneof_decl.len()),
             extensions: Vec::new(),
             parent,
@@ -277,7 +291,7 @@ impl Visitor for NameVisitor<'_> {
             parent,
             values: Vec::with_capacity(enum_.value.len()),
             value_numbers: Vec::with_capacity(enum_.value.len()),
-            value_names: HashMap::with_capacity(enum_.value.len()),
+            value_names: NameMap::with_capacity_and_hasher(enum_.value.len(), Default::default()),
             allow_alias,
         });
     }
