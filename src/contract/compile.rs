@@ -362,6 +362,7 @@ fn prepare_with(
             store,
             hits: Arc::new(hits),
             wanted: pending.iter().map(|n| n.as_str()).collect(),
+            ids: Ids::of(&module.ids),
             outside: &outside,
             imports_located: false,
         };
@@ -440,6 +441,7 @@ struct Work<'a> {
     hits: Arc<HashMap<String, Fingerprint>>,
     /// Every file to compile (a part's imports among them are kept too).
     wanted: HashSet<&'a str>,
+    ids: Ids<'a>,
     outside: &'a Outside,
     /// Whether files compiled by earlier chunks come back as imports with their source code
     /// info: only an error's labels in an import read it, so only the walk that reports an
@@ -564,6 +566,8 @@ impl Work<'_> {
         let (mut meta, mut known) = (meta.clone(), known.clone());
         let mut compiled: HashMap<String, Compiled> = HashMap::new();
         let mut own = HashSet::new();
+        // How much of the shared meta this worker has read.
+        let mut seen = 0;
         loop {
             // A chunk of files not compiled yet (many were, as imports of earlier chunks, or
             // by another worker): each chunk adds what its files import to its pool again.
@@ -575,7 +579,14 @@ impl Work<'_> {
                     break;
                 }
                 more.retain(|n| !compiled.contains_key(*n));
-                let taken = shared.take(&module.ids, &mut meta, self.outside, &mut known, &more);
+                let taken = shared.take(
+                    &self.ids,
+                    &mut meta,
+                    &mut seen,
+                    self.outside,
+                    &mut known,
+                    &more,
+                );
                 compiled.extend(taken);
                 more.retain(|n| !compiled.contains_key(*n));
                 chunk.extend(more);
@@ -871,7 +882,9 @@ const SPLIT: usize = 200;
 /// the other, and each worker looks here before each chunk.
 #[derive(Default)]
 pub struct Shared {
-    meta: std::sync::Mutex<HashMap<String, Meta>>,
+    /// Meta by blob id, in the order learnt: a worker reads only what was added since it last
+    /// looked (reading all of it before each chunk was a twentieth of a cold run).
+    meta: std::sync::Mutex<Vec<(String, Meta)>>,
     compiled: std::sync::Mutex<HashMap<Fingerprint, Compiled>>,
 }
 
@@ -885,25 +898,29 @@ pub struct Sharing<'a> {
 
 impl Shared {
     /// The files of `pending` that the other side compiled, by name, with the meta learnt on
-    /// the way (into `meta`) and the fingerprints it lets this side compute (into `known`).
+    /// the way (into `meta`; `seen` counts what of it this worker has read) and the
+    /// fingerprints it lets this side compute (into `known`).
     fn take(
         &self,
-        ids: &BTreeMap<String, String>,
+        ids: &Ids,
         meta: &mut HashMap<String, Meta>,
+        seen: &mut usize,
         outside: &Outside,
         known: &mut HashMap<String, Fingerprint>,
         pending: &[&String],
     ) -> Vec<(String, Compiled)> {
         {
             let shared = self.meta.lock().unwrap_or_else(|e| e.into_inner());
-            for (name, id) in ids {
-                if !meta.contains_key(name) {
-                    if let Some(m) = shared.get(id) {
+            for (id, m) in &shared[*seen..] {
+                for name in ids.names(id) {
+                    if !meta.contains_key(name) {
                         meta.insert(name.clone(), m.clone());
                     }
                 }
             }
+            *seen = shared.len();
         }
+        let ids = &ids.by_name;
         extend_fingerprints(ids, meta, outside, known, pending.iter().copied());
         let compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         pending
@@ -928,7 +945,7 @@ impl Shared {
             let mut shared = self.meta.lock().unwrap_or_else(|e| e.into_inner());
             for name in fresh {
                 if let (Some(id), Some(m)) = (ids.get(name), meta.get(name)) {
-                    shared.entry(id.clone()).or_insert_with(|| m.clone());
+                    shared.push((id.clone(), m.clone()));
                 }
             }
         }
@@ -938,6 +955,27 @@ impl Shared {
                 shared.entry(*f).or_insert_with(|| bytes.clone());
             }
         }
+    }
+}
+
+/// A module's blob ids by file name, and its file names by blob id.
+struct Ids<'a> {
+    by_name: &'a BTreeMap<String, String>,
+    by_id: HashMap<&'a str, Vec<&'a String>>,
+}
+
+impl<'a> Ids<'a> {
+    fn of(by_name: &'a BTreeMap<String, String>) -> Ids<'a> {
+        let mut by_id: HashMap<&str, Vec<&String>> = HashMap::new();
+        for (name, id) in by_name {
+            by_id.entry(id.as_str()).or_default().push(name);
+        }
+        Ids { by_name, by_id }
+    }
+
+    /// The files whose content is blob `id`.
+    fn names(&self, id: &str) -> impl Iterator<Item = &'a String> + '_ {
+        self.by_id.get(id).into_iter().flatten().copied()
     }
 }
 
