@@ -409,25 +409,21 @@ fn prepare_with(
         // Files compiled here (those borrowed from the other side are written to the store
         // by that side).
         let _t = crate::timing::span("merge parts");
-        let mut own: HashSet<String> = HashSet::new();
+        let mut stored = Vec::new();
         for part in parts {
-            own.extend(part.own);
             meta.extend(part.meta);
             compiled.extend(part.compiled);
+            stored.extend(part.stored);
         }
         extend_fingerprints(&module.ids, &meta, &outside, &mut all, module.ids.keys());
         if let Some(store) = store {
-            let mut entries = Vec::with_capacity(2 * own.len());
-            for (name, file) in compiled.iter().filter(|(n, _)| own.contains(*n)) {
-                let (Some(id), Some(fingerprint)) = (module.ids.get(name), all.get(name)) else {
+            let mut entries = Vec::with_capacity(2 * stored.len());
+            for (name, bytes) in stored {
+                let (Some(id), Some(fingerprint)) = (module.ids.get(&name), all.get(&name)) else {
                     continue;
                 };
-                // Workers keep files encoded when there is a store.
-                let Compiled::Encoded(bytes) = file else {
-                    continue;
-                };
-                entries.push((meta_key(id), encode_meta(&meta[name]).into()));
-                entries.push((*fingerprint, bytes.clone()));
+                entries.push((meta_key(id), encode_meta(&meta[&name]).into()));
+                entries.push((*fingerprint, bytes));
             }
             store.put_all_in_background(entries);
         }
@@ -453,9 +449,10 @@ struct Work<'a> {
     imports_located: bool,
 }
 
-/// A file compiled in this run: encoded, as the cache stores it and as an editions file stays
-/// (prost-types' copy lacks its features), or, when no cache wants the bytes, kept as
-/// compiled (encoding every file only to decode it again was an eighth of a cold run's CPU).
+/// A file compiled in this run: kept as compiled, or encoded, as an editions file stays
+/// (prost-types' copy lacks its features). The cache gets its own encoding of each file
+/// ([`Part::stored`]): decoding every file again to judge it was a sixth of a cold-cache run's
+/// CPU.
 #[derive(Clone)]
 enum Compiled {
     Encoded(Arc<[u8]>),
@@ -534,8 +531,9 @@ struct Lacking {
 struct Part {
     compiled: HashMap<String, Compiled>,
     meta: HashMap<String, Meta>,
-    /// The files of `compiled` this worker compiled itself (the others came from `shared`).
-    own: HashSet<String>,
+    /// The encoding of each file this worker compiled itself (the others of `compiled` came
+    /// from `shared`), for the store (none without one).
+    stored: Vec<(String, Arc<[u8]>)>,
 }
 
 impl Work<'_> {
@@ -571,7 +569,7 @@ impl Work<'_> {
         let _t = crate::timing::span("worker");
         let (mut meta, mut known) = (meta.clone(), known.clone());
         let mut compiled: HashMap<String, Compiled> = HashMap::new();
-        let mut own = HashSet::new();
+        let mut stored = Vec::new();
         // How much of the shared meta this worker has read.
         let mut seen = 0;
         loop {
@@ -686,20 +684,25 @@ impl Work<'_> {
                 );
                 let kept = match editions {
                     Some(bytes) => Compiled::Encoded(bytes),
-                    None if self.store.is_some() => Compiled::Encoded(proto.encode_to_vec().into()),
                     None => Compiled::Decoded(Arc::new(proto)),
                 };
+                if self.store.is_some() {
+                    let bytes = match &kept {
+                        Compiled::Encoded(bytes) => bytes.clone(),
+                        Compiled::Decoded(file) => file.encode_to_vec().into(),
+                    };
+                    stored.push((name.clone(), bytes));
+                }
                 compiled.insert(name.clone(), kept);
                 fresh.push(name);
             }
             extend_fingerprints(&module.ids, &meta, self.outside, &mut known, fresh.iter());
             shared.publish(&module.ids, &meta, &known, &compiled, &fresh);
-            own.extend(fresh);
         }
         Ok(Part {
             compiled,
             meta,
-            own,
+            stored,
         })
     }
 }
