@@ -126,9 +126,13 @@ fn cardinality_wire_json(c: Cardinality) -> u8 {
     }
 }
 
-pub fn check(sink: &mut Sink) {
+/// Judges the fields of the baseline's messages in `messages` (indexes into its model's
+/// messages; the rules split them over two threads) against the current ones.
+pub fn check_messages(sink: &mut Sink, messages: std::ops::Range<usize>) {
     let (prev, cur) = (sink.prev, sink.cur);
-    for (pm, previous) in prev.messages.iter().enumerate() {
+    let start = messages.start;
+    for (pm, previous) in prev.messages[messages].iter().enumerate() {
+        let pm = start + pm;
         let Some(&cm) = cur.message_by_name.get(&previous.full_name) else {
             continue;
         };
@@ -155,6 +159,11 @@ pub fn check(sink: &mut Sink) {
             compare(sink, &before, &after);
         }
     }
+}
+
+/// Judges the baseline's extensions against the current ones.
+pub fn check_extensions(sink: &mut Sink) {
+    let (prev, cur) = (sink.prev, sink.cur);
     for (key, &p) in &prev.extension_by_key {
         let Some(&c) = cur.extension_by_key.get(key) else {
             continue;

@@ -220,12 +220,16 @@ pub fn judge(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Judgem
         )
     });
     // The rules run on two cores too: the findings are sorted at the end, whatever the order
-    // they were reported in.
+    // they were reported in. The fields' rules cost most (on Google's protos 210 ms, against
+    // 75 ms for the files', packages' and messages' and 27 ms for the enums' and services'):
+    // each thread judges part of the messages' fields.
     let _t = crate::timing::span("rules");
+    let messages = previous.messages.len();
+    let split = messages * 3 / 5;
     let (mut sink, other) = std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let mut sink = sink::Sink::new(rules, &previous, &now);
-            field::check(&mut sink);
+            field::check_messages(&mut sink, 0..split);
             enums::check(&mut sink);
             service::check(&mut sink);
             sink
@@ -234,6 +238,8 @@ pub fn judge(baseline: &Contract, current: &Contract, rules: &RuleSet) -> Judgem
         file::check(&mut sink);
         package::check(&mut sink);
         message::check(&mut sink);
+        field::check_messages(&mut sink, split..messages);
+        field::check_extensions(&mut sink);
         (sink, other.join().expect("judging does not panic"))
     });
     sink.absorb(other);
