@@ -441,6 +441,7 @@ struct Work<'a> {
     hits: Arc<HashMap<String, Fingerprint>>,
     /// Every file to compile (a part's imports among them are kept too).
     wanted: HashSet<&'a str>,
+    /// The module's blob ids by file name and back, for [`Shared`].
     ids: Ids<'a>,
     outside: &'a Outside,
     /// Whether files compiled by earlier chunks come back as imports with their source code
@@ -697,7 +698,7 @@ impl Work<'_> {
                 fresh.push(name);
             }
             extend_fingerprints(&module.ids, &meta, self.outside, &mut known, fresh.iter());
-            shared.publish(&module.ids, &meta, &known, &compiled, &fresh);
+            shared.publish(&self.ids, &meta, &known, &compiled, &fresh);
         }
         Ok(Part {
             compiled,
@@ -948,7 +949,7 @@ impl Shared {
     /// Makes the files `fresh`, just compiled, known to the other side.
     fn publish(
         &self,
-        ids: &BTreeMap<String, String>,
+        ids: &Ids,
         meta: &HashMap<String, Meta>,
         known: &HashMap<String, Fingerprint>,
         compiled: &HashMap<String, Compiled>,
@@ -957,7 +958,7 @@ impl Shared {
         {
             let mut shared = self.meta.lock().unwrap_or_else(|e| e.into_inner());
             for name in fresh {
-                if let (Some(id), Some(m)) = (ids.get(name), meta.get(name)) {
+                if let (Some(id), Some(m)) = (ids.by_name.get(name), meta.get(name)) {
                     shared.push((id.clone(), m.clone()));
                 }
             }
