@@ -934,8 +934,7 @@ impl Shared {
             }
             *seen = shared.len();
         }
-        let ids = &ids.by_name;
-        extend_fingerprints(ids, meta, outside, known, pending.iter().copied());
+        extend_fingerprints(ids.by_name, meta, outside, known, pending.iter().copied());
         let compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         pending
             .iter()

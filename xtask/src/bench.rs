@@ -240,10 +240,13 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     // created its own, which tripled the run's system time (perf: recently_deleted,
     // find_inode_bit); an empty cache on a CI machine has no such neighbours.
     let cold_dir = |run: usize| scratch.join(format!("protogen-cache-cold-{run}"));
+    let remove_cold_dirs = || {
+        for run in 0..runs {
+            let _ = std::fs::remove_dir_all(cold_dir(run));
+        }
+    };
     let mut cold_runs = 0;
-    for run in 0..runs {
-        let _ = std::fs::remove_dir_all(cold_dir(run));
-    }
+    remove_cold_dirs();
     measure(
         "protogen check",
         COLD,
@@ -256,9 +259,7 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             command
         },
     )?;
-    for run in 0..runs {
-        let _ = std::fs::remove_dir_all(cold_dir(run));
-    }
+    remove_cold_dirs();
 
     // A pull request that changes one field, checked against the branch it started from: the
     // cache holds the tree as it was, each run edits one field anew (a json_name nobody had:
